@@ -1,0 +1,9 @@
+"""Checks of this area, listed explicitly (no discovery magic)."""
+
+from __future__ import annotations
+
+from checks.check import Check
+
+__all__ = ["CHECKS"]
+
+CHECKS: list[Check] = []

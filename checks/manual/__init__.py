@@ -1,0 +1,3 @@
+from checks.manual.items import CHECKS
+
+__all__ = ["CHECKS"]

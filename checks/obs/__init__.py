@@ -1,0 +1,10 @@
+"""Checks of this area, listed explicitly (no discovery magic)."""
+
+from __future__ import annotations
+
+from checks.check import Check
+from checks.obs.health import CHECK as health
+
+__all__ = ["CHECKS"]
+
+CHECKS: list[Check] = [health]

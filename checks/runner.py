@@ -1,0 +1,126 @@
+"""Runs checks against a target: concurrently (bounded), each under its own timeout.
+
+An exception or a timeout becomes an ``error`` result with a sentence; each result is handed
+to ``on_result`` as it lands, so a CLI or a Slack message can show progress.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+from checks.check import Check
+from checks.context import CheckContext, CheckHttp, ProbeError, RunResources
+from checks.model import CheckResult, Finding, Outcome, RunReport, Status, new_run_id
+from checks.redact import scrub, scrub_value
+from checks.target import Target
+
+__all__ = ["ResultCallback", "run_checks"]
+
+log = logging.getLogger(__name__)
+
+ResultCallback = Callable[[CheckResult], Awaitable[None] | None]
+
+
+async def run_checks(
+    target: Target,
+    checks: Iterable[Check],
+    *,
+    project: str = "",
+    target_name: str = "default",
+    root: Path | None = None,
+    concurrency: int = 6,
+    timeout: float | None = None,
+    on_result: ResultCallback | None = None,
+    on_start: Callable[[Check], None] | None = None,
+    run_id: str | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> RunReport:
+    """Run ``checks`` and return the report. ``timeout`` overrides every check's own."""
+    checks = list(checks)
+    root = root or Path.cwd()
+    started = datetime.now(UTC)
+    resources = RunResources.open(target, target_name=target_name, root=root, transport=transport, clock=clock)
+    gate = asyncio.Semaphore(max(1, concurrency))
+    results: dict[str, CheckResult] = {}
+
+    async def one(item: Check) -> None:
+        async with gate:
+            if on_start:
+                on_start(item)
+            result = await _run_one(item, target, target_name, root, resources, timeout)
+        results[item.id] = result
+        if on_result:
+            maybe = on_result(result)
+            if inspect.isawaitable(maybe):
+                await maybe
+
+    try:
+        await asyncio.gather(*(one(item) for item in checks))
+    finally:
+        await resources.aclose()
+    ordered = tuple(results[item.id] for item in checks)
+    return RunReport(
+        run_id=run_id or new_run_id(),
+        project=project,
+        target=target_name,
+        base_url=target.base_url,
+        started_at=started,
+        finished_at=datetime.now(UTC),
+        requests=resources.http.requests,
+        results=ordered,
+    )
+
+
+async def _run_one(
+    item: Check,
+    target: Target,
+    target_name: str,
+    root: Path,
+    resources: RunResources,
+    timeout: float | None,
+) -> CheckResult:
+    http = CheckHttp(resources.http, item.id, item.max_requests)
+    ctx = CheckContext(target=target, target_name=target_name, root=root, http=http, dns=resources.dns, resources=resources)
+    limit = timeout if timeout is not None else item.timeout
+    began = time.perf_counter()
+    if item.mode == "manual" or item.run is None:
+        outcome = Outcome.manual("Awaiting attestation by its owner.")
+    else:
+        try:
+            async with asyncio.timeout(limit):
+                outcome = await item.run(target, ctx)
+        except TimeoutError:
+            outcome = Outcome.errored(f"{item.id} did not finish within {limit:g}s; the target may be slow or hanging.")
+        except ProbeError as exc:
+            outcome = Outcome.errored(str(exc))
+        except Exception as exc:  # a bug in a check must not take the run down
+            log.exception("check %s raised", item.id)
+            outcome = Outcome.errored(f"{item.id} failed unexpectedly: {type(exc).__name__}: {exc}")
+        if not isinstance(outcome, Outcome):
+            outcome = Outcome.errored(f"{item.id} returned {type(outcome).__name__} instead of an Outcome.")
+    secrets = target.secret_values()
+    findings = tuple(
+        Finding(scrub(f.resource, secrets), scrub(f.message, secrets), scrub_value(f.evidence, secrets))
+        for f in outcome.findings
+    )
+    return CheckResult(
+        check_id=item.id,
+        title=item.title,
+        category=item.category,
+        severity=item.severity,
+        status=outcome.status,
+        summary=scrub(outcome.summary, secrets),
+        findings=findings,
+        remediation=item.remediation if outcome.status is not Status.PASS else "",
+        duration_ms=int((time.perf_counter() - began) * 1000),
+        requests=http.requests,
+    )

@@ -1,0 +1,331 @@
+"""The Target: one deployment of the app under test, as ``targets.<name>`` in app.yaml says.
+
+Pydantic models with ``extra="forbid"``, so a misspelt key is an error that names its path.
+Environment expansion happens before these models see the data (see ``bot.config``); the
+models only validate. Secrets are ``SecretStr`` so they never print by accident.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
+
+__all__ = [
+    "Chat",
+    "Cors",
+    "Domain",
+    "Duration",
+    "Latency",
+    "OwnedObject",
+    "PrivateRoute",
+    "RateLimitRule",
+    "RepoSpec",
+    "Route",
+    "RouteField",
+    "Target",
+    "User",
+    "Webhook",
+    "parse_duration",
+]
+
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$")
+_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(value: Any) -> timedelta:
+    """``500ms``, ``30s``, ``5m``, ``2h``, ``1d`` (a bare number is seconds)."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a duration (use 30s, 5m, 1h)")
+    if isinstance(value, int | float):
+        return timedelta(seconds=value)
+    match = _DURATION.match(str(value))
+    if not match:
+        raise ValueError(f'"{value}" is not a duration (use 30s, 5m, 1h)')
+    return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2)])
+
+
+def _format_duration(value: timedelta) -> str:
+    seconds = value.total_seconds()
+    for unit in ("d", "h", "m", "s"):
+        if seconds >= _UNITS[unit] and seconds % _UNITS[unit] == 0:
+            return f"{int(seconds // _UNITS[unit])}{unit}"
+    return f"{int(seconds * 1000)}ms"
+
+
+Duration = Annotated[
+    timedelta, BeforeValidator(parse_duration), PlainSerializer(_format_duration, return_type=str)
+]
+
+
+class Route(BaseModel):
+    """``METHOD /path``; the path may hold ``{placeholders}``."""
+
+    model_config = ConfigDict(frozen=True)
+
+    method: str
+    path: str
+
+    @classmethod
+    def parse(cls, value: Any) -> Route:
+        if isinstance(value, Route):
+            return value
+        if isinstance(value, dict) and set(value) == {"method", "path"}:
+            return cls(method=str(value["method"]).upper(), path=str(value["path"]))
+        text = str(value).strip()
+        parts = text.split()
+        if len(parts) != 2 or parts[0].upper() not in HTTP_METHODS or not parts[1].startswith("/"):
+            raise ValueError(f'"{text}" is not a route (write it as METHOD /path, e.g. GET /health)')
+        return cls(method=parts[0].upper(), path=parts[1])
+
+    def format(self, **params: str) -> str:
+        """The path with its placeholders filled in."""
+        return self.path.format(**params) if params else self.path
+
+    @property
+    def has_body(self) -> bool:
+        return self.method in ("POST", "PUT", "PATCH")
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+RouteField = Annotated[Route, BeforeValidator(Route.parse), PlainSerializer(str, return_type=str)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class AuthScheme(_Model):
+    header: str = "Authorization"
+    scheme: str = "Bearer"
+
+    def header_value(self, token: str) -> str:
+        return f"{self.scheme} {token}" if self.scheme else token
+
+
+class User(_Model):
+    token: SecretStr
+    tenant: str = "default"
+    role: str = "user"
+
+
+def _private_route(value: Any) -> Any:
+    if isinstance(value, str):
+        return {"route": value}
+    return value
+
+
+class PrivateRoute(_Model):
+    route: RouteField
+    roles: list[str] = Field(default_factory=list)
+    body: Any = None  # a valid sample body, for routes that take one
+
+
+class OwnedObject(_Model):
+    route: RouteField
+    id: str
+    owner: str
+    methods: list[str] = Field(default_factory=lambda: ["GET"])
+
+    @field_validator("methods")
+    @classmethod
+    def _upper(cls, methods: list[str]) -> list[str]:
+        methods = [m.upper() for m in methods]
+        for method in methods:
+            if method not in HTTP_METHODS:
+                raise ValueError(f'"{method}" is not an HTTP method')
+        return methods
+
+
+class RateLimitRule(_Model):
+    route: RouteField
+    as_user: str | None = Field(default=None, alias="as")
+    max_per_minute: int = Field(gt=0)
+    body: Any = None
+
+
+class Cors(_Model):
+    allowed_origins: list[str] = Field(default_factory=list)
+
+
+class Webhook(_Model):
+    route: RouteField
+    scheme: Literal["stripe", "standard", "github", "hmac-sha256"]
+    secret: SecretStr
+    header: str | None = None  # the signature header, for hmac-sha256
+    event: dict[str, Any] | None = None
+    observe: RouteField | None = None
+    observe_as: str | None = None  # the user whose token reads the observe route
+    tolerance: Duration = timedelta(minutes=5)
+
+    @model_validator(mode="after")
+    def _header_for_hmac(self) -> Webhook:
+        if self.scheme == "hmac-sha256" and not self.header:
+            raise ValueError("scheme hmac-sha256 needs header: (the request header that carries the signature)")
+        return self
+
+
+class Chat(_Model):
+    route: RouteField
+    as_user: str | None = Field(default=None, alias="as")
+    body: Any = Field(default_factory=lambda: {"message": "{prompt}"})
+    reply: str = "reply"
+    canary: SecretStr | None = None
+    system_prompt_file: Path | None = None
+    upload: RouteField | None = None  # where a document can be uploaded for indirect injection
+
+    @field_validator("canary", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: Any) -> Any:
+        return None if value in ("", None) else value
+
+
+class Latency(_Model):
+    routes: list[RouteField] = Field(default_factory=list)
+    p95_ms: int = Field(default=500, gt=0)
+    samples: int = Field(default=40, ge=5, le=1000)
+    concurrency: int = Field(default=8, ge=1, le=64)
+    warmup: int = Field(default=3, ge=0, le=50)
+    load: Duration = timedelta(seconds=3)
+    as_user: str | None = Field(default=None, alias="as")
+
+
+class Domain(_Model):
+    name: str
+    dkim_selectors: list[str] = Field(default_factory=list)
+    sends_email: bool = True
+
+
+class RepoSpec(_Model):
+    path: Path = Path(".")
+    history: bool = True
+
+
+class Target(_Model):
+    base_url: str
+    production: bool = False
+    safe: bool = False
+    http_url: str | None = None
+    ca_file: Path | None = None
+    nameservers: list[str] = Field(default_factory=list)
+    extra_hosts: list[str] = Field(default_factory=list)
+    auth: AuthScheme = Field(default_factory=AuthScheme)
+    users: dict[str, User] = Field(default_factory=dict)
+    public_routes: list[RouteField] = Field(default_factory=list)
+    health_routes: list[RouteField] = Field(default_factory=lambda: [Route.parse("GET /health")])
+    private_routes: Annotated[list[PrivateRoute], BeforeValidator(lambda v: [_private_route(x) for x in v or []])] = Field(default_factory=list)
+    objects: list[OwnedObject] = Field(default_factory=list)
+    rate_limits: list[RateLimitRule] = Field(default_factory=list)
+    cors: Cors | None = None
+    webhooks: list[Webhook] = Field(default_factory=list)
+    chat: Chat | None = None
+    latency: Latency | None = None
+    pages: list[RouteField] = Field(default_factory=lambda: [Route.parse("GET /")])
+    domains: list[Domain] = Field(default_factory=list)
+    repo: RepoSpec | None = None
+    logs: list[str] = Field(default_factory=list)
+    env_files: list[str] = Field(default_factory=list)
+    schedule: str | None = None  # cron for scheduled runs
+    request_timeout: Duration = timedelta(seconds=10)
+    max_requests: int = Field(default=5000, gt=0)
+
+    @field_validator("base_url", "http_url")
+    @classmethod
+    def _absolute_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f'"{value}" is not an absolute http(s) URL (e.g. https://staging.acme.test)')
+        return value.rstrip("/")
+
+    @field_validator("nameservers")
+    @classmethod
+    def _nameservers(cls, values: list[str]) -> list[str]:
+        for value in values:
+            host, _, port = value.rpartition(":") if value.count(":") == 1 else (value, "", "")
+            if port and not port.isdigit():
+                raise ValueError(f'"{value}" is not a nameserver (write "ip" or "ip:port")')
+            _ = host
+        return values
+
+    @model_validator(mode="after")
+    def _users_exist(self) -> Target:
+        known = set(self.users)
+        refs: list[tuple[str, str | None]] = [(f"objects[{i}].owner", o.owner) for i, o in enumerate(self.objects)]
+        refs += [(f"rate_limits[{i}].as", r.as_user) for i, r in enumerate(self.rate_limits)]
+        refs += [(f"webhooks[{i}].observe_as", w.observe_as) for i, w in enumerate(self.webhooks)]
+        if self.chat:
+            refs.append(("chat.as", self.chat.as_user))
+        if self.latency:
+            refs.append(("latency.as", self.latency.as_user))
+        for key, name in refs:
+            if name is not None and name not in known:
+                choices = ", ".join(sorted(known)) or "none are configured"
+                raise ValueError(f'{key}: "{name}" is not one of the users ({choices})')
+        return self
+
+    # -- derived facts -------------------------------------------------------------------
+
+    @property
+    def is_safe(self) -> bool:
+        """No bursts, replays, writes or injection prompts: safe, or production."""
+        return self.safe or self.production
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.base_url).hostname or ""
+
+    @property
+    def plain_http_url(self) -> str:
+        if self.http_url:
+            return self.http_url
+        return f"http://{self.host}"
+
+    @property
+    def hosts(self) -> frozenset[str]:
+        """Every host a check may talk to: the base URL's, the plain-HTTP one's and extras."""
+        hosts = {self.host, urlsplit(self.plain_http_url).hostname or ""}
+        hosts.update(h.lower() for h in self.extra_hosts)
+        return frozenset(h.lower() for h in hosts if h)
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def token(self, user: str) -> str:
+        return self.users[user].token.get_secret_value()
+
+    def auth_headers(self, user: str | None) -> dict[str, str]:
+        if user is None:
+            return {}
+        return {self.auth.header: self.auth.header_value(self.token(user))}
+
+    def secret_values(self) -> list[str]:
+        """Every secret the config holds, so the runner can scrub them from any evidence."""
+        values = [u.token.get_secret_value() for u in self.users.values()]
+        values += [w.secret.get_secret_value() for w in self.webhooks]
+        if self.chat and self.chat.canary:
+            values.append(self.chat.canary.get_secret_value())
+        return [v for v in values if v]
+
+    def resolve_path(self, path: Path | str, base: Path) -> Path:
+        path = Path(path)
+        return path if path.is_absolute() else base / path
