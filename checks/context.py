@@ -359,6 +359,9 @@ class CheckContext:
     http: CheckHttp
     dns: DnsClient
     resources: RunResources
+    # Plain data the caller hands to checks that judge more than the target itself (e.g.
+    # monitor state for obs.monitoring_live). Keys are documented by the checks that read them.
+    facts: Mapping[str, Any] = field(default_factory=dict)
 
     def now(self) -> datetime:
         return self.resources.clock()

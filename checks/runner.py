@@ -10,9 +10,10 @@ import asyncio
 import inspect
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -43,6 +44,7 @@ async def run_checks(
     run_id: str | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
     clock: Callable[[], datetime] | None = None,
+    facts: Mapping[str, Any] | None = None,
 ) -> RunReport:
     """Run ``checks`` and return the report. ``timeout`` overrides every check's own."""
     checks = list(checks)
@@ -56,7 +58,7 @@ async def run_checks(
         async with gate:
             if on_start:
                 on_start(item)
-            result = await _run_one(item, target, target_name, root, resources, timeout)
+            result = await _run_one(item, target, target_name, root, resources, timeout, facts or {})
         results[item.id] = result
         if on_result:
             maybe = on_result(result)
@@ -87,9 +89,10 @@ async def _run_one(
     root: Path,
     resources: RunResources,
     timeout: float | None,
+    facts: Mapping[str, Any],
 ) -> CheckResult:
     http = CheckHttp(resources.http, item.id, item.max_requests)
-    ctx = CheckContext(target=target, target_name=target_name, root=root, http=http, dns=resources.dns, resources=resources)
+    ctx = CheckContext(target=target, target_name=target_name, root=root, http=http, dns=resources.dns, resources=resources, facts=facts)
     limit = timeout if timeout is not None else item.timeout
     began = time.perf_counter()
     if item.mode == "manual" or item.run is None:
