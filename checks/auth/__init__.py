@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from checks.auth.private_routes import CHECK as private_routes
 from checks.check import Check
 
 __all__ = ["CHECKS"]
 
-CHECKS: list[Check] = []
+CHECKS: list[Check] = [private_routes]

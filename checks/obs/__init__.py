@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from checks.check import Check
+from checks.obs.correlation_id import CHECK as correlation_id
 from checks.obs.health import CHECK as health
 
 __all__ = ["CHECKS"]
 
-CHECKS: list[Check] = [health]
+CHECKS: list[Check] = [health, correlation_id]

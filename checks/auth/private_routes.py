@@ -1,0 +1,183 @@
+"""auth.private_routes: every private route turns away requests without valid credentials.
+
+Each route gets three probes: no credentials at all, a malformed credential (garbage after
+the scheme) and a well-formed credential the app never issued (a JWT with its signature
+flipped, or a random token shaped like the configured ones). Each must get 401 or 403.
+"""
+
+from __future__ import annotations
+
+import secrets
+import string
+from dataclasses import dataclass
+from string import Formatter
+
+from checks.check import check
+from checks.context import CheckContext, HttpResponse, ProbeError
+from checks.model import Finding, Outcome, Severity
+from checks.redact import redact
+from checks.target import PrivateRoute, Target
+
+__all__ = ["CHECK", "MAX_ROUTES", "bad_token", "malformed_credential"]
+
+PROBES_PER_ROUTE = 3
+MAX_ROUTES = 50
+REJECTED = (401, 403)
+NOT_FOUND = (404, 405)
+WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+_LOGIN_WORDS = ("login", "signin", "sign-in", "sign_in", "auth")
+
+
+@dataclass(frozen=True)
+class Probe:
+    name: str  # "no token", "malformed token", "unknown token"
+    headers: dict[str, str]
+    shown: str  # what the finding says was sent (never a whole real token)
+
+
+def malformed_credential(target: Target) -> str:
+    """The configured scheme followed by something no token parser accepts."""
+    garbage = "%%not-a-token%%"
+    return f"{target.auth.scheme} {garbage}" if target.auth.scheme else garbage
+
+
+def bad_token(target: Target) -> str:
+    """A token that looks like the real ones but that the app never issued."""
+    tokens = [t for t in (target.token(name) for name in target.users) if t]
+    if not tokens:
+        return "lr_" + secrets.token_urlsafe(24)
+    model = tokens[0]
+    parts = model.split(".")
+    if len(parts) == 3 and all(parts):  # a JWT: keep header and claims, break the signature
+        signature = parts[2]
+        flipped = "".join(_other_char(c) for c in signature)
+        candidate = ".".join([parts[0], parts[1], flipped])
+    else:
+        candidate = _same_shape(model)
+    while candidate in tokens:  # vanishingly unlikely, but a real token would be a false pass
+        candidate = _same_shape(model)
+    return candidate
+
+
+def _other_char(char: str) -> str:
+    alphabet = string.ascii_letters + string.digits
+    return alphabet[(alphabet.index(char) + 7) % len(alphabet)] if char in alphabet else char
+
+
+def _same_shape(token: str) -> str:
+    """Keep a short vendor prefix (``sk_live_``, ``demo_``), randomise the rest per class."""
+    cut = max(token.rfind("_", 0, 13), token.rfind("-", 0, 13)) + 1
+    prefix, rest = token[:cut], token[cut:]
+    out = []
+    for char in rest:
+        if char.isdigit():
+            out.append(secrets.choice(string.digits))
+        elif char.islower():
+            out.append(secrets.choice(string.ascii_lowercase))
+        elif char.isupper():
+            out.append(secrets.choice(string.ascii_uppercase))
+        else:
+            out.append(char)
+    return prefix + "".join(out)
+
+
+def _probes(target: Target) -> list[Probe]:
+    header = target.auth.header
+    token = bad_token(target)
+    unknown = target.auth.header_value(token)
+    return [
+        Probe("no token", {}, "no credentials"),
+        Probe("malformed token", {header: malformed_credential(target)}, f"{header}: {malformed_credential(target)}"),
+        Probe("unknown token", {header: unknown}, f"{header}: {target.auth.scheme} {redact(token)}".strip()),
+    ]
+
+
+def _fill(route: PrivateRoute, target: Target) -> str | None:
+    """The route's path with placeholders filled from a matching ``objects`` entry."""
+    names = [name for _, name, _, _ in Formatter().parse(route.route.path) if name]
+    if not names:
+        return route.route.path
+    for obj in target.objects:
+        if obj.route.path == route.route.path:
+            return route.route.format(**{name: obj.id for name in names})
+    return None
+
+
+def _is_login_redirect(response: HttpResponse) -> bool:
+    location = response.headers.get("location", "").lower()
+    return 300 <= response.status < 400 and any(word in location for word in _LOGIN_WORDS)
+
+
+@check(
+    id="auth.private_routes",
+    title="Private routes reject missing and bad credentials",
+    severity=Severity.CRITICAL,
+    passes_when="Every private route answers 401 or 403 to no token, a malformed token and a well-formed token the app never issued.",
+    why="One route that forgot its auth guard hands every stranger the data behind it; bad-token handling is where guards most often fall open.",
+    breaks="Anyone can read conversations, user lists or admin data without an account, or with any made-up token.",
+    remediation="Put authentication in one middleware that every private route goes through, reject unknown and malformed tokens with 401, and keep a test per route.",
+    max_requests=PROBES_PER_ROUTE * MAX_ROUTES,
+)
+async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
+    if not target.private_routes:
+        return Outcome.skipped("No private route is configured: set targets.<name>.private_routes (e.g. [GET /api/me]).")
+    probes = _probes(target)
+    leaks: list[Finding] = []
+    notes: list[Finding] = []
+    not_found: list[Finding] = []
+    unreachable: list[Finding] = []
+    checked = 0
+    for index, private in enumerate(target.private_routes):
+        route = private.route
+        if index >= MAX_ROUTES:
+            notes.append(Finding(str(route), f"Not probed: only the first {MAX_ROUTES} private routes are checked per run."))
+            continue
+        if target.is_safe and route.method in WRITE_METHODS:
+            notes.append(Finding(str(route), f"Not probed: {route.method} is a write and the target is marked safe/production."))
+            continue
+        path = _fill(private, target)
+        if path is None:
+            notes.append(Finding(str(route), f"Not probed: no objects entry gives its placeholders a value (add one to targets.<name>.objects with route: {route})."))
+            continue
+        checked += 1
+        statuses: dict[str, int] = {}
+        for probe in probes:
+            body = private.body if private.body is not None else ({} if route.has_body else None)
+            try:
+                response = await ctx.http.request(route.method, path, headers=probe.headers, json=body)
+            except ProbeError as exc:
+                unreachable.append(Finding(str(route), f"{probe.name}: {exc}"))
+                break
+            statuses[probe.name] = response.status
+            if response.status in REJECTED or _is_login_redirect(response):
+                continue
+            if response.status in NOT_FOUND:
+                continue
+            if response.status == 429:
+                unreachable.append(Finding(str(route), f"With {probe.shown}, {route.method} {path} answered 429 (rate limited), so the guard could not be judged.", response.evidence()))
+                continue
+            leaked = "answered" if 200 <= response.status < 300 else "did not reject it: it answered"
+            evidence = {"route": str(route), "credential": probe.name, "sent": probe.shown, **response.evidence(body_bytes=120)}
+            leaks.append(
+                Finding(str(route), f"With {probe.shown}, {route.method} {path} {leaked} {response.status} (expected 401 or 403).", evidence)
+            )
+        if len(statuses) == len(probes) and all(s in NOT_FOUND for s in statuses.values()):
+            seen = ", ".join(f"{name}: {status}" for name, status in statuses.items())
+            not_found.append(Finding(str(route), f"{route.method} {path} answered {seen}: the route is not found, check the config.", {"statuses": statuses}))
+
+    leaking_routes = sorted({f.resource for f in leaks})
+    if leaks:
+        return Outcome.failed(
+            f"{len(leaking_routes)} of {checked} private routes do not reject missing or bad credentials with 401/403: {', '.join(leaking_routes)}.",
+            leaks + not_found + unreachable + notes,
+        )
+    if unreachable:
+        return Outcome.errored(f"{len(unreachable)} private-route probes could not be judged: {unreachable[0].message}", unreachable + not_found + notes)
+    if not_found:
+        return Outcome.warned(f"{len(not_found)} of {checked} private routes were not found (404/405 to every probe); check targets.<name>.private_routes.", not_found + notes)
+    if checked == 0:
+        return Outcome.skipped("No private route could be probed: " + notes[0].message)
+    return Outcome.passed(
+        f"All {checked} private routes answer 401/403 to no token, a malformed token and an unknown token.",
+        notes,
+    )

@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+import base64
+import json
+
+from aiohttp import web
+
+from checks.auth.private_routes import CHECK, bad_token, malformed_credential
+from checks.model import Status
+from tests.conftest import make_target, run_one
+
+GOOD = "tok_alice_0123456789abcdef"
+USERS = {"alice": {"token": GOOD, "tenant": "acme", "role": "buyer"}}
+
+
+def guarded_app(*, leak_no_token: bool = False, leak_bad_token: bool = False, status_for_missing: int = 401) -> web.Application:
+    """/api/me and /api/conversations/{id}; flags plant the classic mistakes."""
+
+    async def guard(request: web.Request) -> web.Response | None:
+        header = request.headers.get("Authorization", "")
+        if not header:
+            return None if leak_no_token else web.json_response({"error": "unauthorized"}, status=status_for_missing)
+        scheme, _, token = header.partition(" ")
+        if scheme != "Bearer" or not token.replace("_", "").isalnum():
+            return web.json_response({"error": "malformed"}, status=401)
+        if token != GOOD and not leak_bad_token:
+            return web.json_response({"error": "bad token"}, status=401)
+        return None
+
+    async def me(request: web.Request) -> web.Response:
+        rejected = await guard(request)
+        return rejected or web.json_response({"email": "alice@acme.test", "token": GOOD})
+
+    async def conversation(request: web.Request) -> web.Response:
+        rejected = await guard(request)
+        return rejected or web.json_response({"id": request.match_info["id"]})
+
+    app = web.Application()
+    app.router.add_get("/api/me", me)
+    app.router.add_get("/api/conversations/{id}", conversation)
+    return app
+
+
+def target(base: str, **fields):
+    config = {
+        "users": USERS,
+        "private_routes": ["GET /api/me", "GET /api/conversations/{id}"],
+        "objects": [{"route": "GET /api/conversations/{id}", "id": "c_1", "owner": "alice"}],
+    }
+    config.update(fields)
+    return make_target(base, **config)
+
+
+async def test_pass_when_every_probe_gets_401(serve):
+    base = await serve(guarded_app())
+    result = await run_one(CHECK, target(base))
+    assert result.status is Status.PASS, result.summary
+    assert result.requests == 6  # 3 probes x 2 routes
+
+
+async def test_fail_when_a_route_answers_without_a_token(serve):
+    base = await serve(guarded_app(leak_no_token=True))
+    result = await run_one(CHECK, target(base))
+    assert result.status is Status.FAIL
+    leaks = [f for f in result.findings if f.evidence.get("credential")]
+    assert {f.evidence["credential"] for f in leaks} == {"no token"}
+    assert {f.resource for f in leaks} == {"GET /api/me", "GET /api/conversations/{id}"}
+    assert leaks[0].evidence["status"] == 200
+    # the leaked body held the real token: the evidence shows only its redaction
+    dumped = json.dumps([f.to_dict() for f in result.findings])
+    assert GOOD not in dumped
+    assert "tok_" in dumped and "sha256:" in dumped
+
+
+async def test_fail_when_an_unknown_token_is_accepted(serve):
+    base = await serve(guarded_app(leak_bad_token=True))
+    result = await run_one(CHECK, target(base))
+    assert result.status is Status.FAIL
+    assert {f.evidence["credential"] for f in result.findings if f.evidence.get("credential")} == {"unknown token"}
+
+
+async def test_warn_when_the_route_does_not_exist(serve):
+    base = await serve(guarded_app())
+    result = await run_one(CHECK, target(base, private_routes=["GET /api/nope"], objects=[]))
+    assert result.status is Status.WARN
+    assert "not found" in result.findings[0].message
+
+
+async def test_placeholder_route_without_object_is_skipped_with_a_note(serve):
+    base = await serve(guarded_app())
+    result = await run_one(CHECK, target(base, objects=[]))
+    assert result.status is Status.PASS
+    assert result.requests == 3
+    assert any("objects" in f.message for f in result.findings)
+
+
+async def test_error_when_nothing_listens():
+    result = await run_one(CHECK, target("http://127.0.0.1:9"))
+    assert result.status is Status.ERROR
+    assert "could not connect" in result.summary
+
+
+async def test_skipped_without_private_routes(serve):
+    base = await serve(guarded_app())
+    result = await run_one(CHECK, make_target(base))
+    assert result.status is Status.SKIPPED
+    assert "private_routes" in result.summary
+
+
+def test_bad_token_keeps_the_shape_of_real_tokens():
+    plain = make_target("http://x.test", users=USERS)
+    token = bad_token(plain)
+    assert token != GOOD and len(token) == len(GOOD) and token.startswith("tok_")
+    header = base64.urlsafe_b64encode(b'{"alg":"HS256"}').decode().rstrip("=")
+    jwt = f"{header}.eyJzdWIiOiIxIn0.c2lnbmF0dXJl"
+    jwt_target = make_target("http://x.test", users={"a": {"token": jwt}})
+    forged = bad_token(jwt_target)
+    assert forged.split(".")[:2] == jwt.split(".")[:2] and forged != jwt
+    assert malformed_credential(plain).startswith("Bearer ")
