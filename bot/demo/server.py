@@ -41,7 +41,8 @@ class DemoTarget:
     """Start with ``await demo.start()``; ``demo.config()`` is the app.yaml that points at it."""
 
     def __init__(self, *, hardened: bool = False, workdir: Path, host: str = "127.0.0.1", port: int = 0) -> None:
-        self.state = DemoState.create(hardened=hardened, workdir=workdir)
+        # A fixed port means someone wants to point a config file at it: fixed tokens too.
+        self.state = DemoState.create(hardened=hardened, workdir=workdir, deterministic=port != 0)
         self.state.host = host
         self._port = port
         self._runner: web.AppRunner | None = None
