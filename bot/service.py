@@ -1,0 +1,183 @@
+"""The service layer: what the CLI, the Slack app and the scheduler call to run checks.
+
+:class:`Services` is a plain object (no globals) holding the config, the store and the check
+registry. :meth:`Services.run` is the one path for a run: sync the checklist, refuse a second
+concurrent run of the same target, record the run, save each result as it lands, apply the
+checklist's owners, waivers and attestations, and record the final report. A run that raises
+or is cancelled is marked failed/interrupted, then the exception goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from bot.config import AppConfig, ConfigError
+from bot.store import Store
+from checks.catalog import default_registry
+from checks.check import Check, manual_check
+from checks.model import CheckResult, RunReport, Severity
+from checks.registry import Registry
+from checks.runner import ResultCallback, run_checks
+
+__all__ = ["NotAllowed", "RunInProgress", "Services", "checklist_problems", "registry_for"]
+
+
+class RunInProgress(RuntimeError):
+    """A run of this target is already going; the message names it."""
+
+    def __init__(self, target: str, run_id: str | None, who: str | None = None) -> None:
+        self.target = target
+        self.run_id = run_id
+        by = f" (started by {who})" if who else ""
+        which = f"run {run_id}" if run_id else "another run"
+        super().__init__(f"Target {target} already has {which} in progress{by}; wait for it to finish.")
+
+
+class NotAllowed(PermissionError):
+    """The caller may not do this (e.g. run against production without being an admin)."""
+
+
+def registry_for(config: AppConfig, base: Registry | None = None) -> Registry:
+    """The catalog plus the team's own manual items (``checklist: manual.<name>: {title: ...}``)."""
+    registry = base if base is not None else default_registry()
+    own: list[Check] = []
+    for check_id, entry in config.checklist.items():
+        if check_id.startswith("manual.") and check_id not in registry and entry.title:
+            own.append(
+                manual_check(
+                    id=check_id,
+                    title=entry.title,
+                    severity=Severity(entry.severity or "medium"),
+                    passes_when=f"Its owner attests: {entry.title}.",
+                    why="The team added this item to its own launch checklist.",
+                    breaks="Whatever the team feared when it added this item.",
+                    remediation="Do it, then attest.",
+                )
+            )
+    if not own:
+        return registry
+    return Registry([*registry, *own])
+
+
+def checklist_problems(config: AppConfig, registry: Registry) -> list[str]:
+    """Checklist keys that name no check, and custom manual items without a title, as sentences."""
+    problems: list[str] = []
+    for check_id, entry in config.checklist.items():
+        if check_id in registry:
+            continue
+        if check_id.startswith("manual."):
+            if not entry.title:
+                problems.append(f"checklist.{check_id}: a manual item of your own needs title: (what its owner attests)")
+            elif entry.severity and entry.severity not in {str(s) for s in Severity}:
+                problems.append(f"checklist.{check_id}.severity: \"{entry.severity}\" is not one of critical, high, medium, low, info")
+            continue
+        try:
+            registry.get(check_id)
+        except LookupError as exc:
+            problems.append(f"checklist.{check_id}: {exc}")
+    return problems
+
+
+@dataclass
+class Services:
+    config: AppConfig
+    store: Store
+    registry: Registry
+    _locks: dict[str, asyncio.Lock] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def open(cls, config: AppConfig, *, store: Store | None = None, registry: Registry | None = None) -> Services:
+        """Open the store named by the config (or use ``store``); :class:`ConfigError` when the
+        checklist names checks that do not exist."""
+        registry = registry_for(config, registry)
+        problems = checklist_problems(config, registry)
+        if problems:
+            raise ConfigError(problems)
+        return cls(config=config, store=store or Store.open(config.database_url), registry=registry)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Services:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def select(self, only: Iterable[str] | str | None) -> list[Check]:
+        """Checks by id or area; ``UnknownCheckError`` (a ValueError) names close ids."""
+        if isinstance(only, str):
+            only = only.split(",")
+        return self.registry.select(only)
+
+    def may_run(self, target_name: str, who: str | None) -> bool:
+        """Production targets are for admins when a Slack user asks; a local operator (None) may."""
+        _, target = self.config.target(target_name)
+        return not target.production or who is None or self.config.is_admin(who)
+
+    async def run(
+        self,
+        target_name: str | None = None,
+        only: Iterable[str] | str | None = None,
+        *,
+        trigger: str = "cli",
+        who: str | None = None,
+        on_result: ResultCallback | None = None,
+        on_start: Callable[[Check], None] | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        facts: Mapping[str, Any] | None = None,
+        concurrency: int = 6,
+    ) -> RunReport:
+        name, target = self.config.target(target_name)
+        checks = self.select(only)
+        if not self.may_run(name, who):
+            raise NotAllowed(f"Target {name} is production: only admins ({', '.join(self.config.slack.admins) or 'none configured'}) may run checks against it.")
+        lock = self._locks.setdefault(name, asyncio.Lock())
+        if lock.locked():
+            running = self.store.running_run(name)
+            raise RunInProgress(name, running.run_id if running else None, running.who if running else None)
+        async with lock:
+            running = self.store.running_run(name)
+            if running is not None:  # another process (a CLI run beside the service)
+                raise RunInProgress(name, running.run_id, running.who)
+            self.store.sync_checklist(name, list(self.registry), self.config.checklist)
+            run_id = self.store.start_run(
+                target=name, trigger=trigger, who=who, project=self.config.project, base_url=target.base_url
+            )
+
+            async def landed(result: CheckResult) -> None:
+                self.store.save_result(run_id, result)
+                if on_result is not None:
+                    maybe = on_result(result)
+                    if inspect.isawaitable(maybe):
+                        await maybe
+
+            try:
+                report = await run_checks(
+                    target,
+                    checks,
+                    project=self.config.project,
+                    target_name=name,
+                    root=self.config.root,
+                    concurrency=concurrency,
+                    on_result=landed,
+                    on_start=on_start,
+                    run_id=run_id,
+                    transport=transport,
+                    facts=facts,
+                )
+                report = report.with_overrides(self.store.overrides(name))
+                self.store.finish_run(run_id, report)
+            except asyncio.CancelledError:
+                self.store.fail_run(run_id, "interrupted: the run was cancelled before it finished")
+                raise
+            except BaseException as exc:
+                self.store.fail_run(run_id, f"failed: {type(exc).__name__}: {exc}")
+                raise
+            return report
