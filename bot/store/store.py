@@ -141,7 +141,7 @@ class Store:
             session.commit()
         self.interrupted_on_open = self._mark_interrupted()
         if self.interrupted_on_open:
-            log.warning("marked %d run(s) left running by a stopped process as interrupted", self.interrupted_on_open)
+            log.info("marked %d run(s) left running by a stopped process as interrupted", self.interrupted_on_open)
 
     def _schema_version(self) -> int | None:
         if not inspect(self.engine).has_table(MetaRow.__tablename__):
@@ -427,8 +427,6 @@ class Store:
                         continue
                 self._seed(session, row, entry, now)
             session.commit()
-        for warning in warnings:
-            log.warning("%s", warning)
         return warnings
 
     def _seed(self, session: Session, row: ChecklistRow, entry: ChecklistEntry, now: datetime) -> None:
