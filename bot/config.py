@@ -90,6 +90,18 @@ class ChecklistEntry(_Model):
 class MaintenanceWindow(_Model):
     cron: str
     duration: Duration
+    timezone: str = "UTC"
+
+    @field_validator("cron")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        from bot.monitoring.cron import crontab_trigger
+
+        try:
+            crontab_trigger(value)
+        except ValueError as exc:
+            raise ValueError(f'"{value}" is not a cron expression ({exc})') from None
+        return value
 
 
 class MonitorConfig(_Model):
@@ -108,6 +120,19 @@ class MonitorConfig(_Model):
     maintenance: list[MaintenanceWindow] = Field(default_factory=list)
     ca_file: Path | None = None
     target: str | None = None  # the target this monitor watches, for obs.monitoring_live
+    p95_samples: int = Field(default=20, ge=5, le=1000)  # probes [P95_RESPONSE_TIME] looks back on
+
+    @field_validator("conditions")
+    @classmethod
+    def _parse_conditions(cls, value: list[str], info: Any) -> list[str]:
+        # Parsed once here so a bad condition stops the start with its monitor named.
+        from bot.monitoring.conditions import ConditionError, parse_conditions
+
+        try:
+            parse_conditions(value, monitor=str(info.data.get("name", "")))
+        except ConditionError as exc:
+            raise ValueError(str(exc)) from None
+        return value
 
     @field_validator("url")
     @classmethod
