@@ -7,6 +7,7 @@ flipped, or a random token shaped like the configured ones). Each must get 401 o
 
 from __future__ import annotations
 
+import re
 import secrets
 import string
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ MAX_ROUTES = 50
 REJECTED = (401, 403)
 NOT_FOUND = (404, 405)
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+_VENDOR_PREFIX = re.compile(r"^(?:[A-Za-z]{1,10}[_-]){1,3}")
 _LOGIN_WORDS = ("login", "signin", "sign-in", "sign_in", "auth")
 
 
@@ -66,8 +68,11 @@ def _other_char(char: str) -> str:
 
 def _same_shape(token: str) -> str:
     """Keep a short vendor prefix (``sk_live_``, ``demo_``), randomise the rest per class."""
-    cut = max(token.rfind("_", 0, 13), token.rfind("-", 0, 13)) + 1
+    vendor = _VENDOR_PREFIX.match(token)
+    cut = vendor.end() if vendor and vendor.end() < len(token) else 0
     prefix, rest = token[:cut], token[cut:]
+    if rest and all(c in "0123456789abcdef" for c in rest):  # hex stays hex
+        return prefix + secrets.token_hex(len(rest) // 2 + 1)[: len(rest)]
     out = []
     for char in rest:
         if char.isdigit():
