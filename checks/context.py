@@ -176,8 +176,9 @@ class ScopedHttp:
                 method, content, json, files = "GET", None, None, None
 
     async def _one(self, method, url, headers, content, json, files, body_cap, deadline) -> HttpResponse:
-        started = time.perf_counter()
         async with self._in_flight:
+            # Timed after the in-flight gate: elapsed_ms measures the target, not our queue.
+            started = time.perf_counter()
             try:
                 async with asyncio.timeout(deadline):
                     request = self.client.build_request(method, url, headers=headers, content=content, json=json, files=files)

@@ -164,6 +164,9 @@ class RateLimitRule(_Model):
 
 class Cors(_Model):
     allowed_origins: list[str] = Field(default_factory=list)
+    # Routes to probe; default: the first private GET route without roles, else the first page.
+    routes: list[RouteField] = Field(default_factory=list)
+    as_user: str | None = Field(default=None, alias="as")  # default: the first configured user
 
 
 class Webhook(_Model):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from checks.check import Check
 from checks.obs.correlation_id import CHECK as correlation_id
+from checks.obs.error_disclosure import CHECK as error_disclosure
 from checks.obs.health import CHECK as health
 
 __all__ = ["CHECKS"]
 
-CHECKS: list[Check] = [health, correlation_id]
+CHECKS: list[Check] = [health, correlation_id, error_disclosure]

@@ -1,0 +1,153 @@
+"""auth.tenant_isolation: a user of another tenant cannot read or change an owned object.
+
+A leak is judged on bodies, not statuses (Akto's BOLA heuristic, NOTES.md): a 2xx whose body
+is at least 90% like the owner's view and carries no error words. Many APIs answer 200 with
+an error inside, or with an empty list; neither is a leak.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from typing import Any
+
+from checks.check import check
+from checks.context import CheckContext, HttpResponse, ProbeError
+from checks.model import Finding, Outcome, Severity
+from checks.target import OwnedObject, Target
+
+__all__ = ["CHECK", "planned_requests", "same_view"]
+
+WRITE_METHODS = ("PUT", "PATCH", "DELETE")
+SIMILARITY = 0.9
+_ERROR_WORDS = re.compile(r"unauthori[sz]ed|forbidden|not found|denied|not allowed|permission", re.I)
+_COMPARED_CHARS = 4000  # enough to tell two views apart; SequenceMatcher is quadratic
+
+
+def same_view(owner: HttpResponse, other: HttpResponse) -> float:
+    """How much ``other`` looks like the owner's view, 0..1 (1 for equal JSON)."""
+    try:
+        if json.loads(owner.body) == json.loads(other.body):
+            return 1.0
+    except (ValueError, UnicodeDecodeError):
+        pass
+    a, b = owner.text[:_COMPARED_CHARS], other.text[:_COMPARED_CHARS]
+    if not a or not b:
+        return 0.0
+    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
+
+
+def is_leak(owner: HttpResponse, other: HttpResponse) -> tuple[bool, float]:
+    if not 200 <= other.status < 300:
+        return False, 0.0
+    score = same_view(owner, other)
+    return score >= SIMILARITY and not _ERROR_WORDS.search(other.text[:_COMPARED_CHARS]), score
+
+
+def _writes(obj: OwnedObject, target: Target) -> list[str]:
+    return [] if target.is_safe else [m for m in obj.methods if m in WRITE_METHODS]
+
+
+def _intruders(obj: OwnedObject, target: Target) -> list[str | None]:
+    tenant = target.users[obj.owner].tenant
+    return [name for name, user in target.users.items() if user.tenant != tenant] + [None]
+
+
+def planned_requests(target: Target) -> int:
+    """Per object: owner read + a read per intruder (other-tenant users and no token), then per
+    write method a request per intruder, and one owner read to verify the object is intact."""
+    total = 0
+    for obj in target.objects:
+        intruders = len(_intruders(obj, target))
+        writes = len(_writes(obj, target))
+        total += 1 + intruders + writes * intruders + (1 if writes else 0)
+    return total
+
+
+def _who(user: str | None, target: Target) -> str:
+    return f"{user} (tenant {target.users[user].tenant})" if user else "no token"
+
+
+@check(
+    id="auth.tenant_isolation",
+    title="Other tenants cannot read or change owned objects",
+    severity=Severity.CRITICAL,
+    passes_when="Every configured owned object answers its owner, and users of other tenants (and no token) get no copy of it and cannot change it.",
+    why="Broken object-level authorization (BOLA/IDOR) is the most common API breach: one customer reads another's data by changing an id.",
+    breaks="Any customer can read or edit every other customer's conversations, files or invoices.",
+    remediation="Scope every object lookup by the caller's tenant (WHERE tenant_id = :caller_tenant) and answer 404 for objects of other tenants.",
+    max_requests=300,
+)
+async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
+    if not target.objects:
+        return Outcome.skipped("No owned object is configured: set targets.<name>.objects (route, id, owner).")
+    planned = planned_requests(target)
+    if planned > ctx.http.max_requests:
+        return Outcome.errored(f"The configured objects need {planned} requests, more than this check's bound of {ctx.http.max_requests}; configure fewer objects or users.")
+    failures: list[Finding] = []
+    notes: list[Finding] = []
+    lonely = False
+    for obj in target.objects:
+        try:
+            result = await _probe(obj, target, ctx)
+        except ProbeError as exc:
+            return Outcome.errored(f"{obj.route} ({obj.id}): {exc}", failures + notes)
+        if isinstance(result, Outcome):
+            return result
+        failures += result[0]
+        notes += result[1]
+        lonely = lonely or len(_intruders(obj, target)) == 1
+    if failures:
+        return Outcome.failed(f"{len(failures)} cross-tenant reads or writes succeeded on {len(target.objects)} owned objects.", failures + notes)
+    if lonely:
+        return Outcome.warned("Only the no-token probe ran for some objects: add a user of another tenant to targets.<name>.users.", notes)
+    return Outcome.passed(f"No other tenant could read or change any of {len(target.objects)} owned objects.", notes)
+
+
+async def _probe(obj: OwnedObject, target: Target, ctx: CheckContext) -> Outcome | tuple[list[Finding], list[Finding]]:
+    path = obj.route.format(id=obj.id)
+    read = obj.route.method if obj.route.method in ("GET", "HEAD") else "GET"
+    resource = f"{read} {path}"
+    owner = await ctx.http.request(read, path, as_user=obj.owner)
+    if not 200 <= owner.status < 300 or not owner.body:
+        return Outcome.errored(
+            f"The owner {obj.owner} could not read {resource} (answered {owner.status}), so there is nothing to compare; check objects[].id and owner.",
+            [Finding(resource, "The owner's own read failed.", owner.evidence())],
+        )
+    failures: list[Finding] = []
+    notes: list[Finding] = []
+    intruders = _intruders(obj, target)
+    for user in intruders:
+        other = await ctx.http.request(read, path, as_user=user)
+        leak, score = is_leak(owner, other)
+        evidence = other.evidence() | {"similarity_to_owner_view": round(score, 2)}
+        if leak:
+            failures.append(Finding(resource, f"{_who(user, target)} read {obj.owner}'s object {obj.id}: {other.status} with a body {score:.0%} like the owner's.", evidence))
+        else:
+            notes.append(Finding(resource, f"{_who(user, target)} got {other.status} and no copy of the object.", evidence))
+    writes = _writes(obj, target)
+    if not writes:
+        return failures, notes
+    body = _unchanged_body(owner)
+    for method in writes:
+        for user in intruders:
+            answer = await ctx.http.request(method, path, as_user=user, json=None if method == "DELETE" else body)
+            evidence = answer.evidence() | {"sent": f"{method} {path} with the owner's own representation" if method != "DELETE" else f"DELETE {path}"}
+            if 200 <= answer.status < 300:
+                failures.append(Finding(f"{method} {path}", f"{_who(user, target)} was allowed to {method} {obj.owner}'s object {obj.id} ({answer.status}).", evidence))
+            else:
+                notes.append(Finding(f"{method} {path}", f"{_who(user, target)} was refused {method} with {answer.status}.", evidence))
+    after = await ctx.http.request(read, path, as_user=obj.owner)
+    if not 200 <= after.status < 300 or same_view(owner, after) < SIMILARITY:
+        failures.append(Finding(resource, f"The object {obj.id} is not intact after the cross-tenant writes: the owner now gets {after.status}.", after.evidence()))
+    return failures, notes
+
+
+def _unchanged_body(owner: HttpResponse) -> Any:
+    """The owner's own representation: writing it back changes nothing meaningful."""
+    try:
+        value = json.loads(owner.body)
+    except (ValueError, UnicodeDecodeError):
+        return {}
+    return value if isinstance(value, dict) else {}

@@ -1,0 +1,161 @@
+"""perf.latency_p95: p95 under the budget on each non-model route, alone and under load."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from dataclasses import dataclass
+
+from checks.check import check
+from checks.context import CheckContext, ProbeError
+from checks.model import Finding, Outcome, Severity
+from checks.target import Latency, Route, Target
+
+__all__ = ["CHECK", "LOAD_REQUESTS_PER_WORKER", "Percentiles", "nearest_rank", "planned_requests"]
+
+SAMPLE_CONCURRENCY = 2  # low: measures the route, not the server's queue
+LOAD_REQUESTS_PER_WORKER = 50  # bounds the load phase: concurrency x 50 requests per route
+
+
+def nearest_rank(sorted_values: list[float], percentile: float) -> float:
+    """The nearest-rank percentile: the value at rank ceil(p/100 * n)."""
+    if not sorted_values:
+        raise ValueError("no samples")
+    rank = max(1, math.ceil(percentile / 100 * len(sorted_values)))
+    return sorted_values[rank - 1]
+
+
+@dataclass(frozen=True)
+class Percentiles:
+    count: int
+    p50: float
+    p95: float
+    p99: float
+    max: float
+
+    @classmethod
+    def of(cls, values: list[float]) -> Percentiles:
+        ordered = sorted(values)
+        return cls(len(ordered), nearest_rank(ordered, 50), nearest_rank(ordered, 95), nearest_rank(ordered, 99), ordered[-1])
+
+    def as_dict(self) -> dict[str, float | int]:
+        return {"samples": self.count, "p50_ms": round(self.p50, 1), "p95_ms": round(self.p95, 1), "p99_ms": round(self.p99, 1), "max_ms": round(self.max, 1)}
+
+
+def _routes(target: Target) -> list[Route]:
+    assert target.latency is not None
+    model_route = target.chat.route if target.chat else None
+    return [r for r in target.latency.routes if r != model_route]
+
+
+def planned_requests(target: Target) -> int:
+    """Per route: warm-up + samples, plus concurrency x 50 under load on targets that are not safe."""
+    latency = target.latency
+    if latency is None:
+        return 0
+    per_route = latency.warmup + latency.samples
+    if not target.is_safe:
+        per_route += latency.concurrency * LOAD_REQUESTS_PER_WORKER
+    return per_route * len(_routes(target))
+
+
+class _Sampler:
+    def __init__(self, ctx: CheckContext, route: Route, user: str | None) -> None:
+        self.ctx = ctx
+        self.route = route
+        self.user = user
+        self.statuses: dict[str, int] = {}
+
+    async def one(self) -> float:
+        response = await self.ctx.http.request(self.route.method, self.route.path, as_user=self.user)
+        self.statuses[str(response.status)] = self.statuses.get(str(response.status), 0) + 1
+        return response.elapsed_ms
+
+    async def fixed(self, count: int, concurrency: int) -> list[float]:
+        values: list[float] = []
+        remaining = iter(range(count))
+
+        async def worker() -> None:
+            for _ in remaining:
+                values.append(await self.one())
+
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return values
+
+    async def timed(self, seconds: float, concurrency: int) -> list[float]:
+        values: list[float] = []
+        deadline = time.monotonic() + seconds
+
+        async def worker() -> None:
+            for _ in range(LOAD_REQUESTS_PER_WORKER):
+                if time.monotonic() >= deadline:
+                    return
+                values.append(await self.one())
+
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return values
+
+
+@check(
+    id="perf.latency_p95",
+    title="p95 latency is under the budget on each non-model route",
+    severity=Severity.HIGH,
+    passes_when="Each latency route's p95 over the configured samples (nearest rank, after warm-up) is at or under latency.p95_ms.",
+    why="Users leave slow apps, and a route slow alone collapses under launch-day traffic.",
+    breaks="Launch traffic queues behind slow queries; timeouts cascade into errors and retries.",
+    remediation="Profile the slow route (missing index, N+1 queries, synchronous calls to other services); cache or paginate it.",
+    max_requests=5000,  # see planned_requests(): routes x (warmup + samples + concurrency x 50)
+    timeout=180,
+)
+async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
+    latency = target.latency
+    if latency is None or not latency.routes:
+        return Outcome.skipped("No latency route is configured: set targets.<name>.latency.routes (e.g. [GET /api/conversations]) and p95_ms.")
+    routes = _routes(target)
+    if not routes:
+        return Outcome.skipped("Every latency route is the model-backed chat route; add a non-model route to targets.<name>.latency.routes.")
+    planned = planned_requests(target)
+    if planned > ctx.http.max_requests:
+        return Outcome.errored(f"The latency settings need {planned} requests, more than this check's bound of {ctx.http.max_requests}; lower samples or concurrency.")
+    slow: list[Finding] = []
+    loaded_slow: list[Finding] = []
+    fine: list[Finding] = []
+    for route in routes:
+        try:
+            finding, alone, loaded = await _measure(route, latency, target, ctx)
+        except ProbeError as exc:
+            return Outcome.errored(f"{route}: {exc}")
+        if alone.p95 > latency.p95_ms:
+            slow.append(finding)
+        elif loaded is not None and loaded.p95 > latency.p95_ms:
+            loaded_slow.append(finding)
+        else:
+            fine.append(finding)
+    if slow:
+        return Outcome.failed(f"{len(slow)} of {len(routes)} routes have p95 over the {latency.p95_ms} ms budget.", slow + loaded_slow + fine)
+    if loaded_slow:
+        return Outcome.warned(f"{len(loaded_slow)} routes are within {latency.p95_ms} ms alone but not under load ({latency.concurrency} concurrent).", loaded_slow + fine)
+    return Outcome.passed(f"All {len(routes)} routes have p95 within {latency.p95_ms} ms.", fine)
+
+
+async def _measure(route: Route, latency: Latency, target: Target, ctx: CheckContext) -> tuple[Finding, Percentiles, Percentiles | None]:
+    sampler = _Sampler(ctx, route, latency.as_user)
+    await sampler.fixed(latency.warmup, 1)
+    sampler.statuses.clear()
+    alone = Percentiles.of(await sampler.fixed(latency.samples, SAMPLE_CONCURRENCY))
+    evidence: dict[str, object] = {"budget_p95_ms": latency.p95_ms, "alone": alone.as_dict() | {"concurrency": SAMPLE_CONCURRENCY}}
+    loaded = None
+    if not target.is_safe:
+        values = await sampler.timed(latency.load.total_seconds(), latency.concurrency)
+        if values:
+            loaded = Percentiles.of(values)
+            evidence["under_load"] = loaded.as_dict() | {"concurrency": latency.concurrency}
+    else:
+        evidence["under_load"] = "skipped on a safe/production target"
+    evidence["statuses"] = dict(sampler.statuses)
+    if not any(s.startswith("2") for s in sampler.statuses):
+        raise ProbeError(f"{route} never answered 2xx (statuses {sampler.statuses}); latency of errors is not the route's latency.")
+    load_text = f"; under load ({latency.concurrency} concurrent) p95 {loaded.p95:.0f} ms" if loaded else ""
+    message = f"{route}: p50 {alone.p50:.0f} ms, p95 {alone.p95:.0f} ms, p99 {alone.p99:.0f} ms, max {alone.max:.0f} ms over {alone.count} samples{load_text} (budget {latency.p95_ms} ms)."
+    return Finding(str(route), message, evidence), alone, loaded
