@@ -35,6 +35,7 @@ __all__ = [
 ]
 
 DEFAULT_DATABASE = "sqlite:///launchready.db"
+_NESTED_KEY = re.compile(r"^[a-z_][a-z0-9_]*(?:\[\d+\])?(?:\.[a-z_][a-z0-9_]*(?:\[\d+\])?)*: ")
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
@@ -325,6 +326,10 @@ def _describe(exc: ValidationError, data: Mapping[str, Any]) -> list[str]:
             close = difflib.get_close_matches(str(loc[-1]), fields, n=1) if fields else []
             message += f" (did you mean {close[0]!r}?)" if close else " (remove it, or check the spelling)"
             _ = parent
+        elif kind == "value_error" and _NESTED_KEY.match(message):
+            # A model validator naming a key below its model: fold it into the key path.
+            subkey, _, message = message.partition(": ")
+            key = _join(key, subkey) if key != "(top level)" else subkey
         elif kind == "missing":
             message = "is required"
         elif kind in ("int_parsing", "int_type", "float_parsing", "bool_parsing", "date_from_datetime_parsing", "date_parsing"):
