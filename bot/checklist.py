@@ -1,5 +1,5 @@
-"""The launch checklist as people use it: sync it from the catalog and app.yaml, order it
-worst first, parse what they type, and say in one sentence what changed.
+"""The launch checklist as people use it: order it worst first, parse what they type, and
+say in one sentence what changed.
 
 The CLI and the Slack app both call these, so a change reads the same in a terminal and in
 a channel. Storage is :mod:`bot.store`; this module holds no state.
@@ -8,21 +8,17 @@ a channel. Storage is :mod:`bot.store`; this module holds no state.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
-from bot.config import AppConfig
-from bot.store import ChecklistError, ChecklistItem, Store
-from checks.check import Check, manual_check
-from checks.model import Severity, Status
+from bot.store import ChecklistError, ChecklistItem
+from checks.model import Status
 
 __all__ = [
     "STATUS_ORDER",
-    "config_manual_checks",
     "done_sentence",
     "assign_sentence",
     "parse_due",
     "summary_sentence",
-    "sync",
     "waive_sentence",
     "worst_first",
 ]
@@ -41,44 +37,6 @@ STATUS_ORDER = (
     "attested",
     str(Status.PASS),
 )
-
-
-def config_manual_checks(config: AppConfig, catalog: Iterable[Check]) -> list[Check]:
-    """Manual items defined only in app.yaml (``manual.<name>`` with a ``title``), as checks,
-    so a run reports them as awaiting attestation like the built-in ones."""
-    known = {c.id for c in catalog}
-    extra = []
-    for key, entry in config.checklist.items():
-        if key in known or not key.startswith("manual.") or not entry.title:
-            continue
-        try:
-            severity = Severity((entry.severity or "medium").lower())
-        except ValueError:
-            severity = Severity.MEDIUM
-        try:
-            extra.append(
-                manual_check(
-                    id=key,
-                    title=entry.title,
-                    severity=severity,
-                    passes_when=f"Its owner attests it: {entry.title}.",
-                    why="Your team added it to the launch checklist in app.yaml.",
-                    breaks="Whatever your team listed it for.",
-                    remediation=f"Do it, then attest with `launchready done {key} --note ...`.",
-                    attest_every=_duration(entry.attest_every) if entry.attest_every else "30d",
-                )
-            )
-        except ValueError:
-            continue  # not area.name in lowercase; sync() reports it
-    return extra
-
-
-def sync(store: Store, config: AppConfig, target: str, catalog: Iterable[Check]) -> list[str]:
-    """Bring the target's checklist up to date with the catalog and app.yaml's ``checklist:``.
-    Returns a sentence for each ``checklist:`` key that names nothing."""
-    checks = list(catalog)
-    checks += config_manual_checks(config, checks)
-    return store.sync_checklist(target, checks, config.checklist)
 
 
 def worst_first(items: Iterable[ChecklistItem], now: datetime) -> list[ChecklistItem]:
@@ -136,11 +94,3 @@ def waive_sentence(item: ChecklistItem) -> str:
         f'{item.check_id} on {item.target} waived until {until} by {item.waiver_by}: "{item.waiver_reason}". '
         "It reports waived, never pass, and the waiver lapses by itself."
     )
-
-
-def _duration(value: timedelta) -> str:
-    seconds = int(value.total_seconds())
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size and seconds % size == 0:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"

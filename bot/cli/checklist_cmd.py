@@ -25,14 +25,13 @@ from bot.checklist import (
     done_sentence,
     parse_due,
     summary_sentence,
-    sync,
     waive_sentence,
     worst_first,
 )
 from bot.cli.common import EXIT_USAGE, err, load_or_exit, out
 from bot.config import AppConfig, ConfigError
+from bot.service import Services
 from bot.store import ChecklistError, ChecklistItem, Store, StoreError
-from checks.catalog import default_registry
 
 __all__ = ["register"]
 
@@ -81,12 +80,18 @@ def _checklist(config_path: Path, target: str | None) -> Iterator[tuple[AppConfi
     except ConfigError as exc:
         raise _fail(exc.errors[0]) from None
     try:
-        store = Store.open(config.database_url)
-    except StoreError as exc:
+        # The catalog plus the team's own manual items; a checklist key naming no check is a
+        # configuration error here exactly as it is for `launchready run`.
+        services = Services.open(config)
+    except ConfigError as exc:
+        for line in exc.errors:
+            err.print(f"[red]error:[/red] {escape(line)}")
+        raise typer.Exit(EXIT_USAGE) from None
+    except (StoreError, ValueError) as exc:  # ValueError: an unknown check id in checklist:
         raise _fail(str(exc)) from None
+    store = services.store
     try:
-        for warning in sync(store, config, name, default_registry()):
-            err.print(f"[yellow]warning:[/yellow] {escape(warning)}")
+        store.sync_checklist(name, list(services.registry), config.checklist)
         yield config, name, store
     except ChecklistError as exc:
         raise _fail(str(exc)) from None

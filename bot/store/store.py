@@ -227,6 +227,7 @@ class Store:
             row = self._run_row(session, run_id)
             row.state = "done"
             row.reason = None
+            row.started_at = report.started_at  # the runner's clock: the report round-trips
             row.finished_at = report.finished_at
             row.verdict = str(report.verdict)
             row.requests = report.requests
