@@ -1,0 +1,178 @@
+"""The monitoring capability of `launchready serve`: monitors, alert thresholds, incidents,
+ingest bookkeeping and the facts ``obs.monitoring_live`` judges.
+
+One :class:`Monitoring` per service, built from the config, the store's engine and the
+notifier. The scheduler's jobs and the ingest routes call its methods; nothing here is global.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from bot.config import AppConfig
+from bot.monitoring.alerts import AlertEvaluator
+from bot.monitoring.incidents import Incident, IncidentManager, Notifier, Renderer
+from bot.monitoring.models import IngestedEventRow, MonitorStateRow, create_tables
+from bot.monitoring.monitor import Monitor, TickResult
+from checks.obs.monitoring_live import MonitorFact, MonitoringFacts
+
+__all__ = ["Monitoring", "StoredEvent"]
+
+log = logging.getLogger(__name__)
+
+
+class StoredEvent:
+    """What :meth:`Monitoring.store_event` answers: the row id, or that it was a duplicate."""
+
+    def __init__(self, id: int | None, duplicate: bool) -> None:
+        self.id = id
+        self.duplicate = duplicate
+
+
+class Monitoring:
+    def __init__(
+        self,
+        config: AppConfig,
+        engine: Engine,
+        *,
+        notifier: Notifier | None = None,
+        renderer: Renderer | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        create_tables(engine)
+        self.config = config
+        self.engine = engine
+        self.clock = clock
+        self.incidents = IncidentManager(
+            engine, notifier=notifier, channel=config.slack.channel, renderer=renderer, clock=clock
+        )
+        self.alerts = AlertEvaluator(engine, config.alerts, self.incidents)
+        self.monitors: dict[str, Monitor] = {
+            m.name: Monitor(m, engine=engine, incidents=self.incidents, root=config.root) for m in config.monitors
+        }
+        self.rejections: Counter[str] = Counter()
+        self.accepted: Counter[str] = Counter()
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._flush_lock = asyncio.Lock()
+
+    async def aclose(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        for monitor in self.monitors.values():
+            await monitor.aclose()
+
+    # -- ticks (the scheduler's jobs call these) --------------------------------------------
+
+    async def tick_monitor(self, name: str, now: datetime | None = None) -> TickResult | None:
+        monitor = self.monitors.get(name)
+        if monitor is None:
+            log.warning("monitor %s is no longer configured; its job will be removed on the next start", name)
+            return None
+        result = await monitor.tick(now or self.clock())
+        await self.flush(now)
+        return result
+
+    async def tick_alerts(self, now: datetime | None = None) -> list[Incident]:
+        """Slide the alert windows, queue due reminders, retry pending deliveries."""
+        now = now or self.clock()
+        changed = self.alerts.evaluate(now)
+        self.incidents.queue_reminders(now, silenced=self.silenced(now))
+        await self.flush(now)
+        return changed
+
+    def silenced(self, now: datetime) -> set[str]:
+        return {name for name, m in self.monitors.items() if m.maintenance.active(now)}
+
+    async def flush(self, now: datetime | None = None) -> int:
+        # One flush at a time: two would post the same pending alert twice.
+        async with self._flush_lock:
+            return await self.incidents.flush(now)
+
+    def flush_soon(self) -> None:
+        """Deliver pending alerts in the background (after an ingest answer went out)."""
+        self._spawn(self.flush(), name="incident-flush")
+
+    def _spawn(self, work: Coroutine[Any, Any, Any], *, name: str) -> None:
+        task = asyncio.get_running_loop().create_task(work, name=name)
+        self._tasks.add(task)
+
+        def done(finished: asyncio.Task[Any]) -> None:
+            self._tasks.discard(finished)
+            if not finished.cancelled() and finished.exception() is not None:
+                log.error("%s failed: %s", name, finished.exception())
+
+        task.add_done_callback(done)
+
+    async def idle(self) -> None:
+        while self._tasks:
+            await asyncio.wait(set(self._tasks))
+
+    # -- ingest bookkeeping ------------------------------------------------------------
+
+    def store_event(self, row: IngestedEventRow) -> StoredEvent:
+        """Write one accepted event; a second delivery with the same ``delivery_id`` is a
+        duplicate (acknowledged by the caller, not processed)."""
+        with Session(self.engine) as session:
+            session.add(row)
+            try:
+                session.commit()
+            except IntegrityError:
+                session.rollback()
+                return StoredEvent(None, True)
+            self.accepted[row.source] += 1
+            return StoredEvent(row.id, False)
+
+    def last_status(self, fingerprint: str) -> str | None:
+        with Session(self.engine) as session:
+            row = session.exec(
+                select(IngestedEventRow.status)
+                .where(IngestedEventRow.fingerprint == fingerprint)
+                .order_by(col(IngestedEventRow.id).desc())
+            ).first()
+            return row
+
+    def count_events(self, source: str | None = None) -> int:
+        with Session(self.engine) as session:
+            query = select(IngestedEventRow.id)
+            if source:
+                query = query.where(IngestedEventRow.source == source)
+            return len(session.exec(query).all())
+
+    def reject(self, source: str, reason: str, detail: str) -> None:
+        """Count and log a rejected delivery; ``detail`` is our sentence, never the body."""
+        self.rejections[f"{source}:{reason}"] += 1
+        log.warning("ingest %s rejected (%s): %s", source, reason, detail)
+
+    # -- facts for obs.monitoring_live ---------------------------------------------------
+
+    def facts(self, target_name: str | None = None) -> MonitoringFacts:
+        states: dict[str, MonitorStateRow] = {}
+        with Session(self.engine) as session:
+            for row in session.exec(select(MonitorStateRow)):
+                states[row.name] = row
+                session.expunge(row)
+        monitors = []
+        for config in self.config.monitors:
+            if target_name and config.target and config.target != target_name:
+                continue
+            state = states.get(config.name)
+            monitors.append(
+                MonitorFact(
+                    name=config.name,
+                    method=config.method,
+                    url=config.url,
+                    last_success=state.last_success if state else None,
+                    last_probe_at=state.last_probe_at if state else None,
+                    last_summary=state.last_summary if state else None,
+                )
+            )
+        return MonitoringFacts(monitors=tuple(monitors), channel=self.config.slack.channel)
