@@ -221,13 +221,13 @@ def _owner(item: ItemView, clean: Sanitizer) -> str:
 def _task(item: ItemView, clean: Sanitizer) -> str:
     owner = _owner(item, clean)
     due = f" (due {_day(item.due)})" if item.due else ""
-    fix = clean.short(item.remediation or f"Make {item.check_id} pass.", 400)
+    # The remediation is printed just above the task; the task says who, by when, and how to close it.
     if item.status is Status.WAIVED:
         expiry = f" before the waiver expires on {_day(item.waiver_expires)}" if item.waiver_expires else ""
-        return f"{owner}{due}: fix {item.check_id}{expiry}. {fix}"
+        return f"{owner}{due}: apply the remediation{expiry}, then rerun {item.check_id}."
     if item.status is Status.ERROR:
-        return f"{owner}{due}: make {item.check_id} decidable (it errored: {clean.short(item.summary, 200)}), then fix what it finds."
-    return f"{owner}{due}: {fix} Then rerun {item.check_id}."
+        return f"{owner}{due}: make {item.check_id} able to decide (see why it errored above), rerun it, then fix what it finds."
+    return f"{owner}{due}: apply the remediation, then rerun {item.check_id} until it passes."
 
 
 def build_view(data: HandoverInput, *, clean: Sanitizer | None = None) -> HandoverView:
@@ -302,7 +302,7 @@ def build_view(data: HandoverInput, *, clean: Sanitizer | None = None) -> Handov
         where = f" to {d.channel}" if d.channel else ""
         digest = f"cron {d.cron} ({d.timezone}){where}"
     return HandoverView(
-        title=f"Launch handover: {clean.short(data.project, 120)} ({clean.short(data.target, 60)})",
+        title=f"Launch handover: {clean.short(data.project, 120)}, target {clean.short(data.target, 60)}",
         project=clean.short(data.project, 120),
         target=clean.short(data.target, 60),
         base_url=clean.short(data.base_url, 200),

@@ -161,8 +161,24 @@ def render_markdown(report: RunReport) -> str:
     return "\n".join(lines) + "\n"
 
 
+def render_sarif(report: RunReport) -> str:
+    """SARIF 2.1.0 with each rule's pass criteria and remediation from the catalog."""
+    from checks.catalog import default_registry
+    from handover.formats import to_sarif
+
+    return to_sarif(report, catalog=default_registry())
+
+
+def render_junit(report: RunReport) -> str:
+    from handover.formats import to_junit
+
+    return to_junit(report)
+
+
 FORMATS: dict[str, Callable[[RunReport], str]] = {
     "text": render_text,
     "json": render_json,
     "markdown": render_markdown,
+    "sarif": render_sarif,
+    "junit": render_junit,
 }

@@ -106,7 +106,7 @@ def run(
     config: Path = ConfigOption,
     target: str | None = typer.Option(None, "--target", "-t", help="Target name from app.yaml (default: the first)."),
     only: str | None = typer.Option(None, "--only", help="Check ids or areas, comma-separated (e.g. auth.private_routes,tls)."),
-    format: str = typer.Option("text", "--format", "-f", help="text, json or markdown."),
+    format: str = typer.Option("text", "--format", "-f", help="text, json, markdown, sarif or junit."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the report to this file instead of stdout."),
     fail_on: str = typer.Option("critical", "--fail-on", help="Exit 1 when a check at or above this severity fails: critical, high, any, never."),
 ) -> None:
