@@ -606,8 +606,10 @@ class Store:
         known = list(session.exec(select(ChecklistRow.check_id).where(ChecklistRow.target == target)))
         if not known:
             raise UnknownItemError(f'target "{target}" has no checklist items yet (run `launchready status` once).')
-        close = difflib.get_close_matches(check_id, known, n=3, cutoff=0.5)
-        close += [k for k in known if k.endswith("." + check_id) and k not in close]
+        # "private_routes" for "auth.private_routes" is the likeliest slip: suggest that alone.
+        close = [k for k in known if k.endswith("." + check_id)] or difflib.get_close_matches(
+            check_id, known, n=3, cutoff=0.5
+        )
         hint = f" Did you mean {', '.join(close)}?" if close else " Run `launchready status` for the list."
         raise UnknownItemError(f'"{check_id}" is not a checklist item of {target}.{hint}')
 
