@@ -22,7 +22,7 @@ from bot.store import Store
 from checks.catalog import default_registry
 from checks.check import Check, manual_check
 from checks.model import CheckResult, RunReport, Severity
-from checks.registry import Registry
+from checks.registry import Registry, UnknownCheckError
 from checks.runner import ResultCallback, run_checks
 
 __all__ = ["NotAllowed", "RunInProgress", "Services", "checklist_problems", "registry_for"]
@@ -79,7 +79,7 @@ def checklist_problems(config: AppConfig, registry: Registry) -> list[str]:
             continue
         try:
             registry.get(check_id)
-        except LookupError as exc:
+        except UnknownCheckError as exc:
             problems.append(f"checklist.{check_id}: {exc}")
     return problems
 
