@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from aiohttp import web
+
+from checks.model import Status
+from checks.perf.latency_p95 import CHECK, Percentiles, nearest_rank, planned_requests
+from tests.checks.faults import broken_server
+from tests.conftest import make_target, run_one
+
+INJECTED_MS = 80
+
+
+def app() -> web.Application:
+    async def slow(request: web.Request) -> web.Response:
+        await asyncio.sleep(INJECTED_MS / 1000)
+        return web.json_response({"ok": True})
+
+    async def fast(request: web.Request) -> web.Response:
+        return web.json_response({"ok": True})
+
+    async def failing(request: web.Request) -> web.Response:
+        return web.json_response({"error": "down"}, status=503)
+
+    app = web.Application()
+    app.router.add_get("/slow", slow)
+    app.router.add_get("/fast", fast)
+    app.router.add_get("/failing", failing)
+    return app
+
+
+def latency(routes: list[str], p95_ms: int, **extra) -> dict:
+    return {"routes": routes, "p95_ms": p95_ms, "samples": 20, "warmup": 2, "concurrency": 4, "load": "500ms", **extra}
+
+
+def test_nearest_rank():
+    values = [float(v) for v in range(1, 21)]  # 1..20
+    assert nearest_rank(values, 50) == 10
+    assert nearest_rank(values, 95) == 19
+    assert nearest_rank(values, 99) == 20
+    assert nearest_rank([7.0], 95) == 7
+    assert Percentiles.of([3.0, 1.0, 2.0]).as_dict()["max_ms"] == 3.0
+
+
+async def test_reported_p95_is_within_10_percent_of_an_injected_delay(serve):
+    target = make_target(await serve(app()), latency=latency(["GET /slow"], 1000))
+    result = await run_one(CHECK, target)
+    assert result.status is Status.PASS, result.summary
+    p95 = result.findings[0].evidence["alone"]["p95_ms"]
+    assert abs(p95 - INJECTED_MS) <= INJECTED_MS * 0.10, f"p95 {p95} ms vs injected {INJECTED_MS} ms"
+    assert "under_load" in result.findings[0].evidence
+    assert result.requests <= planned_requests(target)
+
+
+async def test_fail_when_p95_exceeds_the_budget(serve):
+    result = await run_one(CHECK, make_target(await serve(app()), latency=latency(["GET /fast", "GET /slow"], 50), safe=True))
+    assert result.status is Status.FAIL
+    assert result.findings[0].resource == "GET /slow"
+    assert "budget 50 ms" in result.findings[0].message
+
+
+async def test_safe_target_skips_the_load_phase(serve):
+    target = make_target(await serve(app()), latency=latency(["GET /fast"], 500), safe=True)
+    result = await run_one(CHECK, target)
+    assert result.status is Status.PASS
+    assert result.requests == 22
+    assert result.findings[0].evidence["under_load"] == "skipped on a safe/production target"
+
+
+async def test_model_route_is_not_measured(serve):
+    target = make_target(await serve(app()), latency=latency(["POST /api/chat"], 500), chat={"route": "POST /api/chat"})
+    result = await run_one(CHECK, target)
+    assert result.status is Status.SKIPPED
+
+
+async def test_error_when_the_route_only_fails(serve):
+    result = await run_one(CHECK, make_target(await serve(app()), latency=latency(["GET /failing"], 500), safe=True))
+    assert result.status is Status.ERROR
+    assert "never answered 2xx" in result.summary
+
+
+@pytest.mark.parametrize("kind", ["reset", "garbage"])
+async def test_error_on_broken_targets(kind):
+    async with broken_server(kind) as base:
+        result = await run_one(CHECK, make_target(base, latency=latency(["GET /fast"], 500)))
+    assert result.status is Status.ERROR

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from checks.model import Status
+from checks.webhooks.signature import CHECK
+from tests.checks.faults import broken_server
+from tests.checks.webhooks.receiver import receiver
+from tests.conftest import make_target, run_one
+
+SECRETS = {
+    "stripe": "whsec_stripe_test_secret_0001",
+    "standard": "whsec_" + base64.b64encode(b"k" * 24).decode(),
+    "github": "github_secret_0001",
+    "hmac-sha256": "hmac_secret_0001",
+}
+
+
+def hook(scheme: str, **extra) -> dict:
+    header = "X-Signature" if scheme == "hmac-sha256" else None
+    return {"route": "POST /webhooks/in", "scheme": scheme, "secret": SECRETS[scheme], "header": header, **extra}
+
+
+@pytest.mark.parametrize("scheme", list(SECRETS))
+async def test_pass_when_the_receiver_verifies(serve, scheme):
+    header = "X-Signature" if scheme == "hmac-sha256" else None
+    base = await serve(receiver(scheme, SECRETS[scheme], verify=True, dedup=True, header=header))
+    result = await run_one(CHECK, make_target(base, webhooks=[hook(scheme)]))
+    assert result.status is Status.PASS, [f.message for f in result.findings]
+    assert result.requests == (4 if scheme in ("stripe", "standard") else 3)
+
+
+async def test_fail_when_unsigned_and_stale_are_accepted(serve):
+    base = await serve(receiver("stripe", SECRETS["stripe"], verify=False, dedup=False))
+    result = await run_one(CHECK, make_target(base, webhooks=[hook("stripe")]))
+    assert result.status is Status.FAIL
+    accepted = [f.message for f in result.findings if "was accepted with" in f.message and "correctly signed delivery was" not in f.message]
+    assert accepted == [
+        "A delivery unsigned was accepted with 200.",
+        "A delivery signed with the wrong secret was accepted with 200.",
+        "A delivery correctly signed 10 minutes ago was accepted with 200.",
+    ]
+
+
+async def test_fail_when_only_the_timestamp_is_ignored(serve):
+    base = await serve(receiver("standard", SECRETS["standard"], verify=True, dedup=True, tolerance=None))
+    result = await run_one(CHECK, make_target(base, webhooks=[hook("standard")]))
+    assert result.status is Status.FAIL
+    assert "10 minutes ago was accepted" in result.summary or any("10 minutes ago was accepted" in f.message for f in result.findings)
+
+
+async def test_error_when_a_good_delivery_is_rejected(serve):
+    base = await serve(receiver("stripe", SECRETS["stripe"], verify=True, dedup=True, accept=False))
+    result = await run_one(CHECK, make_target(base, webhooks=[hook("stripe")]))
+    assert result.status is Status.ERROR
+    assert "cannot tell forged from genuine" in result.summary
+    assert result.requests == 1
+
+
+async def test_error_when_connections_reset():
+    async with broken_server("reset") as base:
+        result = await run_one(CHECK, make_target(base, webhooks=[hook("stripe")]))
+    assert result.status is Status.ERROR
+
+
+async def test_skipped_on_safe_targets():
+    result = await run_one(CHECK, make_target("http://127.0.0.1:9", webhooks=[hook("stripe")], safe=True))
+    assert result.status is Status.SKIPPED
