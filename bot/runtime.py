@@ -1,0 +1,211 @@
+"""What the running service's parts share: config, services, the Slack notifier, background
+tasks, the runs in progress and the registry of pluggable command handlers.
+
+Listeners and server extensions receive one :class:`Runtime`; nothing here is global, so a
+test builds its own. Other capabilities plug in with one line, e.g.
+``runtime.commands["handover"] = handover_command``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from checks.model import RunReport
+
+if TYPE_CHECKING:
+    from bot.config import AppConfig
+    from bot.service import Services
+    from bot.slack.notifier import SlackNotifier
+    from bot.slack.parser import Command
+
+__all__ = [
+    "ActiveRun",
+    "BackgroundTasks",
+    "CommandHandler",
+    "CommandRequest",
+    "IncidentLine",
+    "RecentIds",
+    "Reply",
+    "Runtime",
+    "SecretFilter",
+]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CommandRequest:
+    """A subcommand as a handler sees it: no Slack types, just who asked where."""
+
+    command: Command
+    user: str
+    channel: str | None
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What a handler answers: text (mrkdwn), optional blocks, and whether everyone sees it."""
+
+    text: str
+    blocks: list[dict[str, Any]] | None = None
+    in_channel: bool = False
+
+
+CommandHandler = Callable[["Runtime", CommandRequest], Awaitable["Reply | None"]]
+
+
+@dataclass(frozen=True)
+class IncidentLine:
+    """An open incident as App Home lists it (the monitoring capability provides these)."""
+
+    title: str
+    severity: str = "high"
+    since: datetime | None = None
+    acknowledged_by: str | None = None
+
+
+@dataclass
+class ActiveRun:
+    """A run in progress, so a second request can be told where to look."""
+
+    target: str
+    user: str
+    started_at: datetime
+    channel: str | None = None
+    ts: str | None = None  # the progress message, once posted
+
+
+class BackgroundTasks:
+    """Tasks started after an ``ack()``: references are kept (asyncio holds only weak ones)
+    and a failure is logged instead of vanishing."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    def spawn(self, work: Coroutine[Any, Any, Any], *, name: str) -> asyncio.Task[Any]:
+        task = asyncio.get_running_loop().create_task(work, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+        return task
+
+    def _finished(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if task.cancelled():
+            return
+        error = task.exception()
+        if error is not None:
+            log.error("background task %s failed: %s: %s", task.get_name(), type(error).__name__, error,
+                      exc_info=error)
+
+    def __len__(self) -> int:
+        return len(self._tasks)
+
+    async def drain(self, timeout: float = 10.0) -> None:
+        """Wait for running tasks (tests, shutdown); cancel what is left after ``timeout``."""
+        if not self._tasks:
+            return
+        pending = set(self._tasks)
+        _, still = await asyncio.wait(pending, timeout=timeout)
+        for task in still:
+            task.cancel()
+        if still:
+            await asyncio.wait(still, timeout=1.0)
+
+    async def idle(self, timeout: float = 10.0) -> None:
+        """Wait until no task is running, including tasks spawned by tasks."""
+        async with asyncio.timeout(timeout):
+            while self._tasks:
+                await asyncio.wait(set(self._tasks))
+
+
+class RecentIds:
+    """A bounded set of ids seen lately: a retried Events API delivery is not processed twice."""
+
+    def __init__(self, size: int = 2048) -> None:
+        self._size = size
+        self._ids: OrderedDict[str, None] = OrderedDict()
+
+    def seen(self, key: str) -> bool:
+        """True when ``key`` was seen before; otherwise remember it and return False."""
+        if key in self._ids:
+            self._ids.move_to_end(key)
+            return True
+        self._ids[key] = None
+        if len(self._ids) > self._size:
+            self._ids.popitem(last=False)
+        return False
+
+
+class SecretFilter(logging.Filter):
+    """Replaces known secrets (the Slack tokens, the signing secret) in every log record."""
+
+    def __init__(self, secrets: list[str]) -> None:
+        super().__init__()
+        self._secrets = [s for s in secrets if s and len(s) >= 8]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self._secrets:
+            return True
+        from checks.redact import scrub
+
+        message = record.getMessage()
+        cleaned = scrub(message, self._secrets)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+@dataclass
+class Runtime:
+    config: AppConfig
+    services: Services
+    notifier: SlackNotifier | None = None
+    tasks: BackgroundTasks = field(default_factory=BackgroundTasks)
+    commands: dict[str, CommandHandler] = field(default_factory=dict)
+    active_runs: dict[str, ActiveRun] = field(default_factory=dict)
+    seen_events: RecentIds = field(default_factory=RecentIds)
+    # Open incidents for App Home; the monitoring capability sets it.
+    incidents: Callable[[], Awaitable[list[IncidentLine]]] | None = None
+    edit_interval: float = 1.0  # seconds between chat.update edits of a progress message
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    _reports: OrderedDict[str, RunReport] = field(default_factory=OrderedDict, repr=False)
+
+    @classmethod
+    def open(cls, config: AppConfig, **kwargs: Any) -> Runtime:
+        from bot.service import Services
+
+        return cls(config=config, services=Services.open(config), **kwargs)
+
+    def close(self) -> None:
+        self.services.close()
+
+    def remember(self, report: RunReport, keep: int = 20) -> None:
+        """Keep the last reports in memory so Details opens without a database read."""
+        self._reports[report.run_id] = report
+        self._reports.move_to_end(report.run_id)
+        while len(self._reports) > keep:
+            self._reports.popitem(last=False)
+
+    def report(self, run_id: str | None) -> RunReport | None:
+        return self._reports.get(run_id) if run_id else None
+
+    def claim_run(self, target: str, user: str) -> ActiveRun | None:
+        """Claim ``target`` for a run by ``user``: None when claimed, else the run in the way.
+
+        There is no await between the check and the claim, so two requests arriving together
+        cannot both win.
+        """
+        running = self.active_runs.get(target)
+        if running is not None:
+            return running
+        self.active_runs[target] = ActiveRun(target=target, user=user, started_at=self.clock())
+        return None
+
+    def release_run(self, target: str) -> None:
+        self.active_runs.pop(target, None)
