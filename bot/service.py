@@ -90,6 +90,9 @@ class Services:
     store: Store
     registry: Registry
     _locks: dict[str, asyncio.Lock] = field(default_factory=dict, repr=False)
+    # Facts the running service hands to checks (obs.monitoring_live reads "monitoring");
+    # set by bot.monitoring.runtime inside `launchready serve`, None elsewhere.
+    facts_provider: Callable[[str], Mapping[str, Any]] | None = field(default=None, repr=False)
 
     @classmethod
     def open(cls, config: AppConfig, *, store: Store | None = None, registry: Registry | None = None) -> Services:
@@ -136,6 +139,8 @@ class Services:
     ) -> RunReport:
         name, target = self.config.target(target_name)
         checks = self.select(only)
+        if facts is None and self.facts_provider is not None:
+            facts = self.facts_provider(name)
         if not self.may_run(name, who):
             raise NotAllowed(f"Target {name} is production: only admins ({', '.join(self.config.slack.admins) or 'none configured'}) may run checks against it.")
         lock = self._locks.setdefault(name, asyncio.Lock())
