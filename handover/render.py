@@ -9,6 +9,7 @@ scrubbed once more for the configuration's secrets and token-shaped strings.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -31,17 +32,16 @@ class HandoverError(Exception):
 
 # Punctuation that starts inline Markdown constructs. Backslash-escaping any ASCII punctuation
 # is valid CommonMark and renders as the character itself.
-_INLINE = re.compile(r"[`*\[\]<>~|&]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+_INLINE = re.compile(r"[\\`*\[\]<>~|&]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
 _NEWLINES = re.compile(r"\s*(?:\r\n|\r|\n)\s*")
 
 
 def md_text(value: object) -> str:
     """Plain text made safe inside a Markdown paragraph or list item (one line)."""
     text = "" if value is None else str(value)
-    # A literal backslash becomes an entity, so no backslash can pair with the escapes below
+    # A literal backslash becomes an entity, so no backslash can pair with an escape
     # (GitHub and markdown-it disagree on how ``\\|`` splits a table row).
-    text = text.replace("\\", "&#92;")
-    text = _INLINE.sub(lambda m: "\\" + m.group(0), text)
+    text = _INLINE.sub(lambda m: "&#92;" if m.group(0) == "\\" else "\\" + m.group(0), text)
     return _NEWLINES.sub("<br>", text.strip())
 
 
@@ -66,7 +66,9 @@ def md_fence(value: object) -> str:
     return "`" * max(3, longest + 1)
 
 
+@lru_cache(maxsize=16)
 def _environment(fmt: str, template: Path | None) -> jinja2.Environment:
+    """One environment per format and user directory; Jinja reloads a template whose file changed."""
     loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader(str(TEMPLATES))]
     if template is not None:
         # The user's directory first, so their file wins and may {% extends "handover.md.j2" %}.
