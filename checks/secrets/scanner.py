@@ -70,6 +70,7 @@ def _jwt_is_public(token: str) -> bool:
 
 
 _MULTILINE_WINDOW = 16 * 1024
+_KEEP, _DROP, _CLAIMED = object(), object(), object()
 
 
 def _spans_lines(rule: Rule) -> bool:
@@ -193,7 +194,10 @@ class Scanner:
                     line_start = text.rfind("\n", 0, start) + 1
                     line_end = text.find("\n", start)
                     line = text[line_start : line_end if line_end >= 0 else len(text)]
-                    if not self._keep(rule, secret, match.group(0), line, path, commit):
+                    verdict = self._judge(rule, secret, match.group(0), line, path, commit)
+                    if verdict is not _KEEP:
+                        if verdict is _CLAIMED:
+                            seen.add((start, end))  # a specific rule knows this value is fine
                         continue
                     seen.add((start, end))
                     if line_numbers is not None and line_index < len(line_numbers):
@@ -214,18 +218,20 @@ class Scanner:
         findings.sort(key=lambda f: (f.line, f.column))
         return findings
 
-    def _keep(self, rule: Rule, secret: str, match: str, line: str, path: str, commit: str | None) -> bool:
+    def _judge(self, rule: Rule, secret: str, match: str, line: str, path: str, commit: str | None) -> object:
         if not secret.strip():
-            return False
+            return _DROP
         if rule.entropy and shannon_entropy(secret) <= rule.entropy:
-            return False
+            return _DROP
         if any(mark in line for mark in INLINE_ALLOW):
-            return False
+            return _DROP
         if is_placeholder(secret):
-            return False
+            return _DROP
         if "jwt" in rule.tags and _jwt_is_public(secret):
-            return False
+            return _CLAIMED
         context = {"secret": secret, "match": match, "line": line, "path": path, "commit": commit}
         if any(a.allows(**context) for a in rule.allowlists):
-            return False
-        return not any(a.allows(**context) for a in self._global)
+            return _CLAIMED
+        if any(a.allows(**context) for a in self._global):
+            return _DROP
+        return _KEEP
