@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.demo.api_state import ApiState
+
 __all__ = ["DEMO_PASSWORD", "DemoState", "DemoUser", "demo_token"]
 
 # Every demo user signs in with this password; the demo holds no real data.
@@ -39,6 +41,8 @@ class DemoState:
     users: dict[str, DemoUser] = field(default_factory=dict)
     # id -> {id, tenant, owner, title, messages}; shared by the API and conversation modules.
     conversations: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Chat canary, webhook secret, files, billing and rate-limit windows (bot/demo/api_state.py).
+    api: ApiState = field(default_factory=ApiState.create)
     # Values modules want in the generated app.yaml's target, merged in module order.
     extra: dict[str, Any] = field(default_factory=dict)
     # The running servers' addresses, filled in by DemoTarget.start().
@@ -48,7 +52,7 @@ class DemoState:
 
     @classmethod
     def create(cls, *, hardened: bool, workdir: Path, deterministic: bool = False) -> DemoState:
-        state = cls(hardened=hardened, workdir=workdir)
+        state = cls(hardened=hardened, workdir=workdir, api=ApiState.create(deterministic=deterministic))
         for name, email, tenant, role in (
             ("alice", "alice@acme.test", "acme", "buyer"),
             ("bob", "bob@globex.test", "globex", "buyer"),

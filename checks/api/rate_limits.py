@@ -52,7 +52,7 @@ async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
     verdicts = [v for v, _ in findings]
     shown = [f for _, f in findings]
     if "error" in verdicts and len(set(verdicts)) == 1:
-        return Outcome.errored("No rule could be measured: the routes never accepted the burst's request.", shown)
+        return Outcome.errored("No rule could be measured: the routes are missing or answer only errors.", shown)
     if "fail" in verdicts:
         return Outcome.failed(f"{verdicts.count('fail')} of {len(findings)} rate-limited routes never answered 429.", shown)
     if "warn" in verdicts or "error" in verdicts:
@@ -78,8 +78,9 @@ async def _burst(rule: RateLimitRule, ctx: CheckContext) -> tuple[str, Finding]:
                 return "pass", Finding(resource, f"Request {sent} of a burst{who} got 429 (limit {rule.max_per_minute}/min) with {', '.join(guidance)}.", evidence)
             return "warn", Finding(resource, f"Request {sent} of a burst{who} got 429 but no Retry-After or RateLimit header, so clients cannot back off politely.", evidence)
     evidence = {"requests_sent": size, "limit_per_minute": rule.max_per_minute, "statuses": statuses, "last": response.evidence()}
-    if not any(s.startswith("2") for s in statuses):
-        return "error", Finding(resource, f"{size} requests{who} never got a 2xx (statuses {statuses}), so the limit cannot be measured; check the rule's route, as and body.", evidence)
+    if all(s in ("404", "405") or s.startswith("5") for s in statuses):
+        # 401/400 count: failed logins are exactly what a limit must stop. A missing route does not.
+        return "error", Finding(resource, f"{size} requests{who} only got {statuses}: the route is missing or broken, so the limit cannot be measured; check the rule's route, as and body.", evidence)
     if rule.max_per_minute >= MAX_PER_RULE:
         return "warn", Finding(resource, f"The limit of {rule.max_per_minute}/min is above the {MAX_PER_RULE}-request burst this check sends; no 429 in {size} requests.", evidence)
     return "fail", Finding(resource, f"{size} requests{who} in a burst (limit {rule.max_per_minute}/min) got no 429: statuses {statuses}.", evidence)
