@@ -87,10 +87,12 @@ class BackgroundTasks:
 
     def __init__(self) -> None:
         self._tasks: set[asyncio.Task[Any]] = set()
+        self.spawned = 0  # ever, for tests and benchmarks that wait for work to start
 
     def spawn(self, work: Coroutine[Any, Any, Any], *, name: str) -> asyncio.Task[Any]:
         task = asyncio.get_running_loop().create_task(work, name=name)
         self._tasks.add(task)
+        self.spawned += 1
         task.add_done_callback(self._finished)
         return task
 
@@ -117,9 +119,12 @@ class BackgroundTasks:
         if still:
             await asyncio.wait(still, timeout=1.0)
 
-    async def idle(self, timeout: float = 10.0) -> None:
-        """Wait until no task is running, including tasks spawned by tasks."""
+    async def idle(self, timeout: float = 10.0, *, spawned: int = 0) -> None:
+        """Wait until at least ``spawned`` tasks were ever started and none is running
+        (tasks spawned by tasks included)."""
         async with asyncio.timeout(timeout):
+            while self.spawned < spawned:
+                await asyncio.sleep(0.005)
             while self._tasks:
                 await asyncio.wait(set(self._tasks))
 

@@ -18,6 +18,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncServerErrorRetryHandler,
 )
 from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
+from slack_sdk.http_retry.jitter import Jitter
 from slack_sdk.http_retry.handler import default_interval_calculator
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
@@ -26,7 +27,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.runtime import Runtime
 from bot.slack.handlers import BUILTIN
-from bot.slack.listeners import actions, commands, events, views
+from bot.slack.listeners import actions, commands, events, incidents, views
 from bot.slack.notifier import SlackNotifier
 
 __all__ = ["LISTENERS", "RetryPolicy", "SettingsError", "SlackSettings", "build_app", "build_client"]
@@ -34,7 +35,7 @@ __all__ = ["LISTENERS", "RetryPolicy", "SettingsError", "SlackSettings", "build_
 log = logging.getLogger(__name__)
 
 # Add a listener module here (one line); each exposes register(app, runtime).
-LISTENERS: tuple[ModuleType, ...] = (commands, actions, views, events)
+LISTENERS: tuple[ModuleType, ...] = (commands, actions, views, events, incidents)
 
 DEFAULT_API_URL = "https://slack.com/api/"
 
@@ -129,6 +130,15 @@ class RetryAfterHandler(AsyncRetryHandler):
         state.increment_current_attempt()
 
 
+class ProportionalJitter(Jitter):
+    """Up to +50% of the interval (the SDK's default adds up to a whole second to any wait)."""
+
+    def recalculate(self, duration: float) -> float:
+        import random
+
+        return duration * (1 + random.random() / 2)
+
+
 class TransientServerErrorHandler(AsyncServerErrorRetryHandler):
     """500/503 (the SDK's default) plus 502 and 504 from proxies in front of Slack."""
 
@@ -138,7 +148,7 @@ class TransientServerErrorHandler(AsyncServerErrorRetryHandler):
 
 
 def build_client(settings: SlackSettings, policy: RetryPolicy = RetryPolicy(), *, timeout: int = 15) -> AsyncWebClient:
-    backoff = BackoffRetryIntervalCalculator(backoff_factor=policy.backoff)
+    backoff = BackoffRetryIntervalCalculator(backoff_factor=policy.backoff, jitter=ProportionalJitter())
     return AsyncWebClient(
         token=settings.bot_token,
         base_url=settings.api_url,

@@ -188,16 +188,16 @@ class SlackNotifier:
 
     # -- plumbing ------------------------------------------------------------------------------
 
-    async def _call(self, method: str, channel: str | None, function: Any, **kwargs: Any) -> dict[str, Any]:
+    async def _call(self, method: str, where: str | None, function: Any, /, **kwargs: Any) -> dict[str, Any]:
         arguments = {k: v for k, v in kwargs.items() if v is not None}
         try:
             response = await function(**arguments)
         except SlackApiError as exc:
             answer = exc.response.data if isinstance(exc.response.data, dict) else {}
             error = str(answer.get("error") or f"http_{exc.response.status_code}")
-            raise self._failed(method, channel, error, status=exc.response.status_code) from None
+            raise self._failed(method, where, error, status=exc.response.status_code) from None
         except (aiohttp.ClientError, TimeoutError, asyncio.TimeoutError) as exc:
-            raise self._failed(method, channel, f"connection: {type(exc).__name__}") from None
+            raise self._failed(method, where, f"connection: {type(exc).__name__}") from None
         data = response.data
         return data if isinstance(data, dict) else {}
 

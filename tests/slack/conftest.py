@@ -100,7 +100,7 @@ def make_config(base_url: str, tmp_path: Path, **extra: Any) -> AppConfig:
         "checklist": {"demo.admin_locked": {"owner": "U0ALICE"}, "manual.keys_rotated": {"owner": "U0BOB"}},
     }
     data.update(extra)
-    return parse_config(yaml.safe_dump(data), root=tmp_path)
+    return parse_config(yaml.safe_dump(data, sort_keys=False), root=tmp_path)
 
 
 @dataclass

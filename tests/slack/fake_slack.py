@@ -119,6 +119,7 @@ class FakeSlack:
     async def start(self) -> str:
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)  # the SDK reads some methods with GET
         app.router.add_post("/respond/{key}", self._respond)
         app.router.add_post("/upload/{file_id}", self._upload)
         self._runner = web.AppRunner(app, access_log=None)
@@ -140,7 +141,9 @@ class FakeSlack:
 
     async def _read_args(self, request: web.Request) -> dict[str, Any]:
         raw = await request.read()
-        if request.content_type == "application/json":
+        if request.method == "GET":
+            args: dict[str, Any] = dict(request.query)
+        elif request.content_type == "application/json":
             args = json.loads(raw or b"{}")
         else:
             args = dict(parse_qsl(raw.decode(), keep_blank_values=True))

@@ -90,5 +90,5 @@ async def test_retried_event_delivery_is_processed_once(slack_service: SlackServ
     first = await slack_service.slack.event(event, event_id="Ev42")
     retry = await slack_service.slack.event(event, event_id="Ev42", retry_num=1)
     assert (first.status, retry.status) == (200, 200)
-    await slack_service.runtime.tasks.idle()
+    await slack_service.runtime.tasks.idle(spawned=1)
     assert len(slack_service.fake.calls_to("views.publish")) == 1
