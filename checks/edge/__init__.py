@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from checks.check import Check
+from checks.edge.cdn import CHECK as cdn
 
 __all__ = ["CHECKS"]
 
-CHECKS: list[Check] = []
+CHECKS: list[Check] = [cdn]
