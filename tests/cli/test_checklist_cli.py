@@ -148,3 +148,11 @@ def test_a_newer_database_exits_2_with_the_reason(config: Path) -> None:
     result = invoke("assign", "obs.health", "U1", "--config", str(config))
     assert result.exit_code == 2
     assert "was written by a newer Launch Ready" in " ".join(result.stderr.split())
+
+
+def test_a_checklist_key_naming_no_check_exits_2(config: Path) -> None:
+    config.write_text(CONFIG + "  auth.privte_routes: {owner: U0X}\n")
+    result = invoke("status", "--config", str(config))
+    assert result.exit_code == 2
+    assert "auth.privte_routes" in result.stderr and "auth.private_routes" in result.stderr
+    assert "Traceback" not in result.stderr
