@@ -94,6 +94,8 @@ def build_input(services: Services, report: RunReport, *, now: datetime | None =
     config = services.config
     now = now or services.store.now()
     name, target = config.target(report.target if report.target in config.targets else None)
+    # Owners and due dates written in app.yaml since the last run count too.
+    services.store.sync_checklist(name, list(services.registry), config.checklist)
     rows = {item.check_id: item for item in services.store.items(name)}
     current = _with_checklist(report, services.store.overrides(name, now))
     states = {check_id: _state(item, now) for check_id, item in rows.items()}
