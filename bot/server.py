@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from bot import ingest, scheduler
 from bot.runtime import Runtime
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ RUNTIME = web.AppKey("runtime", Runtime)
 MAX_BODY = 1024 * 1024  # Slack's payloads are a few kB; ingest extensions bound their own
 
 # Add an extension here (one line): a module with install(app: web.Application, runtime: Runtime).
-EXTENSIONS: tuple[ModuleType, ...] = ()
+EXTENSIONS: tuple[ModuleType, ...] = (ingest, scheduler)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
