@@ -17,13 +17,13 @@ from typing import Any
 import yaml
 from aiohttp import web
 
-from bot.demo import api, chat, guards, objects, webhooks, workspace
+from bot.demo import api, chat, edge, guards, objects, webhooks, workspace
 from bot.demo import web as demo_web
 from bot.demo.state import DemoState
 
 __all__ = ["DemoTarget", "MODULES"]
 
-MODULES: tuple[ModuleType, ...] = (api, guards, objects, chat, webhooks, demo_web, workspace)
+MODULES: tuple[ModuleType, ...] = (api, guards, objects, chat, webhooks, demo_web, workspace, edge)
 
 
 def deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
