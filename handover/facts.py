@@ -26,6 +26,7 @@ __all__ = [
     "email_facts",
     "public_env_inventory",
     "secret_leaks",
+    "secret_notes",
 ]
 
 EDGE_CHECKS = (
@@ -91,17 +92,39 @@ def email_facts(report: RunReport, clean: Sanitizer) -> tuple[FactBlock, ...]:
     return tuple(blocks)
 
 
+_VALUE_KEYS = ("redacted", "preview", "match", "secret", "value", "secret_hash")
+
+
+def _secret_findings(report: RunReport) -> list[tuple[CheckResult, Finding]]:
+    return [
+        (result, finding)
+        for result in report.results
+        if result.check_id.startswith("secrets.") and result.check_id != "secrets.public_env" and result.status in _NOT_OK
+        for finding in result.findings
+    ]
+
+
+def _is_leak(finding: Finding) -> bool:
+    """A finding about one secret value (not an aggregate such as "4 e-mail addresses in logs")."""
+    return _first(finding.evidence, *_VALUE_KEYS) is not None
+
+
 def secret_leaks(report: RunReport, clean: Sanitizer) -> tuple[Leak, ...]:
     history = _history_fingerprints(report, clean)
-    leaks = []
-    for result in report.results:
-        if not result.check_id.startswith("secrets.") or result.check_id == "secrets.public_env":
-            continue
-        if result.status not in _NOT_OK:
-            continue
-        for finding in result.findings:
-            leaks.append(_leak(result, finding, clean, history))
-    return tuple(leaks)
+    return tuple(_leak(r, f, clean, history) for r, f in _secret_findings(report) if _is_leak(f))
+
+
+def secret_notes(report: RunReport, clean: Sanitizer) -> tuple[FactLine, ...]:
+    """The other findings of failing secrets checks: exposed source maps, personal data in logs."""
+    return tuple(
+        FactLine(
+            resource=clean.short(f.resource, 160),
+            message=clean.short(f.message, 400),
+            evidence=clean.evidence(f.evidence, keys=4, limit=100),
+        )
+        for _, f in _secret_findings(report)
+        if not _is_leak(f)
+    )
 
 
 _FINGERPRINT = re.compile(r"sha256:([0-9a-f]{12})")
@@ -114,8 +137,17 @@ def _history_fingerprints(report: RunReport, clean: Sanitizer) -> set[str] | Non
         return None
     found: set[str] = set()
     for finding in result.findings:
-        found.update(_FINGERPRINT.findall(clean.clean(f"{finding.message} {finding.evidence}")))
+        found.update(_prints(finding, clean))
     return found
+
+
+def _prints(finding: Finding, clean: Sanitizer) -> set[str]:
+    """The sha256 fingerprints a finding carries (the same secret has the same one everywhere)."""
+    prints = set(_FINGERPRINT.findall(clean.clean(f"{finding.message} {finding.evidence}")))
+    given = finding.evidence.get("secret_hash")
+    if isinstance(given, str) and len(given) >= 12:
+        prints.add(given[:12])
+    return prints
 
 
 def public_env_inventory(report: RunReport, clean: Sanitizer) -> tuple[PublicVariable, ...]:
@@ -194,6 +226,9 @@ _ROTATION = {
     "slack": "Regenerate the token in the Slack app's settings (OAuth & Permissions) and update the deployment.",
     "private_key": "Replace the key pair, reissue anything signed or encrypted with it, and remove the old public key everywhere it is trusted.",
     "webhook": "Roll the webhook signing secret at the provider and update the receiving service.",
+    "bearer": "Revoke the logged tokens (sign those sessions out), stop logging Authorization headers, and purge the log files and their copies.",
+    "session": "Invalidate the logged sessions, stop logging cookies, and purge the log files and their copies.",
+    "cookie": "Invalidate the logged sessions, stop logging cookies, and purge the log files and their copies.",
 }
 
 
@@ -212,19 +247,22 @@ def _rotation(kind: str, evidence: dict[str, Any]) -> str:
 
 def _leak(result: CheckResult, finding: Finding, clean: Sanitizer, history: set[str] | None) -> Leak:
     ev = finding.evidence
-    kind = str(_first(ev, "kind", "rule", "detector", "type", "secret_type") or "secret")
+    kind = str(_first(ev, "description", "kind", "rule", "detector", "type", "secret_type") or "secret")
+    rule = str(_first(ev, "rule", "kind", "detector", "type") or kind)
     commit = str(_first(ev, "commit", "sha") or "")
     in_history = _first(ev, "in_history", "still_in_history")
     if in_history is None and (result.check_id == "secrets.history" or commit):
         in_history = True
     elif in_history is None and history is not None:
         # The same secret has the same fingerprint wherever it was found.
-        prints = set(_FINGERPRINT.findall(clean.clean(f"{finding.message} {ev}")))
+        prints = _prints(finding, clean)
         in_history = bool(prints & history) if prints else None
     history_text = {True: "yes: rotate it, removing the file does not un-leak it", False: "no"}.get(
         bool(in_history) if in_history is not None else None, "not checked"
     )
-    value = _first(ev, "redacted", "match", "secret", "value", "preview", "fingerprint") or ""
+    value = _first(ev, *_VALUE_KEYS) or ""
+    if value and value == ev.get("secret_hash"):
+        value = f"sha256:{value}"
     return Leak(
         check_id=result.check_id,
         kind=clean.short(kind, 60),
@@ -232,7 +270,7 @@ def _leak(result: CheckResult, finding: Finding, clean: Sanitizer, history: set[
         commit=clean.short(commit[:12], 12),
         value=clean.short(value, 60),
         in_history=history_text,
-        rotation=clean.short(_rotation(kind, ev), 300),
+        rotation=clean.short(_rotation(f"{rule} {kind}", ev), 300),
     )
 
 

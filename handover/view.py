@@ -13,12 +13,14 @@ from datetime import UTC, date, datetime, timedelta
 from checks.model import Severity, Status, Verdict
 from handover.facts import (
     FactBlock,
+    FactLine,
     Leak,
     PublicVariable,
     edge_facts,
     email_facts,
     public_env_inventory,
     secret_leaks,
+    secret_notes,
 )
 from handover.model import HandoverInput, ItemView
 from handover.sanitize import Sanitizer
@@ -139,6 +141,8 @@ class HandoverView:
     email: tuple[FactBlock, ...]
     secrets_checks: tuple[tuple[str, str, str], ...]  # (check id, status, summary)
     leaks: tuple[Leak, ...]
+    rotations: tuple[str, ...]  # one task per distinct secret
+    secret_notes: tuple[FactLine, ...]
     public_env: tuple[PublicVariable, ...]
     monitors: tuple[MonitorRow, ...]
     incidents: tuple[IncidentRow, ...]
@@ -290,6 +294,7 @@ def build_view(data: HandoverInput, *, clean: Sanitizer | None = None) -> Handov
         for i in sorted(items, key=lambda i: i.check_id)
         if i.check_id.startswith("secrets.")
     )
+    leaks = secret_leaks(report, clean)
     launch = data.launch_date
     countdown = ""
     if launch is not None:
@@ -324,7 +329,9 @@ def build_view(data: HandoverInput, *, clean: Sanitizer | None = None) -> Handov
         edge=edge_facts(report, clean),
         email=email_facts(report, clean),
         secrets_checks=secrets_checks,
-        leaks=secret_leaks(report, clean),
+        leaks=leaks,
+        rotations=_rotations(leaks),
+        secret_notes=secret_notes(report, clean),
         public_env=public_env_inventory(report, clean),
         monitors=tuple(
             MonitorRow(
@@ -360,6 +367,21 @@ def build_view(data: HandoverInput, *, clean: Sanitizer | None = None) -> Handov
         rerun=tuple((i.check_id, f"{command} --only {i.check_id}") for i in sorted(items, key=lambda i: i.check_id)),
         attest_command=f"launchready done ITEM --note \"what was checked\" --config {data.config_path}",
     )
+
+
+def _rotations(leaks: tuple[Leak, ...]) -> tuple[str, ...]:
+    """One rotation task per distinct secret (the same key in a bundle and a file is one task)."""
+    places: dict[tuple[str, str], list[str]] = {}
+    for leak in leaks:
+        key = (leak.kind, leak.value or leak.place)
+        places.setdefault(key, [])
+        if leak.place not in places[key]:
+            places[key].append(leak.place)
+    tasks = []
+    for (kind, value), where in places.items():
+        shown = f" {value}" if value and value not in where else ""
+        tasks.append(f"Rotate the {kind}{shown}, found at {', '.join(where)}.")
+    return tuple(tasks)
 
 
 def _evidence_line(item: ItemView, clean: Sanitizer) -> str:
