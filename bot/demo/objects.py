@@ -20,7 +20,7 @@ from bot.demo.validation import BadBody, naive_json, strict_object
 
 __all__ = ["SLOW_FILES_MS", "install", "target_config"]
 
-SLOW_FILES_MS = 400  # flawed: GET /api/files takes this long, over the 250 ms budget below
+SLOW_FILES_MS = 700  # flawed: GET /api/files takes this long, over the 500 ms budget below
 MAX_CONTENT = 100_000
 
 
@@ -46,6 +46,9 @@ def install(app: web.Application, state: DemoState) -> None:
             return web.json_response({"error": "conversation not found"}, status=404)
         if not state.hardened:
             conversation.update(await naive_json(request))  # the planted mass assignment
+            if isinstance(conversation.get("title"), str):
+                # Like a VARCHAR(200) column in a non-strict database: silently cut, never refused.
+                conversation["title"] = conversation["title"][:200]
             return web.json_response(conversation)
         try:
             body = await strict_object(request, fields={"title": 200}, required=("title",))
@@ -107,11 +110,11 @@ def target_config(state: DemoState) -> dict[str, Any]:
         "private_routes": [{"route": "POST /api/files", "body": {"name": "notes.txt", "content": "hello"}}],
         "latency": {
             "routes": ["GET /api/conversations", "GET /api/files"],
-            "p95_ms": 250,
-            "samples": 8,
+            "p95_ms": 500,
+            "samples": 6,
             "warmup": 1,
             "concurrency": 4,
-            "load": "1s",
+            "load": "500ms",
             "as": "alice",
         },
     }
