@@ -38,8 +38,8 @@ def parse_json(body: bytes) -> Any:
         raise Rejected(400, "malformed", f"The body is not JSON: {exc}.") from None
 
 
-def answer(status: int = 200, **data: Any) -> web.Response:
-    return web.json_response(data, status=status)
+def answer(code: int = 200, /, **data: Any) -> web.Response:
+    return web.json_response(data, status=code)
 
 
 def rejected(monitoring: Monitoring, source: str, problem: Rejected) -> web.Response:
