@@ -111,8 +111,8 @@ def target_config(state: DemoState) -> dict[str, Any]:
         "latency": {
             "routes": ["GET /api/conversations", "GET /api/files"],
             "p95_ms": 500,
-            "samples": 6,
-            "warmup": 1,
+            "samples": 5,
+            "warmup": 0,
             "concurrency": 4,
             "load": "500ms",
             "as": "alice",
