@@ -146,7 +146,9 @@ class HandoverView:
     public_env: tuple[PublicVariable, ...]
     monitors: tuple[MonitorRow, ...]
     incidents: tuple[IncidentRow, ...]
-    digest: str
+    digest_cron: str
+    digest_timezone: str
+    digest_channel: str
     attestations: tuple[AttestationView, ...]
     admins: tuple[str, ...]
     config_summary: tuple[tuple[str, str], ...]
@@ -301,11 +303,7 @@ def build_view(data: HandoverInput, *, clean: Sanitizer | None = None) -> Handov
         days = (launch - data.generated_at.astimezone(UTC).date()).days
         countdown = f"in {days} days" if days > 1 else "tomorrow" if days == 1 else "today" if days == 0 else f"{-days} days ago"
     counts = tuple((str(s), n) for s in _STATUS_ORDER if (n := sum(1 for i in items if i.status is s)))
-    digest = ""
-    if data.digest_schedule is not None:
-        d = data.digest_schedule
-        where = f" to {d.channel}" if d.channel else ""
-        digest = f"cron {d.cron} ({d.timezone}){where}"
+    digest = data.digest_schedule
     return HandoverView(
         title=f"Launch handover: {clean.short(data.project, 120)}, target {clean.short(data.target, 60)}",
         project=clean.short(data.project, 120),
@@ -358,7 +356,9 @@ def build_view(data: HandoverInput, *, clean: Sanitizer | None = None) -> Handov
             )
             for n in sorted(data.incidents, key=lambda n: (n.opened_at, n.title))
         ),
-        digest=digest,
+        digest_cron=digest.cron if digest else "",
+        digest_timezone=digest.timezone if digest else "",
+        digest_channel=clean.short(digest.channel, 60) if digest and digest.channel else "",
         attestations=attestations,
         admins=tuple(clean.short(a, 60) for a in data.admins),
         config_summary=tuple((clean.short(k, 80), clean.short(v, 300)) for k, v in data.config_summary),
@@ -404,7 +404,7 @@ def _attestation(item: ItemView, clean: Sanitizer) -> AttestationView:
     elif item.stale:
         task = f"{owner}: attest {item.check_id} again (the last attestation is stale)."
     else:
-        task = f"{owner}: {clean.short(item.remediation, 300).rstrip('.')}; then run: launchready done {item.check_id} --note \"...\"."
+        task = f"{owner}: {clean.short(item.remediation, 300)} Record it with: launchready done {item.check_id} --note \"what was done\""
     return AttestationView(
         check_id=item.check_id,
         title=clean.short(item.title, 120),

@@ -88,7 +88,7 @@ def test_the_document_carries_the_checklist(services: Services, tmp_path: Path) 
     attested = next(line for line in text.splitlines() if line.startswith("| `manual.keys_rotated`") and "U0BOB | PASS" in line)
     assert "OpenAI and Stripe keys rolled" in attested and "2026-11-29 09:00 UTC" in attested
     assert "| api-health | https://acme.test/health | 30s |" in text
-    assert "cron 0 9 \\* \\* 1-5 (Europe/Berlin) to C0LAUNCH" in text
+    assert "posted to C0LAUNCH on the cron schedule `0 9 * * 1-5` (Europe/Berlin)" in text
     assert "- [ ] U0ADMIN, date:" in text and "- [ ] U0CTO, date:" in text
     for secret in (PLANTED_SECRET, PLANTED_TOKEN, PLANTED_STRIPE, WEBHOOK_SECRET, MONITOR_TOKEN, "hunter2pass"):
         assert secret not in text
