@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 from bot.config import MonitorConfig
 from bot.monitoring.incidents import IncidentManager
-from bot.monitoring.monitor import Maintenance, Monitor, p95
 from bot.monitoring.models import MonitorStateRow
+from bot.monitoring.monitor import Maintenance, Monitor, p95
 
 
 def make_monitor(engine, notifier, clock, url, **fields) -> tuple[Monitor, IncidentManager]:

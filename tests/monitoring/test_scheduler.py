@@ -1,0 +1,97 @@
+"""The scheduler's jobs: stable ids in the SQLAlchemy job store, reconciled on restart (no
+duplicates, removed monitors dropped, a pending digest keeps its next run time)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import yaml
+from sqlalchemy import inspect, text
+
+from bot.config import parse_config
+from bot.monitoring.service import Monitoring
+from bot.scheduler import (
+    _LIVE,
+    JOBSTORE_TABLE,
+    announce_lapsed_waivers,
+    desired_jobs,
+    start_scheduler,
+    stop_scheduler,
+)
+from bot.service import Services
+from tests.monitoring.conftest import RecordingNotifier
+
+
+@dataclass
+class FakeRuntime:
+    config: Any
+    services: Services
+    notifier: Any = None
+
+
+def config(tmp_path, monitors=("api", "web"), schedule=None):
+    data = {
+        "project": "Acme Chat",
+        "database": f"sqlite:///{tmp_path / 'sched.db'}",
+        "slack": {"channel": "C0LAUNCH", "digest": {"cron": "0 9 * * 1-5", "timezone": "Europe/Berlin"}},
+        "targets": {"staging": {"base_url": "http://127.0.0.1:9", "schedule": schedule}},
+        "monitors": [{"name": m, "url": f"http://127.0.0.1:9/{m}", "interval": "30s"} for m in monitors],
+    }
+    return parse_config(yaml.safe_dump(data), env={}, root=tmp_path)
+
+
+def test_desired_jobs_have_stable_ids(tmp_path):
+    jobs = desired_jobs(config(tmp_path, schedule="0 6 * * *"), "k")
+    assert [j.id for j in jobs] == ["lr:alerts", "lr:reminders", "lr:waivers", "lr:digest", "lr:monitor:api", "lr:monitor:web", "lr:run:staging"]
+    assert all(isinstance(a, str) for j in jobs for a in j.args)  # picklable by design
+
+
+async def test_restart_reconciles_jobs_without_duplicates(tmp_path):
+    first = config(tmp_path)
+    services = Services.open(first)
+    runtime = FakeRuntime(first, services)
+    monitoring = Monitoring(first, services.store.engine)
+    scheduler = start_scheduler(runtime, monitoring, key="k1")
+    digest_next = scheduler.get_job("lr:digest").next_run_time
+    assert digest_next.weekday() < 5 and digest_next.hour == 9 and str(digest_next.tzinfo) == "Europe/Berlin"
+    stop_scheduler(scheduler, "k1")
+    await monitoring.aclose()
+    assert "k1" not in _LIVE
+    with services.store.engine.connect() as conn:
+        stored = {row[0] for row in conn.execute(text(f"SELECT id FROM {JOBSTORE_TABLE}"))}
+    assert "lr:monitor:web" in stored and "lr:digest" in stored
+    services.close()
+
+    second = config(tmp_path, monitors=("api",))  # web was removed from app.yaml
+    services = Services.open(second)
+    monitoring = Monitoring(second, services.store.engine)
+    scheduler = start_scheduler(FakeRuntime(second, services), monitoring, key="k2")
+    try:
+        ids = sorted(j.id for j in scheduler.get_jobs())
+        assert ids == ["lr:alerts", "lr:digest", "lr:monitor:api", "lr:reminders", "lr:waivers"]
+        assert scheduler.get_job("lr:digest").next_run_time == digest_next  # kept, not recomputed
+        assert scheduler.get_job("lr:monitor:api").args == ("k2", "api")
+        assert inspect(services.store.engine).has_table(JOBSTORE_TABLE)
+    finally:
+        stop_scheduler(scheduler, "k2")
+        await monitoring.aclose()
+        services.close()
+
+
+async def test_a_lapsed_waiver_is_announced_once(tmp_path):
+    cfg = config(tmp_path, monitors=())
+    services = Services.open(cfg)
+    try:
+        services.store.sync_checklist("staging", list(services.registry), cfg.checklist)
+        now = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+        services.store.waive("staging", "obs.health", days=1, reason="migrating the LB", actor="U0ADMIN", now=now - timedelta(days=2))
+        notifier = RecordingNotifier()
+        Monitoring(cfg, services.store.engine)  # creates the notice table
+        runtime = FakeRuntime(cfg, services, notifier)
+        assert await announce_lapsed_waivers(runtime, now) == 1
+        assert await announce_lapsed_waivers(runtime, now + timedelta(minutes=15)) == 0
+        assert "waiver of `obs.health` on staging ended" in notifier.posts()[0].text
+    finally:
+        services.close()
