@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.store.base import StoreCore
@@ -38,9 +39,17 @@ class ChecklistStore(StoreCore):
         audit entry's actor is not ``app.yaml``): then the store owns it. Returns a sentence
         for each ``checklist:`` key that names no check.
         """
+        catalog = {c.id: c for c in checks}
+        try:
+            return self._sync(target, catalog, entries)
+        except IntegrityError:
+            # Another process (the bot and a CLI starting together) created the same items
+            # between our read and our write; they exist now, so one more pass settles it.
+            return self._sync(target, catalog, entries)
+
+    def _sync(self, target: str, catalog: Mapping[str, Check], entries: Mapping[str, ChecklistEntry]) -> list[str]:
         now = self.now()
         warnings: list[str] = []
-        catalog = {c.id: c for c in checks}
         with self.session() as session:
             rows = {r.check_id: r for r in session.exec(select(ChecklistRow).where(ChecklistRow.target == target))}
             for item in catalog.values():

@@ -475,3 +475,27 @@ def test_tables_of_other_modules_are_created(store: Store) -> None:
         assert inspect(store.engine).has_table("lr_test_probe")
     finally:
         SQLModel.metadata.remove(ProbeRow.__table__)
+
+
+def test_two_processes_creating_the_same_items_at_once_both_succeed(db_url: str) -> None:
+    from sqlalchemy import event
+    from sqlmodel import Session
+
+    first, second = Store.open(db_url), Store.open(db_url)
+    raced: list[bool] = []
+
+    def other_process_syncs_first(session: Session) -> None:
+        if not raced:  # once: between the first store's read and its write
+            raced.append(True)
+            second.sync_checklist("staging", CATALOG, {})
+
+    event.listen(Session, "before_commit", other_process_syncs_first)
+    try:
+        assert first.sync_checklist("staging", CATALOG, {}) == []
+    finally:
+        event.remove(Session, "before_commit", other_process_syncs_first)
+        first.close()
+        second.close()
+    assert raced
+    with Store.open(db_url) as store:
+        assert sorted(i.check_id for i in store.items("staging")) == sorted(c.id for c in CATALOG)
