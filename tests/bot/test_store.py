@@ -499,3 +499,27 @@ def test_two_processes_creating_the_same_items_at_once_both_succeed(db_url: str)
     assert raced
     with Store.open(db_url) as store:
         assert sorted(i.check_id for i in store.items("staging")) == sorted(c.id for c in CATALOG)
+
+
+def test_a_run_is_interrupted_only_once_its_process_is_gone(db_url: str) -> None:
+    import subprocess
+    import sys
+
+    script = (
+        "import sys; from bot.store import Store\n"
+        f"store = Store.open({db_url!r})\n"
+        "print(store.start_run(target='staging', trigger='cli'), flush=True)\n"
+        "sys.stdin.read()\n"  # hold the run open until the test lets go, then die unfinished
+        "import os; os._exit(1)\n"
+    )
+    worker = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        run_id = worker.stdout.readline().strip()
+        with Store.open(db_url) as store:
+            assert store.interrupted_on_open == 0
+            assert store.running_run("staging").run_id == run_id
+    finally:
+        worker.communicate("", timeout=30)
+    with Store.open(db_url) as store:
+        assert store.interrupted_on_open == 1
+        assert store.get_run(run_id).state == "interrupted"
