@@ -10,7 +10,7 @@ from checks.perf.latency_p95 import CHECK, Percentiles, nearest_rank, planned_re
 from tests.checks.faults import broken_server
 from tests.conftest import make_target, run_one
 
-INJECTED_MS = 80
+INJECTED_MS = 100
 
 
 def app() -> web.Application:
@@ -45,13 +45,33 @@ def test_nearest_rank():
 
 
 async def test_reported_p95_is_within_10_percent_of_an_injected_delay(serve):
-    target = make_target(await serve(app()), latency=latency(["GET /slow"], 1000))
-    result = await run_one(CHECK, target)
-    assert result.status is Status.PASS, result.summary
-    p95 = result.findings[0].evidence["alone"]["p95_ms"]
-    assert abs(p95 - INJECTED_MS) <= INJECTED_MS * 0.10, f"p95 {p95} ms vs injected {INJECTED_MS} ms"
-    assert "under_load" in result.findings[0].evidence
+    """The route sleeps INJECTED_MS; /fast, on the same server in the same run, is the
+    machine's own per-request cost (a few ms when idle, tens when the CPU is contended), so
+    the p95 the check reports for /slow must be the injected delay plus that baseline,
+    within 10%. A wrong measurement (another percentile, queueing time counted) misses on
+    every attempt; an oversubscribed CPU that descheduled this process for a few hundred ms
+    misses on one, hence up to three attempts."""
+    target = make_target(await serve(app()), latency=latency(["GET /slow", "GET /fast"], 1000), safe=True)
+    attempts = []
+    for _ in range(3):
+        result = await run_one(CHECK, target)
+        assert result.status is Status.PASS, result.summary
+        slow, fast = (f.evidence["alone"]["p95_ms"] for f in result.findings)
+        attempts.append((slow, fast))
+        assert slow >= INJECTED_MS * 0.99, f"p95 {slow} ms is below the injected {INJECTED_MS} ms"
+        if abs((slow - fast) - INJECTED_MS) <= INJECTED_MS * 0.10:
+            break
+    else:
+        raise AssertionError(f"(p95, baseline p95) in ms per attempt: {attempts}; injected {INJECTED_MS} ms")
     assert result.requests <= planned_requests(target)
+
+
+async def test_load_phase_is_bounded_and_reported(serve):
+    target = make_target(await serve(app()), latency=latency(["GET /fast"], 1000))
+    result = await run_one(CHECK, target)
+    assert result.status is Status.PASS
+    assert result.findings[0].evidence["under_load"]["concurrency"] == 4
+    assert result.requests <= planned_requests(target) == 2 + 20 + 4 * 50
 
 
 async def test_fail_when_p95_exceeds_the_budget(serve):
