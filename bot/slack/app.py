@@ -64,17 +64,17 @@ class SlackSettings:
         if not re.fullmatch(r"xoxb-[A-Za-z0-9-]+", token):
             raise SettingsError("SLACK_BOT_TOKEN is malformed: a bot token starts with xoxb- "
                                 "(a user token xoxp- or an app token xapp- does not work here).")
-        secret = env.get("SLACK_SIGNING_SECRET", "").strip()
-        if not secret:
-            raise SettingsError("SLACK_SIGNING_SECRET is not set: export the Signing Secret from "
-                                "api.slack.com/apps > Basic Information > App Credentials.")
-        if not re.fullmatch(r"[A-Za-z0-9]{16,128}", secret):
-            raise SettingsError("SLACK_SIGNING_SECRET is malformed: it is the 32-character hexadecimal Signing "
-                                "Secret from Basic Information (not the token, not the client secret's quotes).")
         app_token = env.get("SLACK_APP_TOKEN", "").strip() or None
         if app_token is not None and not re.fullmatch(r"xapp-[A-Za-z0-9-]+", app_token):
             raise SettingsError("SLACK_APP_TOKEN is malformed: an app-level token for Socket Mode starts with xapp- "
                                 "(unset it to receive events over HTTP).")
+        secret = env.get("SLACK_SIGNING_SECRET", "").strip()
+        if not secret and app_token is None:  # Socket Mode requests are not signed
+            raise SettingsError("SLACK_SIGNING_SECRET is not set: export the Signing Secret from "
+                                "api.slack.com/apps > Basic Information > App Credentials.")
+        if secret and not re.fullmatch(r"[A-Za-z0-9]{16,128}", secret):
+            raise SettingsError("SLACK_SIGNING_SECRET is malformed: it is the 32-character hexadecimal Signing "
+                                "Secret from Basic Information > App Credentials (no quotes or spaces).")
         api_url = env.get("SLACK_API_URL", "").strip() or DEFAULT_API_URL
         if not re.match(r"^https?://[^/\s]+", api_url):
             raise SettingsError(f"SLACK_API_URL is malformed: \"{api_url}\" is not an http(s) URL "
@@ -147,6 +147,13 @@ class TransientServerErrorHandler(AsyncServerErrorRetryHandler):
         return response is not None and response.status_code in (500, 502, 503, 504)
 
 
+class _QuietTokenWarning(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN itself and warns that the client's token wins; it does, by design."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
 def build_client(settings: SlackSettings, policy: RetryPolicy = RetryPolicy(), *, timeout: int = 15) -> AsyncWebClient:
     backoff = BackoffRetryIntervalCalculator(backoff_factor=policy.backoff, jitter=ProportionalJitter())
     return AsyncWebClient(
@@ -167,12 +174,16 @@ def build_app(runtime: Runtime, settings: SlackSettings, policy: RetryPolicy = R
     runtime.notifier = SlackNotifier(client)
     for name, handler in BUILTIN.items():
         runtime.commands.setdefault(name, handler)
+    bolt_log = logging.getLogger("bot.slack.bolt")
+    bolt_log.addFilter(_QuietTokenWarning())
     app = AsyncApp(
         client=client,
         signing_secret=settings.signing_secret,
+        # Socket Mode requests arrive over our own websocket and carry no signature.
+        request_verification_enabled=settings.app_token is None,
         # Listeners ack first and hand slow work to runtime.tasks; Bolt must not wait for them.
         process_before_response=False,
-        logger=logging.getLogger("bot.slack.bolt"),
+        logger=bolt_log,
     )
 
     @app.middleware

@@ -204,6 +204,8 @@ async def _deliver(runtime: Runtime, channel: str, ts: str | None, card: Message
         return exc
     try:
         await notifier.post_thread(channel, thread_ts or ts, card.thread)
+        for name, content in card.files:
+            await notifier.upload_file(channel, content, filename=name, thread_ts=thread_ts or ts)
     except PostFailed as exc:  # the scorecard is up; the detail can be read with Details
         log.warning("scorecard thread replies failed: %s", exc.error)
     return None

@@ -64,7 +64,8 @@ def home_view(
         lines.append(f"*{escape(item.target)}*: {VERDICT_LABEL[item.verdict]} ({when}{failing})")
     blocks.append(section("*Last runs*\n" + "\n".join(lines) if lines else "*Last runs*\nNo targets configured."))
     run_buttons = [
-        button(f"Run {t.target}", ACTION_HOME_RUN, t.target, style="primary" if i == 0 else None)
+        # action_ids must differ within one actions block: the target rides along in the id.
+        button(f"Run {t.target}", f"{ACTION_HOME_RUN}:{t.target}", t.target, style="primary" if i == 0 else None)
         for i, t in enumerate(verdicts[: limits.ACTIONS_ELEMENTS])
     ]
     if run_buttons:

@@ -76,12 +76,14 @@ ELLIPSIS = "…"
 
 @dataclass
 class Message:
-    """A message ready to post: fallback ``text``, at most 50 ``blocks``, and ``thread``
-    replies for whatever did not fit (each a Message of its own)."""
+    """A message ready to post: fallback ``text``, at most 50 ``blocks``, ``thread`` replies
+    for whatever did not fit (each a Message of its own), and ``files`` (name, content) to
+    upload into the thread when even that would be too long to read."""
 
     text: str
     blocks: list[dict[str, Any]] = field(default_factory=list)
     thread: list[Message] = field(default_factory=list)
+    files: list[tuple[str, str]] = field(default_factory=list)
 
 
 # -- text ------------------------------------------------------------------------------------

@@ -54,6 +54,7 @@ WAIVE_CALLBACK = "lr_waive_submit"
 NEEDS_ATTENTION = (Status.FAIL, Status.ERROR, Status.WARN)
 SETTLED_LATER = (Status.MANUAL, Status.WAIVED)
 MAX_FINDINGS_IN_THREAD = 5
+MAX_DETAIL_REPLIES = 3  # beyond this the findings go into an attached Markdown file
 MAX_EVIDENCE = 1200
 
 
@@ -239,10 +240,36 @@ def scorecard(
     if overflow:
         lines = [_compact_line(r) for r in overflow]
         thread += _text_pages(f"More checks that need attention ({len(overflow)})", lines)
-    detail_lines = [_detail_text(r) for r in attention]
-    if detail_lines:
-        thread += _text_pages("Findings and fixes", detail_lines)
-    return Message(text=_fallback(report), blocks=blocks, thread=thread)
+    files: list[tuple[str, str]] = []
+    detail = _text_pages("Findings and fixes", [_detail_text(r) for r in attention]) if attention else []
+    if len(detail) > MAX_DETAIL_REPLIES:
+        name = f"findings-{report.run_id}.md"
+        detail = detail[:MAX_DETAIL_REPLIES]
+        detail[-1].blocks = detail[-1].blocks[: limits.MESSAGE_BLOCKS - 1] + [
+            context(f"That is not all: every finding of all {len(attention)} checks is in `{name}`, attached below.")
+        ]
+        files.append((name, findings_markdown(report, attention)))
+    thread += detail
+    return Message(text=_fallback(report), blocks=blocks, thread=thread, files=files)
+
+
+def findings_markdown(report: RunReport, results: Sequence[CheckResult]) -> str:
+    """Every finding of ``results`` as a Markdown file (no Slack limits apply to a file)."""
+    lines = [f"# {report.project}: {report.target} run {report.run_id}", "",
+             f"Verdict: {_plain_verdict(report.verdict)}", ""]
+    for result in results:
+        lines += [f"## {result.title} (`{result.check_id}`)", "",
+                  f"Severity {result.severity}, status {result.status}, owner {result.owner or 'none'}.", "",
+                  result.summary, ""]
+        for finding in result.findings:
+            lines.append(f"- `{finding.resource}`: {finding.message}")
+            if finding.evidence:
+                dumped = json.dumps(finding.evidence, ensure_ascii=False, default=str)
+                lines.append(f"  evidence: `{truncate(dumped, 4000)}`")
+        if result.remediation:
+            lines += ["", f"Fix: {result.remediation}"]
+        lines.append("")
+    return "\n".join(lines)
 
 
 def _plain_verdict(verdict: Verdict) -> str:

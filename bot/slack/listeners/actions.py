@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -89,7 +90,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         await ack()
         runtime.tasks.spawn(open_waive(runtime, Click(body, action)), name="waive")
 
-    @app.action(ACTION_HOME_RUN)
+    @app.action(re.compile(rf"^{ACTION_HOME_RUN}(:.*)?$"))
     async def home_run(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
         click = Click(body, action)
