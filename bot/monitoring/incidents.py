@@ -451,5 +451,6 @@ class IncidentManager:
             delivery.step = 1
             session.add(delivery)
             session.commit()
-        reply = self.renderer.reply(incident, delivery.action, delivery.actor, now)
+        # The reply tells when it happened, not when Slack finally took the message.
+        reply = self.renderer.reply(incident, delivery.action, delivery.actor, delivery.created_at)
         delivery.ts = await self.notifier.post(channel, reply, None, thread_ts=row.ts)
