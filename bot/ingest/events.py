@@ -141,8 +141,7 @@ def handler(monitoring: Monitoring, *, clock: Callable[[], datetime]) -> Callabl
         if stored.duplicate:
             return answer(200, status="duplicate", id=msg_id)
         if row.type in ("http.request", "webhook.failure"):
-            if monitoring.alerts.evaluate(now):
-                monitoring.flush_soon()
+            monitoring.evaluate_soon()
         return answer(202, status="accepted", id=msg_id)
 
     return ingest_events

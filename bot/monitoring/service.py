@@ -63,6 +63,7 @@ class Monitoring:
         self.accepted: Counter[str] = Counter()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._flush_lock = asyncio.Lock()
+        self._evaluation_pending = False
 
     async def aclose(self) -> None:
         for task in list(self._tasks):
@@ -96,6 +97,21 @@ class Monitoring:
         # One flush at a time: two would post the same pending alert twice.
         async with self._flush_lock:
             return await self.incidents.flush(now)
+
+    def evaluate_soon(self, delay: float = 0.2) -> None:
+        """Evaluate the alert thresholds shortly, once for a burst of events: evaluating after
+        every event of a burst would re-read the whole window each time."""
+        if self._evaluation_pending:
+            return
+        self._evaluation_pending = True
+
+        async def evaluate() -> None:
+            await asyncio.sleep(delay)
+            self._evaluation_pending = False
+            if self.alerts.evaluate(self.clock()):
+                await self.flush()
+
+        self._spawn(evaluate(), name="alert-evaluation")
 
     def flush_soon(self) -> None:
         """Deliver pending alerts in the background (after an ingest answer went out)."""

@@ -154,6 +154,7 @@ async def test_5xx_rate_opens_an_errors_incident(ingest):
     for i, status in enumerate((500, 502, 200, 503)):
         body = event(route="POST /api/chat", status=status, latency_ms=10)
         await post(ingest, body, signed(body, msg_id=f"e_{i}"))
+    await ingest.monitoring.idle()
     incident = ingest.monitoring.incidents.find_open("alert:errors")
     assert incident is not None
     assert "5xx rate 75.0% >= 50%" in incident.summary and "most on POST /api/chat (3)" in incident.summary
@@ -163,6 +164,7 @@ async def test_webhook_failures_open_a_webhooks_incident(ingest):
     for i in range(3):
         body = event("webhook.failure", provider="stripe", event_id=f"evt_{i}", reason="signature mismatch")
         await post(ingest, body, signed(body, msg_id=f"w_{i}"))
+    await ingest.monitoring.idle()
     incident = ingest.monitoring.incidents.find_open("alert:webhooks")
     assert incident is not None and incident.related_check == "webhooks.signature"
     assert "3 webhook failures >= 3 in the last 10m (stripe: 3; last reason: signature mismatch)" in incident.summary
