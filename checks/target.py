@@ -208,6 +208,7 @@ class Latency(_Model):
     concurrency: int = Field(default=8, ge=1, le=64)
     warmup: int = Field(default=3, ge=0, le=50)
     load: Duration = timedelta(seconds=3)
+    load_p95_ms: int | None = Field(default=None, gt=0)  # the budget under load; default p95_ms
     as_user: str | None = Field(default=None, alias="as")
 
 

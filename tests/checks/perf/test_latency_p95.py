@@ -24,7 +24,16 @@ def app() -> web.Application:
     async def failing(request: web.Request) -> web.Response:
         return web.json_response({"error": "down"}, status=503)
 
+    lock = asyncio.Lock()
+
+    async def serialized(request: web.Request) -> web.Response:
+        # One request at a time, like a single database connection: fine alone, slow under load.
+        async with lock:
+            await asyncio.sleep(0.06)
+        return web.json_response({"ok": True})
+
     app = web.Application()
+    app.router.add_get("/serialized", serialized)
     app.router.add_get("/slow", slow)
     app.router.add_get("/fast", fast)
     app.router.add_get("/failing", failing)
@@ -79,6 +88,15 @@ async def test_fail_when_p95_exceeds_the_budget(serve):
     assert result.status is Status.FAIL
     assert result.findings[0].resource == "GET /slow"
     assert "budget 50 ms" in result.findings[0].message
+
+
+async def test_warn_when_only_the_load_phase_is_over_budget(serve):
+    # Alone (2 at a time) a request waits for at most one other: ~120 ms. Under 4 concurrent: ~240 ms.
+    result = await run_one(CHECK, make_target(await serve(app()), latency=latency(["GET /serialized"], 180)))
+    assert result.status is Status.WARN, result.findings[0].message
+    assert "under load" in result.summary
+    relaxed = make_target(await serve(app()), latency=latency(["GET /serialized"], 180, load_p95_ms=2000))
+    assert (await run_one(CHECK, relaxed)).status is Status.PASS
 
 
 async def test_safe_target_skips_the_load_phase(serve):
