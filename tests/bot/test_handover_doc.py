@@ -39,7 +39,7 @@ checklist:
   manual.keys_rotated: {{owner: U0BOB, attest_every: 30d}}
 monitors:
   - name: api-health
-    url: https://probe:hunter2pass@acme.test/health
+    url: https://probe:hunter2pass@acme.test/health  # launchready:allow (fake credentials)
     interval: 30s
     headers: {{Authorization: "Bearer {MONITOR_TOKEN}"}}
     conditions: ["[STATUS] == 200", "[RESPONSE_TIME] < 500"]

@@ -22,9 +22,9 @@ from handover.model import (
 )
 
 # Planted secrets: a configured one (known to the config) and an unknown token-shaped one.
-PLANTED_SECRET = "demo_Zq8sXv3LmN0pR4tY7uW1aB5c"
-PLANTED_TOKEN = "sk-proj-AbCdEfGhIjKlMnOpQrStUvWx0123456789"
-PLANTED_STRIPE = "sk_live_51HqZx9TkLmNoPqRsTuVwXyZ0a"
+PLANTED_SECRET = "demo_Zq8sXv3LmN0pR4tY7uW1aB5c"  # launchready:allow (a fake, planted on purpose)
+PLANTED_TOKEN = "sk-proj-AbCdEfGhIjKlMnOpQrStUvWx0123456789"  # launchready:allow
+PLANTED_STRIPE = "sk_live_51HqZx9TkLmNoPqRsTuVwXyZ0a"  # launchready:allow
 
 T0 = datetime(2026, 11, 30, 8, 0, 0, tzinfo=UTC)
 
