@@ -33,7 +33,8 @@ def run(names: list[str]) -> int:
         print(f"bench: running {name} ({left:.0f}s of the suite's budget left)", file=sys.stderr)
         env = {**os.environ, "PYTHONPATH": str(REPO)}
         try:
-            done = subprocess.run([sys.executable, str(script)], cwd=REPO, env=env, timeout=max(left, 1))
+            # As a module (-m), never by path: bench/secrets.py must not shadow the stdlib's secrets.
+            done = subprocess.run([sys.executable, "-m", f"bench.{name}"], cwd=REPO, env=env, timeout=max(left, 1))
         except subprocess.TimeoutExpired:
             print(f"bench: {name} ran past the suite's 15-minute budget and was stopped", file=sys.stderr)
             failures.append(name)
@@ -61,7 +62,7 @@ def write_benchmarks_md() -> None:
         if section.exists():
             parts += [section.read_text(encoding="utf-8").rstrip(), ""]
         else:
-            parts += [f"## {name}", "", f"Not measured in this run: `python bench/{name}.py`.", ""]
+            parts += [f"## {name}", "", f"Not measured in this run: `python -m bench.{name}`.", ""]
     (REPO / "BENCHMARKS.md").write_text("\n".join(parts), encoding="utf-8")
     print(f"bench: wrote {REPO / 'BENCHMARKS.md'}", file=sys.stderr)
 
