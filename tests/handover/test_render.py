@@ -212,3 +212,27 @@ def test_an_empty_run_still_renders() -> None:
     text = render_handover(empty)
     assert "Nothing is failing" in text and "No item is waived." in text and "no admin is configured" in text
     assert "**GO**: Every check passes" in text
+
+
+def test_html_is_well_formed() -> None:
+    from html.parser import HTMLParser
+
+    class Balance(HTMLParser):
+        VOID = {"meta", "br", "hr", "img", "input", "link"}
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.stack: list[str] = []
+            self.errors: list[str] = []
+
+        def handle_starttag(self, tag: str, attrs: list) -> None:
+            if tag not in self.VOID:
+                self.stack.append(tag)
+
+        def handle_endtag(self, tag: str) -> None:
+            if not self.stack or self.stack.pop() != tag:
+                self.errors.append(tag)
+
+    parser = Balance()
+    parser.feed(render_handover(sample_input(), fmt="html"))
+    assert parser.errors == [] and parser.stack == []
