@@ -119,6 +119,16 @@ class Services:
             only = only.split(",")
         return self.registry.select(only)
 
+    def target_problems(self, target_name: str | None = None) -> list[str]:
+        """What would stop a run before it starts (files the target names that are missing)."""
+        name, target = self.config.target(target_name)
+        problems = []
+        if target.ca_file is not None:
+            path = target.resolve_path(target.ca_file, self.config.root)
+            if not path.is_file():
+                problems.append(f"targets.{name}.ca_file: {path} does not exist (point it at a PEM bundle of the CA that signed the target's certificate)")
+        return problems
+
     def may_run(self, target_name: str, who: str | None) -> bool:
         """Production targets are for admins when a Slack user asks; a local operator (None) may."""
         _, target = self.config.target(target_name)
@@ -139,6 +149,9 @@ class Services:
     ) -> RunReport:
         name, target = self.config.target(target_name)
         checks = self.select(only)
+        problems = self.target_problems(name)
+        if problems:
+            raise ConfigError(problems)
         if facts is None and self.facts_provider is not None:
             facts = self.facts_provider(name)
         if not self.may_run(name, who):

@@ -23,7 +23,7 @@ def test_shipped_app_yaml_is_valid_without_any_environment():
     config = load_config(ROOT / "app.yaml", env={})
     name, target = config.target()
     assert name == "demo"
-    assert target.base_url == "http://127.0.0.1:8080"
+    assert target.base_url == "https://localhost:8080"
     assert {"alice", "bob", "root"} <= set(target.users)
     assert [str(r.route) for r in target.private_routes][-1] == "GET /admin/users"
     assert config.monitors[0].interval == timedelta(seconds=30)

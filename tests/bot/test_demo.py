@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import ssl
 from pathlib import Path
 
 import httpx
@@ -16,6 +17,9 @@ from bot.store import Store
 from checks.model import Status, Verdict
 
 ROOT = Path(__file__).resolve().parents[2]
+# Checks that honestly cannot pass on loopback: no CDN can be seen in front of 127.0.0.1
+# (see bot/demo/edge.py). They may warn, never fail or error.
+LOOPBACK_WARNINGS = {"edge.cdn"}
 
 
 async def run_demo(tmp_path: Path, *, hardened: bool):
@@ -44,11 +48,23 @@ async def test_flawed_demo_is_no_go_with_private_routes_failing(tmp_path):
 
 async def test_hardened_demo_passes_every_automated_check(tmp_path):
     report = await run_demo(tmp_path, hardened=True)
-    failing = {r.check_id: (str(r.status), r.summary) for r in report.results if r.status not in (Status.PASS, Status.SKIPPED, Status.MANUAL)}
+    failing = {
+        r.check_id: (str(r.status), r.summary)
+        for r in report.results
+        if r.status not in (Status.PASS, Status.SKIPPED, Status.MANUAL)
+        and not (r.check_id in LOOPBACK_WARNINGS and r.status is Status.WARN)
+    }
     assert failing == {}
     assert report.result("auth.private_routes").status is Status.PASS
     assert report.result("obs.correlation_id").status is Status.PASS
     assert report.verdict is not Verdict.NO_GO
+
+
+def client(demo: DemoTarget) -> httpx.AsyncClient:
+    """A client for the demo, trusting its generated CA when it serves HTTPS."""
+    ca_file = demo.target_config().get("ca_file")
+    verify = ssl.create_default_context(cafile=ca_file) if ca_file else True
+    return httpx.AsyncClient(base_url=demo.state.base_url, verify=verify)
 
 
 @pytest.fixture
@@ -64,49 +80,49 @@ async def hardened(tmp_path):
 
 
 async def test_login_then_me_and_tenant_conversations(hardened):
-    async with httpx.AsyncClient(base_url=hardened.state.base_url) as client:
-        login = await client.post("/auth/login", json={"email": "bob@globex.test", "password": DEMO_PASSWORD})
+    async with client(hardened) as http:
+        login = await http.post("/auth/login", json={"email": "bob@globex.test", "password": DEMO_PASSWORD})
         assert login.status_code == 200
         auth = {"Authorization": f"Bearer {login.json()['token']}"}
-        assert (await client.get("/api/me", headers=auth)).json()["tenant"] == "globex"
-        conversations = (await client.get("/api/conversations", headers=auth)).json()["conversations"]
+        assert (await http.get("/api/me", headers=auth)).json()["tenant"] == "globex"
+        conversations = (await http.get("/api/conversations", headers=auth)).json()["conversations"]
         assert [c["id"] for c in conversations] == ["c_2001"]
-        assert (await client.post("/auth/login", json={"email": "bob@globex.test", "password": "nope"})).status_code == 401
-        assert (await client.post("/auth/login", content=b"{not json")).status_code == 400
+        assert (await http.post("/auth/login", json={"email": "bob@globex.test", "password": "nope"})).status_code == 401
+        assert (await http.post("/auth/login", content=b"{not json")).status_code == 400
 
 
 async def test_signup_gives_a_working_token_in_a_new_tenant(hardened):
-    async with httpx.AsyncClient(base_url=hardened.state.base_url) as client:
-        signup = await client.post("/auth/signup", json={"email": "carol@initech.test", "password": "long enough"})
+    async with client(hardened) as http:
+        signup = await http.post("/auth/signup", json={"email": "carol@initech.test", "password": "long enough"})
         assert signup.status_code == 201
         token = signup.json()["token"]
-        me = (await client.get("/api/me", headers={"Authorization": f"Bearer {token}"})).json()
+        me = (await http.get("/api/me", headers={"Authorization": f"Bearer {token}"})).json()
         assert me["email"] == "carol@initech.test" and me["tenant"].startswith("t_")
-        again = await client.post("/auth/signup", json={"email": "carol@initech.test", "password": "long enough"})
+        again = await http.post("/auth/signup", json={"email": "carol@initech.test", "password": "long enough"})
         assert again.status_code == 409
 
 
 async def test_hardened_admin_route_and_request_ids(hardened):
     users = hardened.state.users
-    async with httpx.AsyncClient(base_url=hardened.state.base_url) as client:
-        assert (await client.get("/admin/users")).status_code == 401
+    async with client(hardened) as http:
+        assert (await http.get("/admin/users")).status_code == 401
         alice = {"Authorization": f"Bearer {users['alice'].token}"}
-        assert (await client.get("/admin/users", headers=alice)).status_code == 403
+        assert (await http.get("/admin/users", headers=alice)).status_code == 403
         root = {"Authorization": f"Bearer {users['root'].token}"}
-        answer = await client.get("/admin/users", headers=root)
+        answer = await http.get("/admin/users", headers=root)
         assert answer.status_code == 200 and "x-request-id" in answer.headers
-        assert "x-request-id" in (await client.get("/no/such/route")).headers
-        assert (await client.get("/api/conversations", headers={"Authorization": "Bearer made-up"})).status_code == 401
+        assert "x-request-id" in (await http.get("/no/such/route")).headers
+        assert (await http.get("/api/conversations", headers={"Authorization": "Bearer made-up"})).status_code == 401
 
 
 async def test_flawed_mistakes_are_the_documented_ones(flawed):
-    async with httpx.AsyncClient(base_url=flawed.state.base_url) as client:
-        assert (await client.get("/admin/users")).status_code == 200  # no token at all: let through
-        guest = await client.get("/api/conversations", headers={"Authorization": "Bearer made-up"})
+    async with client(flawed) as http:
+        assert (await http.get("/admin/users")).status_code == 200  # no token at all: let through
+        guest = await http.get("/api/conversations", headers={"Authorization": "Bearer made-up"})
         assert guest.status_code == 200 and guest.json()["tenant"] == "acme"
-        assert (await client.get("/api/conversations")).status_code == 401
-        assert (await client.get("/api/me", headers={"Authorization": "Bearer made-up"})).status_code == 401
-        assert "x-request-id" not in (await client.get("/health")).headers
+        assert (await http.get("/api/conversations")).status_code == 401
+        assert (await http.get("/api/me", headers={"Authorization": "Bearer made-up"})).status_code == 401
+        assert "x-request-id" not in (await http.get("/health")).headers
 
 
 def free_port() -> int:
@@ -118,7 +134,8 @@ def free_port() -> int:
 async def test_fixed_port_demo_matches_the_shipped_app_yaml(tmp_path):
     port = free_port()
     async with DemoTarget(hardened=True, workdir=tmp_path / "w", port=port) as demo:
-        config = load_config(ROOT / "app.yaml", env={"DEMO_URL": demo.state.base_url})
+        ca_file = demo.target_config().get("ca_file", "")
+        config = load_config(ROOT / "app.yaml", env={"DEMO_URL": demo.state.base_url, "DEMO_CA_FILE": ca_file})
         _, target = config.target()
         for name, user in demo.state.users.items():
             assert target.token(name) == user.token

@@ -11,7 +11,16 @@ from aiohttp import web
 
 from checks.check import check
 from checks.context import ProbeError
-from checks.model import CheckResult, Outcome, Override, RunReport, Severity, Status, Verdict, compute_verdict
+from checks.model import (
+    CheckResult,
+    Outcome,
+    Override,
+    RunReport,
+    Severity,
+    Status,
+    Verdict,
+    compute_verdict,
+)
 from checks.registry import DuplicateCheckError, Registry, UnknownCheckError
 from checks.runner import run_checks
 from tests.conftest import make_target, run_one
