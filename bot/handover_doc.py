@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from bot.config import AppConfig
+from bot.config import AppConfig, MonitorConfig
 from bot.service import Services
 from bot.store.engine import describe_url
 from bot.store.records import ChecklistItem
@@ -171,7 +172,7 @@ def _without_userinfo(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
-def _monitor(monitor) -> MonitorView:  # bot.config.MonitorConfig
+def _monitor(monitor: MonitorConfig) -> MonitorView:
     return MonitorView(
         name=monitor.name,
         url=f"{monitor.method} {_without_userinfo(monitor.url)}" if monitor.method != "GET" else _without_userinfo(monitor.url),
@@ -213,7 +214,7 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _routes(routes: list) -> str:
+def _routes(routes: Iterable[object]) -> str:
     return ", ".join(str(r) for r in routes) or "none"
 
 

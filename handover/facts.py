@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from checks.model import CheckResult, Finding, RunReport, Status
 from handover.sanitize import Sanitizer
@@ -298,8 +299,6 @@ def _records_to_publish(result: CheckResult, report: RunReport, clean: Sanitizer
             records.append(clean.short(suggestion, 300))
     if records:
         return tuple(dict.fromkeys(records))
-    from urllib.parse import urlsplit
-
     fallback = urlsplit(report.base_url).hostname or "example.com"
     domains = [_domain_of(f, fallback) for f in result.findings] or [fallback]
     out: list[str] = []

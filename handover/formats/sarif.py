@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import PurePosixPath
 from typing import Any
@@ -87,8 +88,8 @@ def sarif_dict(
                 "invocations": [
                     {
                         "executionSuccessful": True,
-                        "startTimeUtc": _utc(report),
-                        "endTimeUtc": report.finished_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                        "startTimeUtc": _utc(report.started_at),
+                        "endTimeUtc": _utc(report.finished_at),
                     }
                 ],
                 "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "The repository root."}}},
@@ -112,8 +113,10 @@ def _version() -> str:
         return "0.0.0"
 
 
-def _utc(report: RunReport) -> str:
-    return report.started_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+def _utc(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _rule(result: CheckResult, meta: Check | None, clean: Sanitizer) -> dict[str, Any]:
