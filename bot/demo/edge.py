@@ -178,6 +178,7 @@ async def start(state: DemoState) -> Callable[[], Awaitable[None]]:
     await site.start()
     edge["http_port"] = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     edge["nameserver"] = dns.address
+    edge["dns_server"] = dns  # its query log lets bench/edge_costs.py count what each check asks
 
     async def cleanup() -> None:
         await runner.cleanup()
