@@ -9,12 +9,14 @@ summary), the incidents of the last 30 days, and a run report with today's check
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 from bot.config import AppConfig, MonitorConfig
@@ -35,10 +37,14 @@ from handover.render import HandoverError, render_handover
 from handover.sanitize import Sanitizer
 from handover.view import build_view
 
+if TYPE_CHECKING:
+    from bot.runtime import CommandRequest, Reply, Runtime
+
 __all__ = [
     "HandoverError",
     "NoRunYet",
     "build_input",
+    "handover_command",
     "render_handover_for",
     "write_handover",
 ]
@@ -89,6 +95,25 @@ def render_handover_for(services: Services, target: str | None = None, *, fmt: s
     filename = f"HANDOVER-{_slug(name)}-{day}{_SUFFIX.get(fmt, '.md')}"
     line = f"Handover for {view.project} ({view.target}): {view.verdict}. {view.verdict_sentence} Based on run {report.run_id}."
     return filename, document, line
+
+
+async def handover_command(runtime: Runtime, request: CommandRequest) -> Reply | None:
+    """``/launchready handover [target]``: upload the document to the channel with the verdict
+    in one line. Plug it in with ``runtime.commands["handover"] = handover_command``."""
+    from bot.runtime import Reply
+
+    try:
+        # Rendering reads the store and runs Jinja: keep it off the event loop.
+        filename, content, line = await asyncio.to_thread(render_handover_for, runtime.services, request.command.target)
+    except HandoverError as exc:
+        return Reply(f":information_source: {exc}")
+    channel = request.channel or runtime.config.slack.channel
+    if runtime.notifier is None or not channel:
+        return Reply(f"{line} There is no channel to upload the document to; run `launchready handover` instead.")
+    await runtime.notifier.upload_file(
+        channel, content, filename=filename, title=f"Launch handover: {filename}", comment=line
+    )
+    return None
 
 
 def build_input(services: Services, report: RunReport, *, now: datetime | None = None) -> HandoverInput:

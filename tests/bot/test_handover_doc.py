@@ -129,3 +129,33 @@ def test_render_for_slack_names_the_file_and_the_verdict(services: Services) -> 
     assert line.endswith("Based on run r_20261130075800_abc123.")
     html_name, html, _ = render_handover_for(services, "staging", fmt="html")
     assert html_name.endswith(".html") and html.startswith("<!DOCTYPE html>")
+
+
+# -- /launchready handover through the fake Slack Web API --------------------------------------
+
+from tests.slack.conftest import SlackService, fake_slack, slack_service  # noqa: E402,F401  (fixtures)
+
+
+async def test_slash_handover_uploads_the_document_with_the_verdict(slack_service: SlackService) -> None:  # noqa: F811
+    from bot.handover_doc import handover_command
+
+    service = slack_service
+    service.runtime.commands["handover"] = handover_command
+    spawned = service.runtime.tasks.spawned
+    await service.slack.command("handover staging", user="U0ALICE")
+    await service.runtime.tasks.idle(spawned=spawned + 1)
+    (reply,) = service.fake.calls_to("response_url")
+    assert "No finished run of target staging is stored yet" in reply.text
+    assert service.fake.calls_to("files.completeUploadExternal") == []
+
+    await service.slack.command("run staging")
+    await service.runtime.tasks.idle(spawned=spawned + 2)
+    await service.slack.command("handover", user="U0ALICE")
+    await service.fake.wait_for("files.completeUploadExternal")
+    (ticket,) = service.fake.calls_to("files.getUploadURLExternal")
+    assert ticket.args["filename"].startswith("HANDOVER-staging-") and ticket.args["filename"].endswith(".md")
+    (upload,) = service.fake.calls_to("upload")
+    assert int(upload.args["size"]) > 1000
+    (complete,) = service.fake.calls_to("files.completeUploadExternal")
+    assert complete.args["channel_id"] == "C0LAUNCH"
+    assert complete.args["initial_comment"].startswith("Handover for Acme Chat (staging): NO-GO.")
