@@ -213,9 +213,10 @@ async def _demo(*, hardened: bool, keep_running: bool, port: int) -> None:
             out.print(f"The demo target keeps running at [bold]{target.state.base_url}[/bold]. Try, in another shell:")
             out.print(f"  launchready run --config {config_path}")
             if port:
-                ca_file = config.target()[1].ca_file
-                exports = f"DEMO_URL={target.state.base_url}" + (f" DEMO_CA_FILE={ca_file}" if ca_file else "")
-                out.print(f"  {exports} launchready run --config app.yaml   # the shipped app.yaml: same tokens")
+                out.print(
+                    f"  DEMO_URL={target.state.base_url} DEMO_DIR={workdir} launchready run --config app.yaml"
+                    "   # the shipped app.yaml: same tokens"
+                )
             out.print("Press Ctrl-C to stop it.")
             await asyncio.Event().wait()
 

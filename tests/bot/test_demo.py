@@ -134,11 +134,15 @@ def free_port() -> int:
 async def test_fixed_port_demo_matches_the_shipped_app_yaml(tmp_path):
     port = free_port()
     async with DemoTarget(hardened=True, workdir=tmp_path / "w", port=port) as demo:
-        ca_file = demo.target_config().get("ca_file", "")
-        config = load_config(ROOT / "app.yaml", env={"DEMO_URL": demo.state.base_url, "DEMO_CA_FILE": ca_file})
+        config = load_config(ROOT / "app.yaml", env={"DEMO_URL": demo.state.base_url, "DEMO_DIR": str(demo.state.workdir)})
         _, target = config.target()
-        for name, user in demo.state.users.items():
-            assert target.token(name) == user.token
+        generated = load_config(demo.write_config(), env={}).target()[1]
+        for name in generated.users:
+            assert target.token(name) == generated.token(name)
+        assert target.secret_values() == generated.secret_values()  # tokens, webhook secret, canary
+        assert target.ca_file == generated.ca_file
+        assert {str(r.route) for r in target.private_routes} == {str(r.route) for r in generated.private_routes}
+        assert target.repo.path == generated.repo.path
         services = Services.open(config, store=Store.open(f"sqlite:///{tmp_path / 'x.db'}"))
         try:
             report = await services.run(only="auth.private_routes,obs")
