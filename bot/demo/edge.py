@@ -111,9 +111,10 @@ async def _flawed_headers(request: web.Request, response: web.StreamResponse) ->
 
 
 def _session_cookie(request: web.Request, response: web.StreamResponse) -> None:
-    """Pages hand out an anonymous session cookie, as most web apps do on the first visit."""
-    if "html" in (response.content_type or "") and SESSION_COOKIE not in request.cookies:
-        response.headers.add("Set-Cookie", f"{SESSION_COOKIE}={secrets.token_urlsafe(16)}; Path=/")
+    """Pages hand out (and refresh) an anonymous session cookie, as most web apps do."""
+    if "html" in (response.content_type or ""):
+        value = request.cookies.get(SESSION_COOKIE) or secrets.token_urlsafe(16)
+        response.headers.add("Set-Cookie", f"{SESSION_COOKIE}={value}; Path=/")
 
 
 def install(app: web.Application, state: DemoState) -> None:

@@ -68,14 +68,14 @@ async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
     if failing:
         worst_lines = ", ".join(f"{r.points} {r.test}" for r in worst.deductions)
         return Outcome.failed(
-            f"{len(failing)} of {len(scored)} pages grade below B (worst {worst.score}/100, {worst.grade}: {worst_lines}).",
+            f"{len(failing)} of {len(scored)} pages grade below B (worst score {worst.score}, {worst.grade}: {worst_lines}).",
             findings,
         )
     if unreachable:
         return Outcome.errored(
             f"{len(unreachable)} of {len(pages)} pages could not be fetched; the rest grade B or better.", findings
         )
+    which = "The page grades" if len(scored) == 1 else f"All {len(scored)} pages grade"
     return Outcome.passed(
-        f"All {len(scored)} pages grade B or better (worst {worst.score}/100, {worst.grade}; pass at {PASSING_SCORE}).",
-        findings,
+        f"{which} B or better (worst score {worst.score}, {worst.grade}; pass at {PASSING_SCORE}).", findings
     )

@@ -161,9 +161,10 @@ async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
         await handshake(ctx, where, _verifier(ctx))
         trusted = True
     except ssl.SSLCertVerificationError as exc:
-        trusted = False
         reason = exc.verify_message or exc.reason or str(exc)
-        if "hostname" not in reason.lower() and "ip address mismatch" not in reason.lower():
+        # OpenSSL checks the name only after the chain: a name mismatch means the chain was fine.
+        trusted = "hostname" in reason.lower() or "ip address mismatch" in reason.lower()
+        if not trusted:
             source = f"ca_file {target.ca_file}" if target.ca_file else "the system trust store"
             problems.append(f"its chain is not trusted by {source} ({reason})")
     except (ssl.SSLError, HandshakeRefused) as exc:

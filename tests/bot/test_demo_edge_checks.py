@@ -46,6 +46,8 @@ async def test_flawed_demo_fails_each_edge_check(tmp_path):
     assert "answered 200 over plain HTTP" in summaries["http.https_redirect"]
     assert "without Strict-Transport-Security" in summaries["http.hsts"]
     assert "grade below B" in summaries["http.security_headers"]
+    graded = report.result("http.security_headers").findings[0].evidence
+    assert {d["test"] for d in graded["deductions"]} >= {"content-security-policy", "cookies", "x-frame-options"}
     assert "+all" in summaries["email.spf"]
     assert "No DKIM key for acme.test" in summaries["email.dkim"]
     assert "p=none" in summaries["email.dmarc"]

@@ -53,6 +53,7 @@ async def test_fail_for_the_wrong_host(tmp_path):
         result = await run_one(CHECK, make_target(server.base_url, ca_file=str(server.ca_file)))
     assert result.status is Status.FAIL
     assert "not valid for localhost (SANs: shop.example)" in result.summary
+    assert "not trusted" not in result.summary and result.findings[0].evidence["trusted"] is True
 
 
 async def test_fail_for_a_self_signed_certificate(tmp_path):
