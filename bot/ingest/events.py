@@ -12,6 +12,7 @@ the same ``webhook-id`` is acknowledged as a duplicate and not processed again.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import hashlib
@@ -137,7 +138,7 @@ def handler(monitoring: Monitoring, *, clock: Callable[[], datetime]) -> Callabl
         except Rejected as problem:
             return rejected(monitoring, "events", problem)
         row.delivery_id = msg_id[:255]
-        stored = monitoring.store_event(row)
+        stored = await asyncio.to_thread(monitoring.store_event, row)  # SQLite waits off the loop
         if stored.duplicate:
             return answer(200, status="duplicate", id=msg_id)
         if row.type in ("http.request", "webhook.failure"):

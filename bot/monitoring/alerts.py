@@ -37,6 +37,14 @@ class Breach:
     samples: int
 
 
+@dataclass(frozen=True)
+class _Request:
+    route: str
+    status_code: int | None
+    latency_ms: float | None
+    at: datetime
+
+
 def _window(delta: timedelta) -> str:
     return format_duration(delta)
 
@@ -48,7 +56,22 @@ class AlertEvaluator:
         self.incidents = incidents
 
     def breaches(self, now: datetime) -> list[Breach]:
-        return [self._latency(now), self._errors(now), self._webhooks(now)]
+        latency, errors = self.config.latency, self.config.errors
+        since = now - max(latency.window, errors.window)
+        with Session(self.engine) as session:
+            # Only the columns the thresholds need: the window may hold many thousand events.
+            rows = [
+                _Request(route or "?", status, value, at)
+                for route, status, value, at in session.exec(
+                    select(IngestedEventRow.route, IngestedEventRow.status_code, IngestedEventRow.latency_ms, IngestedEventRow.occurred_at)
+                    .where(IngestedEventRow.type == "http.request", col(IngestedEventRow.occurred_at) >= since)
+                )
+            ]
+        return [
+            self._latency([r for r in rows if r.at >= now - latency.window]),
+            self._errors([r for r in rows if r.at >= now - errors.window]),
+            self._webhooks(now),
+        ]
 
     def evaluate(self, now: datetime | None = None) -> list[Incident]:
         """Open or resolve the alert incidents; returns those that changed."""
@@ -75,26 +98,16 @@ class AlertEvaluator:
                     changed.append(resolved)
         return changed
 
-    def _requests(self, session: Session, since: datetime) -> list[IngestedEventRow]:
-        return list(
-            session.exec(
-                select(IngestedEventRow).where(
-                    IngestedEventRow.type == "http.request", col(IngestedEventRow.occurred_at) >= since
-                )
-            )
-        )
-
-    def _latency(self, now: datetime) -> Breach:
+    def _latency(self, requests: list[_Request]) -> Breach:
         rule = self.config.latency
-        with Session(self.engine) as session:
-            rows = [r for r in self._requests(session, now - rule.window) if r.latency_ms is not None]
+        rows = [r for r in requests if r.latency_ms is not None]
         values = [float(r.latency_ms) for r in rows if r.latency_ms is not None]
         overall = p95(values)
         if overall is None or len(values) < rule.min_samples:
             return Breach("latency", False, f"{len(values)} requests in the last {_window(rule.window)} (fewer than {rule.min_samples} to judge).", len(values))
         by_route: dict[str, list[float]] = defaultdict(list)
         for row in rows:
-            by_route[row.route or "?"].append(float(row.latency_ms or 0))
+            by_route[row.route].append(float(row.latency_ms or 0))
         worst, worst_p95 = max(((route, p95(v) or 0.0) for route, v in by_route.items()), key=lambda item: item[1])
         over = overall > rule.p95_ms
         sign = ">" if over else "<="
@@ -104,17 +117,16 @@ class AlertEvaluator:
         )
         return Breach("latency", over, summary, len(values))
 
-    def _errors(self, now: datetime) -> Breach:
+    def _errors(self, requests: list[_Request]) -> Breach:
         rule = self.config.errors
-        with Session(self.engine) as session:
-            rows = [r for r in self._requests(session, now - rule.window) if r.status_code is not None]
+        rows = [r for r in requests if r.status_code is not None]
         total = len(rows)
         failed = [r for r in rows if (r.status_code or 0) >= 500]
         if total < rule.min_samples:
             return Breach("errors", False, f"{total} requests in the last {_window(rule.window)} (fewer than {rule.min_samples} to judge).", total)
         share = len(failed) / total
         over = share >= rule.rate
-        top = Counter(r.route or "?" for r in failed).most_common(1)
+        top = Counter(r.route for r in failed).most_common(1)
         where = f"; most on {top[0][0]} ({top[0][1]})" if top else ""
         sign = ">=" if over else "<"
         summary = (

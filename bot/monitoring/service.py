@@ -108,7 +108,7 @@ class Monitoring:
         async def evaluate() -> None:
             await asyncio.sleep(delay)
             self._evaluation_pending = False
-            if self.alerts.evaluate(self.clock()):
+            if await asyncio.to_thread(self.alerts.evaluate, self.clock()):
                 await self.flush()
 
         self._spawn(evaluate(), name="alert-evaluation")
