@@ -30,6 +30,7 @@ from bot.monitoring.service import Monitoring
 
 __all__ = ["handler", "interpret", "sign"]
 
+STALE_AFTER_S = 300
 OPENS = {"created", "unresolved", "critical", "warning", "triggered"}
 RESOLVES = {"resolved", "ignored", "archived"}
 
@@ -95,6 +96,16 @@ def handler(monitoring: Monitoring, *, clock: Callable[[], datetime]) -> Callabl
                 raise Rejected(401, "unsigned", "The Sentry-Hook-Signature header is missing.")
             if not hmac.compare_digest(signature.strip().lower(), sign(config.sentry_secret.get_secret_value(), body)):
                 raise Rejected(401, "signature", "Sentry-Hook-Signature does not match the body (another client secret, or altered).")
+            stamp = request.headers.get("Sentry-Hook-Timestamp", "")
+            if stamp:
+                # Not covered by the signature, so no defence against a forger; it does stop a
+                # delivery captured and replayed later with its headers intact.
+                try:
+                    skew = abs(clock().timestamp() - float(stamp))
+                except ValueError:
+                    raise Rejected(401, "timestamp", f"Sentry-Hook-Timestamp {stamp[:20]!r} is not Unix seconds.") from None
+                if skew > STALE_AFTER_S:
+                    raise Rejected(401, "stale", f"Sentry-Hook-Timestamp is {skew:.0f}s away from now; the tolerance is 5 minutes.")
             resource = request.headers.get("Sentry-Hook-Resource", "")
             if not resource:
                 raise Rejected(400, "malformed", "The Sentry-Hook-Resource header is missing (issue, metric_alert, event_alert, ...).")

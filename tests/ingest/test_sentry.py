@@ -30,9 +30,10 @@ def metric(action: str = "critical"):
     }
 
 
-async def post(ingest, payload, resource: str = "issue", *, secret: str = SENTRY_SECRET, signature: str | None = None):
+async def post(ingest, payload, resource: str = "issue", *, secret: str = SENTRY_SECRET, signature: str | None = None, stamp: int | None = None):
     body = json.dumps(payload).encode()
-    headers = {"Content-Type": "application/json", "Sentry-Hook-Resource": resource, "Sentry-Hook-Timestamp": "1764482400"}
+    stamp = int(ingest.clock.now.timestamp()) if stamp is None else stamp
+    headers = {"Content-Type": "application/json", "Sentry-Hook-Resource": resource, "Sentry-Hook-Timestamp": str(stamp)}
     headers["Sentry-Hook-Signature"] = signature if signature is not None else sign(secret, body)
     return await ingest.client.post("/ingest/sentry", content=body, headers=headers)
 
@@ -85,3 +86,17 @@ async def test_other_resources_are_stored_not_processed(ingest):
     assert answer.status_code == 200 and answer.json()["processed"] is False
     assert ingest.monitoring.count_events("sentry") == 1
     assert ingest.monitoring.incidents.open_incidents() == []
+
+
+async def test_stale_delivery_is_401(ingest):
+    old = int(ingest.clock.now.timestamp()) - 600
+    answer = await post(ingest, issue(), stamp=old)
+    assert answer.status_code == 401 and "5 minutes" in answer.json()["error"]
+    assert ingest.monitoring.count_events() == 0
+
+
+async def test_rejections_are_logged_without_secrets_or_bodies(ingest, caplog):
+    caplog.set_level("WARNING")
+    await post(ingest, issue(), secret="another-secret")
+    assert "sentry rejected (signature)" in caplog.text
+    assert SENTRY_SECRET not in caplog.text and "KeyError" not in caplog.text
