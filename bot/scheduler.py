@@ -52,6 +52,7 @@ JOBSTORE_TABLE = "lr_apscheduler_jobs"
 ALERTS_EVERY = timedelta(seconds=10)
 REMINDERS_EVERY = timedelta(seconds=30)
 WAIVERS_EVERY = timedelta(minutes=15)
+DIGEST_RETRY = timedelta(minutes=5)
 SCHEDULER = web.AppKey("scheduler", AsyncIOScheduler)
 
 
@@ -59,6 +60,7 @@ SCHEDULER = web.AppKey("scheduler", AsyncIOScheduler)
 class _Live:
     runtime: Any
     monitoring: Monitoring
+    scheduler: AsyncIOScheduler | None = None
 
 
 _LIVE: dict[str, _Live] = {}
@@ -120,6 +122,12 @@ async def digest_job(key: str) -> None:
         live.runtime.config, store, store.engine, live.runtime.notifier, now=live.monitoring.clock(), blocks=digest_blocks
     )
     log.info("digest: %s", posted.message)
+    if posted.outcome == "failed" and live.scheduler is not None:
+        # Slack refused it (down, bot not invited): try again later today, not tomorrow.
+        live.scheduler.add_job(
+            digest_job, "date", run_date=datetime.now(UTC) + DIGEST_RETRY, args=[key],
+            id="lr:digest-retry", replace_existing=True, misfire_grace_time=3600,
+        )
 
 
 async def run_job(key: str, target: str) -> None:
@@ -218,7 +226,7 @@ def start_scheduler(runtime: Any, monitoring: Monitoring, *, key: str | None = N
     wanted = desired_jobs(runtime.config, key)
     ids = {job.id for job in wanted}
     for job in scheduler.get_jobs():
-        if job.id.startswith("lr:") and job.id not in ids:
+        if job.id.startswith("lr:") and job.id not in ids and job.id != "lr:digest-retry":
             scheduler.remove_job(job.id)  # a monitor or schedule no longer configured
     for job in wanted:
         existing = scheduler.get_job(job.id)
@@ -235,6 +243,7 @@ def start_scheduler(runtime: Any, monitoring: Monitoring, *, key: str | None = N
             misfire_grace_time=job.grace,
             max_instances=1,
         )
+    _LIVE[key].scheduler = scheduler
     scheduler.resume()
     log.info("scheduler started with %d jobs", len(wanted))
     return scheduler

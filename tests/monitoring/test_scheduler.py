@@ -95,3 +95,24 @@ async def test_a_lapsed_waiver_is_announced_once(tmp_path):
         assert "waiver of `obs.health` on staging ended" in notifier.posts()[0].text
     finally:
         services.close()
+
+
+async def test_a_refused_digest_is_retried_later_the_same_day(tmp_path):
+    from bot.scheduler import digest_job
+
+    cfg = config(tmp_path, monitors=())
+    services = Services.open(cfg)
+    notifier = RecordingNotifier(failing=True)
+    monitoring = Monitoring(cfg, services.store.engine)
+    scheduler = start_scheduler(FakeRuntime(cfg, services, notifier), monitoring, key="k3")
+    try:
+        await digest_job("k3")
+        retry = scheduler.get_job("lr:digest-retry")
+        assert retry is not None and retry.args == ("k3",)
+        notifier.failing = False
+        await digest_job("k3")
+        assert len(notifier.posts()) == 1
+    finally:
+        stop_scheduler(scheduler, "k3")
+        await monitoring.aclose()
+        services.close()
