@@ -70,6 +70,9 @@ def _jwt_is_public(token: str) -> bool:
 
 
 _MULTILINE_WINDOW = 16 * 1024
+# A match is searched for from this far before a keyword to this far after it (within the
+# line): enough for any rule's prefix and secret, and it keeps minified one-line bundles cheap.
+_BEFORE, _AFTER = 256, 1024
 _KEEP, _DROP, _CLAIMED = object(), object(), object()
 
 
@@ -81,17 +84,17 @@ def _spans_lines(rule: Rule) -> bool:
     )
 
 
-def _lines_with(lowered: str, keyword: str) -> list[tuple[int, int]]:
-    """(start, end) of every line holding ``keyword``, each line once."""
+def _windows(lowered: str, keyword: str) -> list[tuple[int, int]]:
+    """Where a match holding ``keyword`` can be: around each occurrence, within its line."""
     spans: list[tuple[int, int]] = []
     size = len(lowered)
     found = lowered.find(keyword)
     while found >= 0:
-        start = lowered.rfind("\n", 0, found) + 1
-        end = lowered.find("\n", found)
-        end = size if end < 0 else end
-        spans.append((start, end))
-        found = lowered.find(keyword, end)
+        line_start = lowered.rfind("\n", 0, found) + 1
+        line_end = lowered.find("\n", found)
+        line_end = size if line_end < 0 else line_end
+        spans.append((max(line_start, found - _BEFORE), min(line_end, found + len(keyword) + _AFTER)))
+        found = lowered.find(keyword, found + len(keyword))
     return spans
 
 
@@ -174,7 +177,7 @@ class Scanner:
                 continue
             if windowed and hits:
                 spans = _merge(
-                    [w for k in hits for w in line_windows.setdefault(k, _lines_with(lowered, k))],
+                    [w for k in hits for w in line_windows.setdefault(k, _windows(lowered, k))],
                     extend=_MULTILINE_WINDOW if rule.id in self._multiline else 0,
                     limit=len(text),
                 )
@@ -189,9 +192,10 @@ class Scanner:
                     if start < 0 or (start, end) in seen:
                         continue
                     secret = text[start:end]
-                    line_index += text.count("\n", cursor, start)
-                    cursor = start
-                    line_start = text.rfind("\n", 0, start) + 1
+                    at = match.start()  # a finding points at where its match begins (a PEM's BEGIN line)
+                    line_index += text.count("\n", cursor, at)
+                    cursor = at
+                    line_start = text.rfind("\n", 0, at) + 1
                     line_end = text.find("\n", start)
                     line = text[line_start : line_end if line_end >= 0 else len(text)]
                     verdict = self._judge(rule, secret, match.group(0), line, path, commit)
@@ -210,7 +214,7 @@ class Scanner:
                             description=rule.description,
                             file=path,
                             line=number,
-                            column=start - line_start + 1,
+                            column=at - line_start + 1,
                             commit=commit,
                             secret=secret,
                         )
