@@ -9,6 +9,7 @@ requests per check and per run. A check that goes past its documented request bo
 from __future__ import annotations
 
 import asyncio
+import http.cookiejar
 import json as _json
 import ssl
 import time
@@ -93,6 +94,14 @@ class HttpResponse:
         return data
 
 
+class _NoCookies(http.cookiejar.DefaultCookiePolicy):
+    """Never keep a cookie: a session picked up by one probe must not ride along on another
+    check's "no credentials" request. Checks that need a cookie send it explicitly."""
+
+    def set_ok(self, cookie: http.cookiejar.Cookie, request: object) -> bool:
+        return False
+
+
 class ScopedHttp:
     """One per run: the httpx client, the host allowlist, the run-wide budget."""
 
@@ -120,6 +129,7 @@ class ScopedHttp:
             follow_redirects=False,
             timeout=httpx.Timeout(timeout),
             headers={"User-Agent": USER_AGENT},
+            cookies=http.cookiejar.CookieJar(policy=_NoCookies()),
             transport=transport,
             limits=httpx.Limits(max_connections=max_in_flight * 2, max_keepalive_connections=max_in_flight),
         )

@@ -239,3 +239,27 @@ async def test_a_hanging_target_gives_error_results_not_a_hang(raw_server):
     hold.set()
     assert result.status is Status.ERROR
     assert "did not answer within 0.5s" in result.summary
+
+
+async def test_cookies_set_by_one_probe_never_ride_on_the_next(serve):
+    seen: list[str | None] = []
+
+    async def login(request: web.Request) -> web.Response:
+        response = web.json_response({"ok": True})
+        response.set_cookie("session", "s3ss10n-value")
+        return response
+
+    async def private(request: web.Request) -> web.Response:
+        seen.append(request.headers.get("Cookie"))
+        return web.json_response({"ok": True})
+
+    app = web.Application()
+    app.router.add_get("/login", login)
+    app.router.add_get("/private", private)
+    http = scoped(await serve(app))
+    try:
+        await http.send("GET", "/login", count=lambda: None)
+        await http.send("GET", "/private", count=lambda: None)
+    finally:
+        await http.aclose()
+    assert seen == [None]
