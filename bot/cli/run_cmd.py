@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import typer
+from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
@@ -247,9 +248,10 @@ def catalog(format: str = typer.Option("text", "--format", "-f", help="text or j
         table.add_column(column, overflow="fold")
     for item in checks:
         table.add_row(item.id, str(item.severity), item.mode, escape(item.title))
-    out.print(table)
+    console = out if out.is_terminal else Console(file=sys.stdout, width=160, no_color=True, highlight=False)
+    console.print(table)
     automated = sum(1 for c in checks if c.mode == "automated")
-    out.print(f"\n{len(checks)} checks: {automated} automated, {len(checks) - automated} manual.")
+    console.print(f"\n{len(checks)} checks: {automated} automated, {len(checks) - automated} manual.")
 
 
 def validate(config: Path = ConfigOption) -> None:
