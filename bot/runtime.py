@@ -83,16 +83,28 @@ class ActiveRun:
 
 class BackgroundTasks:
     """Tasks started after an ``ack()``: references are kept (asyncio holds only weak ones)
-    and a failure is logged instead of vanishing."""
+    and a failure is logged instead of vanishing.
 
-    def __init__(self) -> None:
+    At most ``limit`` short tasks run at once: in a burst of commands the acknowledgements
+    (which have Slack's 3-second deadline) then get the event loop before the work they
+    started. Long tasks (a whole run) pass ``gated=False`` so they never hold a slot.
+    """
+
+    def __init__(self, limit: int = 4) -> None:
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._gate = asyncio.Semaphore(limit)
+        self._started = asyncio.Event()
         self.spawned = 0  # ever, for tests and benchmarks that wait for work to start
 
-    def spawn(self, work: Coroutine[Any, Any, Any], *, name: str) -> asyncio.Task[Any]:
-        task = asyncio.get_running_loop().create_task(work, name=name)
+    async def _gated(self, work: Coroutine[Any, Any, Any]) -> Any:
+        async with self._gate:
+            return await work
+
+    def spawn(self, work: Coroutine[Any, Any, Any], *, name: str, gated: bool = True) -> asyncio.Task[Any]:
+        task = asyncio.get_running_loop().create_task(self._gated(work) if gated else work, name=name)
         self._tasks.add(task)
         self.spawned += 1
+        self._started.set()
         task.add_done_callback(self._finished)
         return task
 
@@ -124,7 +136,8 @@ class BackgroundTasks:
         (tasks spawned by tasks included)."""
         async with asyncio.timeout(timeout):
             while self.spawned < spawned:
-                await asyncio.sleep(0.005)
+                self._started.clear()
+                await self._started.wait()
             while self._tasks:
                 await asyncio.wait(set(self._tasks))
 

@@ -85,10 +85,17 @@ def build_server(
     if socket_mode is not None:
         _attach_socket_mode(app, socket_mode)
 
+    async def begin(_: web.Application) -> None:
+        if runtime.notifier is not None:
+            await runtime.notifier.open_session()
+
     async def finish(_: web.Application) -> None:
         await runtime.tasks.drain(timeout=10.0)
+        if runtime.notifier is not None:
+            await runtime.notifier.close_session()
         runtime.close()
 
+    app.on_startup.insert(0, begin)
     app.on_cleanup.append(finish)
     return app
 

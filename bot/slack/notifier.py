@@ -8,14 +8,12 @@ never contains the token.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Sequence
 from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
@@ -49,6 +47,20 @@ class SlackNotifier:
     def __init__(self, client: AsyncWebClient, *, app_name: str = "Launch Ready") -> None:
         self.client = client
         self.app_name = app_name
+        self._session: aiohttp.ClientSession | None = None
+
+    async def open_session(self) -> None:
+        """Share one connection pool across calls (the SDK otherwise opens a session per
+        call). Call inside the running loop; :meth:`close_session` on shutdown."""
+        if self._session is None:
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.client.timeout))
+            self.client.session = self._session
+
+    async def close_session(self) -> None:
+        if self._session is not None:
+            self.client.session = None
+            await self._session.close()
+            self._session = None
 
     # -- messages ------------------------------------------------------------------------------
 
@@ -128,6 +140,7 @@ class SlackNotifier:
             response_url,
             retry_handlers=list(self.client.retry_handlers or []),
             timeout=self.client.timeout,
+            session=self._session,
         )
         payload: dict[str, Any] = {
             "text": fallback_text(text),
@@ -196,7 +209,7 @@ class SlackNotifier:
             answer = exc.response.data if isinstance(exc.response.data, dict) else {}
             error = str(answer.get("error") or f"http_{exc.response.status_code}")
             raise self._failed(method, where, error, status=exc.response.status_code) from None
-        except (aiohttp.ClientError, TimeoutError, asyncio.TimeoutError) as exc:
+        except (aiohttp.ClientError, TimeoutError) as exc:
             raise self._failed(method, where, f"connection: {type(exc).__name__}") from None
         data = response.data
         return data if isinstance(data, dict) else {}

@@ -142,7 +142,6 @@ async def _run(
                                 results=results, started_by=request.user, only=request.only)
 
     ts: str | None = None
-    post_error: PostFailed | None = None
     first = progress()
     try:
         ts = await notifier.post(channel, first.text, first.blocks, thread_ts=request.thread_ts)
@@ -150,7 +149,6 @@ async def _run(
         if active is not None:
             active.channel, active.ts = channel, ts
     except PostFailed as exc:
-        post_error = exc
         await tell(f":warning: {exc} The run goes on and its results are saved; I will tell you the verdict here.")
 
     async def edit() -> None:

@@ -12,7 +12,14 @@ from bot.slack.blocks import limits
 from bot.slack.blocks.help import help_message
 from bot.slack.blocks.home import TargetVerdict, home_view
 from bot.slack.blocks.limits import Message, paginate, split_text, truncate, violations
-from bot.slack.blocks.run import ChecklistLine, ItemRef, checklist_message, details_modal, progress_message, scorecard
+from bot.slack.blocks.run import (
+    ChecklistLine,
+    ItemRef,
+    checklist_message,
+    details_modal,
+    progress_message,
+    scorecard,
+)
 from checks.model import CheckResult, Finding, RunReport, Severity, Status, Verdict
 
 STATUSES = [Status.FAIL, Status.ERROR, Status.WARN, Status.PASS, Status.MANUAL, Status.WAIVED, Status.SKIPPED]

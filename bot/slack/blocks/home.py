@@ -10,7 +10,16 @@ from typing import Any
 
 from bot.runtime import IncidentLine
 from bot.slack.blocks import limits
-from bot.slack.blocks.limits import actions, button, context, divider, escape, header, section, truncate
+from bot.slack.blocks.limits import (
+    actions,
+    button,
+    context,
+    divider,
+    escape,
+    header,
+    section,
+    truncate,
+)
 from bot.slack.blocks.run import ChecklistLine
 from bot.slack.blocks.words import VERDICT_LABEL, mention, status_mark
 from checks.model import Verdict

@@ -28,7 +28,14 @@ from bot.slack.blocks.limits import (
     split_text,
     truncate,
 )
-from bot.slack.blocks.words import VERDICT_LABEL, duration, is_user_id, mention, severity_label, status_mark
+from bot.slack.blocks.words import (
+    VERDICT_LABEL,
+    duration,
+    is_user_id,
+    mention,
+    severity_label,
+    status_mark,
+)
 from checks.model import CheckResult, RunReport, Severity, Status, Verdict
 
 __all__ = [

@@ -83,7 +83,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             return
         request = RunRequest(user=click.user, channel=click.channel, target=ref.target, only=(ref.check_id,),
                              thread_ts=click.thread_ts, response_url=click.response_url)
-        runtime.tasks.spawn(run_in_slack(runtime, request), name=f"rerun {ref.check_id}")
+        runtime.tasks.spawn(run_in_slack(runtime, request), name=f"rerun {ref.check_id}", gated=False)
 
     @app.action(ACTION_WAIVE)
     async def waive(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
@@ -95,7 +95,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         await ack()
         click = Click(body, action)
         request = RunRequest(user=click.user, channel=runtime.config.slack.channel, target=action.get("value"))
-        runtime.tasks.spawn(run_in_slack(runtime, request), name="home run")
+        runtime.tasks.spawn(run_in_slack(runtime, request), name="home run", gated=False)
 
 
 async def _result(runtime: Runtime, ref: ItemRef) -> CheckResult | None:

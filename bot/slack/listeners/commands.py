@@ -49,6 +49,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         runtime.tasks.spawn(
             dispatch(runtime, parsed, user=user, channel=channel, response_url=response_url),
             name=f"/launchready {parsed.name} by {user}",
+            gated=parsed.name != "run",  # a run lasts minutes; it must not hold a slot
         )
 
 
