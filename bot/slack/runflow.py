@@ -99,7 +99,8 @@ async def run_in_slack(runtime: Runtime, request: RunRequest) -> RunReport | Non
         await tell(f":warning: {exc}")
         return None
     except UnknownCheckError as exc:
-        await tell(f":warning: {exc}")
+        targets = ", ".join(f"`{t}`" for t in runtime.config.targets)
+        await tell(f":warning: {exc} (Targets: {targets}.)")
         return None
     if not services.may_run(name, request.user):
         admins = ", ".join(mention(a) for a in runtime.config.slack.admins) or "nobody (set slack.admins in app.yaml)"

@@ -67,6 +67,7 @@ class FakeSlack:
         self._runner: web.AppRunner | None = None
         self.url = ""
         self._changed = asyncio.Event()
+        self._outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
 
     # -- control --------------------------------------------------------------------------
 
@@ -101,6 +102,11 @@ class FakeSlack:
     def calls_to(self, method: str, *, ok_only: bool = False) -> list[Call]:
         return [c for c in self.calls if c.method == method and (not ok_only or c.answer.get("ok", c.status == 200))]
 
+    async def socket_send(self, envelope: dict[str, Any]) -> None:
+        """Deliver a Socket Mode envelope to the connected app; its acknowledgement is
+        recorded as the method ``socket_ack``."""
+        await self._outbox.put(envelope)
+
     async def wait_for(self, predicate: Callable[[FakeSlack], bool] | str, *, count: int = 1, timeout: float = 10.0) -> None:
         """Wait until ``predicate(fake)`` holds, or ``count`` calls of the named method landed."""
         if isinstance(predicate, str):
@@ -122,6 +128,7 @@ class FakeSlack:
         app.router.add_get("/api/{method}", self._api)  # the SDK reads some methods with GET
         app.router.add_post("/respond/{key}", self._respond)
         app.router.add_post("/upload/{file_id}", self._upload)
+        app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -184,6 +191,10 @@ class FakeSlack:
         return rule
 
     def _answer(self, method: str, args: dict[str, Any], authorization: str) -> dict[str, Any]:
+        if method == "apps.connections.open":  # called with the app-level token
+            if not authorization.startswith("Bearer xapp-"):
+                return {"ok": False, "error": "invalid_auth"}
+            return {"ok": True, "url": self.url.replace("http://", "ws://") + "/socket"}
         if not authorization.startswith(f"Bearer {self._token_prefix}"):
             return {"ok": False, "error": "not_authed" if not authorization else "invalid_auth"}
         channel = args.get("channel", "")
@@ -235,6 +246,25 @@ class FakeSlack:
         call.answer = {"ok": True}
         self._record(call)
         return web.Response(text="ok")
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse(autoping=True)
+        await socket.prepare(request)
+        self._record(Call("socket_connect", {}, dict(request.headers), time.monotonic()))
+        await socket.send_json({"type": "hello", "num_connections": 1, "debug_info": {"host": "fake"}})
+
+        async def pump() -> None:
+            while True:
+                await socket.send_json(await self._outbox.get())
+
+        sender = asyncio.get_running_loop().create_task(pump())
+        try:
+            async for message in socket:
+                if message.type == web.WSMsgType.TEXT:
+                    self._record(Call("socket_ack", json.loads(message.data), {}, time.monotonic()))
+        finally:
+            sender.cancel()
+        return socket
 
     async def _upload(self, request: web.Request) -> web.Response:
         body = await request.read()

@@ -1,0 +1,64 @@
+"""bot/runtime.py: background tasks, retried-event ids, run claims, log scrubbing."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import pytest
+
+from bot.runtime import BackgroundTasks, RecentIds, SecretFilter
+
+TOKEN = "xoxb-1234-5678-abcdefghijklmnop"
+
+
+async def test_background_failure_is_logged_not_lost(caplog: pytest.LogCaptureFixture):
+    tasks = BackgroundTasks()
+
+    async def broken() -> None:
+        raise RuntimeError("the store is gone")
+
+    tasks.spawn(broken(), name="broken work")
+    await tasks.idle(spawned=1)
+    assert "background task broken work failed: RuntimeError: the store is gone" in caplog.text
+    assert len(tasks) == 0
+
+
+async def test_gated_tasks_run_at_most_limit_at_once():
+    tasks = BackgroundTasks(limit=2)
+    running, peak = 0, 0
+    release = asyncio.Event()
+
+    async def work() -> None:
+        nonlocal running, peak
+        running += 1
+        peak = max(peak, running)
+        await release.wait()
+        running -= 1
+
+    for i in range(6):
+        tasks.spawn(work(), name=f"w{i}")
+    long = tasks.spawn(release.wait(), name="a run", gated=False)
+    await asyncio.sleep(0.01)
+    assert peak == 2 and not long.done()
+    release.set()
+    await tasks.idle(spawned=7)
+    assert peak == 2
+
+
+def test_recent_ids_remember_and_forget_the_oldest():
+    ids = RecentIds(size=2)
+    assert ids.seen("Ev1") is False
+    assert ids.seen("Ev1") is True
+    ids.seen("Ev2")
+    ids.seen("Ev3")
+    assert ids.seen("Ev1") is False  # evicted: the oldest went first
+
+
+def test_secret_filter_scrubs_tokens_from_any_logger(caplog: pytest.LogCaptureFixture):
+    logger = logging.getLogger("slack_sdk.web.test")
+    caplog.handler.addFilter(SecretFilter([TOKEN]))
+    with caplog.at_level(logging.INFO):
+        logger.info("calling with %s in the header", TOKEN)
+    assert TOKEN not in caplog.text
+    assert "xoxb…op (sha256:" in caplog.text
