@@ -39,8 +39,12 @@ class Prober:
         body_cap: int = BODY_CAP,
     ) -> None:
         verify: ssl.SSLContext | bool = True
+        self.problem: str | None = None  # a setup error every probe reports instead of probing
         if ca_file is not None:
-            verify = ssl.create_default_context(cafile=str(ca_file))
+            try:
+                verify = ssl.create_default_context(cafile=str(ca_file))
+            except (OSError, ssl.SSLError) as exc:
+                self.problem = f"ca_file {ca_file} cannot be used: {exc.strerror or exc}"
         self.timeout = timeout
         self.body_cap = body_cap
         self.client = httpx.AsyncClient(
@@ -64,6 +68,8 @@ class Prober:
         body: Any = None,
         now: datetime | None = None,
     ) -> Observation:
+        if self.problem:
+            return Observation(connected=False, error=self.problem)
         started = time.perf_counter()
         expires: datetime | None = None
         try:
