@@ -95,7 +95,7 @@ class Prober:
             )
         except httpx.ConnectError as exc:
             return Observation(connected=False, error=f"{method} {url} could not connect: {_reason(exc)}")
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, httpx.InvalidURL, ssl.SSLError, OSError) as exc:
             return Observation(connected=True, error=f"{method} {url} failed: {_reason(exc)}")
         elapsed = (time.perf_counter() - started) * 1000
         moment = now or datetime.now(UTC)
