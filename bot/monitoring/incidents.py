@@ -15,6 +15,7 @@ into message text and optional blocks.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -209,6 +210,9 @@ class IncidentManager:
         self.renderer: Renderer = renderer or TextRenderer()
         self.reopen_window = reopen_window
         self.clock = clock
+        # Alert evaluation runs in a worker thread while monitors tick on the loop: the
+        # find-then-insert of open() must not interleave, or one fingerprint opens twice.
+        self._lock = threading.RLock()
 
     # -- reading -----------------------------------------------------------------------
 
@@ -271,7 +275,7 @@ class IncidentManager:
             raise ValueError(f"incident kind {kind!r} is not one of {', '.join(KINDS)}")
         now = now or self.clock()
         related = related_check if related_check is not None else RELATED_CHECKS.get(kind)
-        with Session(self.engine) as session:
+        with self._lock, Session(self.engine) as session:
             current = session.exec(
                 select(IncidentRow).where(IncidentRow.fingerprint == fingerprint, IncidentRow.state != "resolved")
             ).first()
@@ -318,7 +322,7 @@ class IncidentManager:
 
     def acknowledge(self, incident_id: int, *, actor: str, now: datetime | None = None) -> Incident:
         now = now or self.clock()
-        with Session(self.engine) as session:
+        with self._lock, Session(self.engine) as session:
             row = session.get(IncidentRow, incident_id)
             if row is None:
                 raise IncidentError(f"There is no incident #{incident_id}.")
@@ -345,7 +349,7 @@ class IncidentManager:
         notify: bool = True,
     ) -> Incident:
         now = now or self.clock()
-        with Session(self.engine) as session:
+        with self._lock, Session(self.engine) as session:
             row = session.get(IncidentRow, incident_id)
             if row is None:
                 raise IncidentError(f"There is no incident #{incident_id}.")
@@ -363,10 +367,11 @@ class IncidentManager:
             return Incident.from_row(row)
 
     def resolve_fingerprint(self, fingerprint: str, *, actor: str, reason: str | None = None, now: datetime | None = None, notify: bool = True) -> Incident | None:
-        current = self.find_open(fingerprint)
-        if current is None:
-            return None
-        return self.resolve(current.id, actor=actor, reason=reason, now=now, notify=notify)
+        with self._lock:
+            current = self.find_open(fingerprint)
+            if current is None:
+                return None
+            return self.resolve(current.id, actor=actor, reason=reason, now=now, notify=notify)
 
     def queue_reminders(self, now: datetime | None = None, *, silenced: Iterable[str] = ()) -> int:
         """Queue a reminder for every open incident whose ``reminder_every`` has passed since
