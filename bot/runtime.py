@@ -193,6 +193,7 @@ class Runtime:
     edit_interval: float = 1.0  # seconds between chat.update edits of a progress message
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     _reports: OrderedDict[str, RunReport] = field(default_factory=OrderedDict, repr=False)
+    _started_by: dict[str, str | None] = field(default_factory=dict, repr=False)
 
     @classmethod
     def open(cls, config: AppConfig, **kwargs: Any) -> Runtime:
@@ -203,12 +204,19 @@ class Runtime:
     def close(self) -> None:
         self.services.close()
 
-    def remember(self, report: RunReport, keep: int = 20) -> None:
-        """Keep the last reports in memory so Details opens without a database read."""
+    def remember(self, report: RunReport, started_by: str | None = None, keep: int = 20) -> None:
+        """Keep the last reports in memory so Details opens and a scorecard is redrawn
+        without a database read."""
+        if started_by is not None or report.run_id not in self._started_by:
+            self._started_by[report.run_id] = started_by
         self._reports[report.run_id] = report
         self._reports.move_to_end(report.run_id)
         while len(self._reports) > keep:
-            self._reports.popitem(last=False)
+            old, _ = self._reports.popitem(last=False)
+            self._started_by.pop(old, None)
+
+    def started_by(self, run_id: str) -> str | None:
+        return self._started_by.get(run_id)
 
     def report(self, run_id: str | None) -> RunReport | None:
         return self._reports.get(run_id) if run_id else None

@@ -178,7 +178,7 @@ async def _run(
                           f":boom: The run against *{name}* failed: {type(exc).__name__}: {exc}", tell)
         return None
     await editor.close()
-    runtime.remember(report)
+    runtime.remember(report, request.user)
     card = scorecard(report, started_by=request.user)
     delivered = await _deliver(runtime, channel, ts, card, request.thread_ts)
     if delivered is not None:

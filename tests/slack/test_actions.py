@@ -43,6 +43,10 @@ async def test_assign_through_the_user_picker_updates_the_store(slack_service: S
     note = [p for p in slack_service.fake.calls_to("chat.postMessage") if "assigned" in p.args["text"]][-1]
     assert "<@U0BOB> assigned `demo.admin_locked`" in note.args["text"] and "<@U0CAROL>" in note.args["text"]
     assert note.args["thread_ts"] == "1700000000.000001"
+    redrawn = slack_service.fake.calls_to("chat.update", ok_only=True)[-1]
+    assert redrawn.args["ts"] == "1700000000.000001"
+    assert first_entry(redrawn.args)[0]["accessory"]["initial_user"] == "U0CAROL"
+    assert "started by <@U0ALICE>" in json.dumps(redrawn.blocks)
 
 
 async def test_details_opens_a_modal_with_the_findings(slack_service: SlackService):

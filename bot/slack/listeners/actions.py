@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -22,6 +23,7 @@ from bot.slack.blocks.run import (
     ACTION_WAIVE,
     ItemRef,
     details_modal,
+    scorecard,
     waive_modal,
 )
 from bot.slack.handlers import admins_text, assign_text, sync_items
@@ -146,8 +148,22 @@ async def assign_owner(runtime: Runtime, click: Click) -> None:
         return
     try:
         await runtime.notifier.post(click.channel, text, thread_ts=click.thread_ts)
+        await redraw_scorecard(runtime, click, ref, owner)
     except PostFailed as exc:
         await tell(f"{text}\n:warning: {exc}")
+
+
+async def redraw_scorecard(runtime: Runtime, click: Click, ref: ItemRef, owner: str) -> None:
+    """Show the new owner on the scorecard itself (when we still hold its report)."""
+    assert runtime.notifier is not None
+    report = runtime.report(ref.run_id)
+    if report is None or not click.channel or not click.message_ts:
+        return
+    results = tuple(replace(r, owner=owner) if r.check_id == ref.check_id else r for r in report.results)
+    report = replace(report, results=results)
+    runtime.remember(report)
+    card = scorecard(report, started_by=runtime.started_by(report.run_id))
+    await runtime.notifier.update(click.channel, click.message_ts, card.text, card.blocks)
 
 
 async def open_waive(runtime: Runtime, click: Click) -> None:
