@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from bot.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, err, out
+from bot.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, err
 from checks.secrets.engine import ScanReport, config_for, default_workers, scan_history, scan_tree
 from checks.secrets.report import to_json, to_sarif, to_text
 from checks.secrets.rules import RuleError, load_rules
@@ -67,7 +67,7 @@ def secrets(
         output.write_text(body + "\n", encoding="utf-8")
         err.print(f"{len(findings)} finding(s); report written to {output}.")
     else:
-        out.print(body, markup=False, highlight=False, soft_wrap=True)
+        typer.echo(body)  # verbatim: no markup, emoji or wrapping in JSON/SARIF
     raise typer.Exit(EXIT_FAIL if findings else EXIT_OK)
 
 

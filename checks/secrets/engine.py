@@ -72,7 +72,9 @@ def _suppress(report: ScanReport, findings: list[SecretFinding], ignore: IgnoreL
 
 # -- working tree ------------------------------------------------------------------------
 
+# Set once in each worker process (the rules compile once per process, not once per batch).
 _WORKER_SCANNER: Scanner | None = None
+_BatchResult = tuple[list[SecretFinding], list[tuple[str, str]], int, int]
 
 
 def _init_worker(rules: RuleSet) -> None:
@@ -80,7 +82,7 @@ def _init_worker(rules: RuleSet) -> None:
     _WORKER_SCANNER = Scanner(rules)
 
 
-def _scan_batch(root: str, paths: Sequence[str], max_bytes: int, scanner: Scanner | None = None):
+def _scan_batch(root: str, paths: Sequence[str], max_bytes: int, scanner: Scanner | None = None) -> _BatchResult:
     scanner = scanner or _WORKER_SCANNER
     assert scanner is not None
     findings: list[SecretFinding] = []
@@ -133,7 +135,7 @@ def scan_tree(
     report = ScanReport(root=str(path), kind="tree", rules=len(rules), notes=list(listing.notes))
     batches = _batches(root, listing.files)
     total = sum(len(b) for b in batches)
-    results = []
+    results: list[_BatchResult] = []
     if workers > 1 and len(batches) > 1 and _tree_bytes(root, listing.files) >= _PARALLEL_MIN_BYTES:
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         context = multiprocessing.get_context(method)
