@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -85,19 +86,40 @@ class BackgroundTasks:
     """Tasks started after an ``ack()``: references are kept (asyncio holds only weak ones)
     and a failure is logged instead of vanishing.
 
-    At most ``limit`` short tasks run at once: in a burst of commands the acknowledgements
-    (which have Slack's 3-second deadline) then get the event loop before the work they
-    started. Long tasks (a whole run) pass ``gated=False`` so they never hold a slot.
+    Acknowledgements have Slack's 3-second deadline; the work they start does not. So short
+    tasks run at most ``limit`` at a time, and each waits (up to ``yield_for`` seconds) while
+    a request is being acknowledged (:meth:`foreground`): in a burst of commands the acks get
+    the event loop first. Long tasks (a whole run) pass ``gated=False`` and hold no slot.
     """
 
-    def __init__(self, limit: int = 4) -> None:
+    def __init__(self, limit: int = 4, yield_for: float = 1.0) -> None:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._gate = asyncio.Semaphore(limit)
         self._started = asyncio.Event()
+        self._quiet = asyncio.Event()
+        self._quiet.set()
+        self._acking = 0
+        self._yield_for = yield_for
         self.spawned = 0  # ever, for tests and benchmarks that wait for work to start
+
+    @contextmanager
+    def foreground(self) -> Iterator[None]:
+        """Mark a request being acknowledged; gated work waits for the moment none is."""
+        self._acking += 1
+        self._quiet.clear()
+        try:
+            yield
+        finally:
+            self._acking -= 1
+            if self._acking == 0:
+                self._quiet.set()
 
     async def _gated(self, work: Coroutine[Any, Any, Any]) -> Any:
         async with self._gate:
+            if not self._quiet.is_set():
+                with suppress(TimeoutError):
+                    async with asyncio.timeout(self._yield_for):
+                        await self._quiet.wait()
             return await work
 
     def spawn(self, work: Coroutine[Any, Any, Any], *, name: str, gated: bool = True) -> asyncio.Task[Any]:

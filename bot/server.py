@@ -79,7 +79,7 @@ def build_server(
     app[RUNTIME] = runtime
     app.router.add_get("/healthz", healthz)
     if bolt_app is not None and socket_mode is None:
-        app.router.add_post(SLACK_PATH, _slack_handler(bolt_app))
+        app.router.add_post(SLACK_PATH, _slack_handler(bolt_app, runtime))
     for extension in EXTENSIONS if extensions is None else extensions:
         extension.install(app, runtime)
     if socket_mode is not None:
@@ -100,13 +100,15 @@ def build_server(
     return app
 
 
-def _slack_handler(bolt_app: AsyncApp) -> Handler:
+def _slack_handler(bolt_app: AsyncApp, runtime: Runtime) -> Handler:
     from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 
     async def slack_events(request: web.Request) -> web.StreamResponse:
-        bolt_request = await to_bolt_request(request)
-        bolt_response = await bolt_app.async_dispatch(bolt_request)
-        return await to_aiohttp_response(bolt_response)
+        # While this request is acknowledged, background work waits its turn (runtime.tasks).
+        with runtime.tasks.foreground():
+            bolt_request = await to_bolt_request(request)
+            bolt_response = await bolt_app.async_dispatch(bolt_request)
+            return await to_aiohttp_response(bolt_response)
 
     return slack_events
 

@@ -49,8 +49,21 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         runtime.tasks.spawn(
             dispatch(runtime, parsed, user=user, channel=channel, response_url=response_url),
             name=f"/launchready {parsed.name} by {user}",
-            gated=parsed.name != "run",  # a run lasts minutes; it must not hold a slot
+            gated=_is_short(runtime, parsed),
         )
+
+
+def _is_short(runtime: Runtime, parsed: Command) -> bool:
+    """Everything but a run that will really start is short work. A run lasts minutes and
+    must not hold a background slot; a second run of a busy target is only told where the
+    first one is."""
+    if parsed.name != "run":
+        return True
+    try:
+        name, _ = runtime.config.target(parsed.target)
+    except ConfigError:
+        return True
+    return name in runtime.active_runs
 
 
 async def dispatch(
