@@ -62,3 +62,20 @@ def test_secret_filter_scrubs_tokens_from_any_logger(caplog: pytest.LogCaptureFi
         logger.info("calling with %s in the header", TOKEN)
     assert TOKEN not in caplog.text
     assert "xoxb…op (sha256:" in caplog.text
+
+
+async def test_gated_work_waits_while_a_request_is_acknowledged():
+    tasks = BackgroundTasks(yield_for=30.0)
+    started = asyncio.Event()
+
+    async def work() -> None:
+        started.set()
+
+    with tasks.foreground():
+        tasks.spawn(work(), name="reply")
+        ungated = tasks.spawn(asyncio.sleep(0), name="a run", gated=False)
+        await asyncio.sleep(0.02)
+        assert not started.is_set()  # the acknowledgement goes first
+        assert ungated.done()
+    await tasks.idle(spawned=2)
+    assert started.is_set()
