@@ -25,6 +25,7 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.handover_doc import handover_command
 from bot.runtime import Runtime
 from bot.slack.handlers import BUILTIN
 from bot.slack.listeners import actions, commands, events, incidents, views
@@ -174,6 +175,7 @@ def build_app(runtime: Runtime, settings: SlackSettings, policy: RetryPolicy = R
     runtime.notifier = SlackNotifier(client)
     for name, handler in BUILTIN.items():
         runtime.commands.setdefault(name, handler)
+    runtime.commands.setdefault("handover", handover_command)
     bolt_log = logging.getLogger("bot.slack.bolt")
     bolt_log.addFilter(_QuietTokenWarning())
     app = AsyncApp(

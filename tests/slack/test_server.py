@@ -65,6 +65,7 @@ async def test_empty_text_gets_help(slack_service: SlackService):
 
 
 async def test_pluggable_subcommand_without_handler_says_not_configured(slack_service: SlackService):
+    slack_service.runtime.commands.pop("handover")
     answer = await slack_service.slack.command("handover")
     assert answer.status == 200
     await slack_service.fake.wait_for("response_url")
@@ -92,3 +93,15 @@ async def test_retried_event_delivery_is_processed_once(slack_service: SlackServ
     assert (first.status, retry.status) == (200, 200)
     await slack_service.runtime.tasks.idle(spawned=1)
     assert len(slack_service.fake.calls_to("views.publish")) == 1
+
+
+async def test_handover_uploads_the_document_after_a_run(slack_service: SlackService):
+    fake = slack_service.fake
+    await slack_service.slack.command("run staging")
+    await slack_service.runtime.tasks.idle(spawned=1)
+    await slack_service.slack.command("handover staging")
+    await slack_service.runtime.tasks.idle(spawned=2)
+    complete = fake.calls_to("files.completeUploadExternal")
+    assert complete and complete[0].args["channel_id"] == "C0LAUNCH"
+    assert fake.calls_to("upload")[0].args["size"] > 0
+    assert "Handover for Acme Chat (staging)" in complete[0].args.get("initial_comment", "")
