@@ -105,3 +105,14 @@ async def test_handover_uploads_the_document_after_a_run(slack_service: SlackSer
     assert complete and complete[0].args["channel_id"] == "C0LAUNCH"
     assert fake.calls_to("upload")[0].args["size"] > 0
     assert "Handover for Acme Chat (staging)" in complete[0].args.get("initial_comment", "")
+
+
+async def test_incidents_and_digest_answer_through_the_monitoring_capability(slack_service: SlackService):
+    fake = slack_service.fake
+    await slack_service.slack.command("incidents")
+    await slack_service.runtime.tasks.idle(spawned=1)
+    await slack_service.slack.command("digest")
+    await slack_service.runtime.tasks.idle(spawned=2)
+    replies = [c.args["text"] for c in fake.calls_to("response_url")]
+    assert len(replies) == 2 and not any("not configured" in r for r in replies)
+    assert fake.calls_to("chat.postMessage")[0].args["channel"] == "C0LAUNCH"  # the digest, in the channel
