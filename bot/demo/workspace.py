@@ -51,7 +51,7 @@ def _git(root: Path, *args: str, date: str | None = None) -> None:
     if date:
         env.update(GIT_AUTHOR_DATE=date, GIT_COMMITTER_DATE=date)
     subprocess.run(
-        ["git", "-c", "user.name=Dana Developer", "-c", "user.email=dana@acme.test", "-c", "commit.gpgsign=false",
+        ["git", "-c", "user.name=Dana Developer", "-c", "user.email=dana@acme.test", "-c", "commit.gpgsign=false", "-c", "core.hooksPath=/dev/null",
          "-c", "init.defaultBranch=main", *args],
         cwd=root, env=env, check=True, capture_output=True,
     )
