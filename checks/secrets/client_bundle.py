@@ -6,7 +6,7 @@ from checks.check import check
 from checks.context import CheckContext
 from checks.model import Finding, Outcome, Severity
 from checks.secrets.bundle import MAX_MAPS, MAX_PAGES, MAX_REQUESTS, MAX_SCRIPTS, collect
-from checks.secrets.evidence import as_findings
+from checks.secrets.evidence import as_findings, count
 from checks.secrets.finding import SecretFinding
 from checks.secrets.rules import default_rules
 from checks.secrets.scanner import Scanner
@@ -52,15 +52,15 @@ async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
             else:
                 found[key] = (document.kind, secret, [])
     scope = (
-        f"{bundle.pages_ok} pages, {sum(1 for d in bundle.documents if d.kind == 'script')} scripts and "
-        f"{len(bundle.source_maps)} source maps ({bundle.bytes / 1e6:.2f} MB)"
+        f"{count(bundle.pages_ok, 'page')}, {count(sum(1 for d in bundle.documents if d.kind == 'script'), 'script')} and "
+        f"{count(len(bundle.source_maps), 'source map')} ({bundle.bytes / 1e6:.2f} MB)"
     )
     notes = [Finding("bundle", note) for note in bundle.notes + bundle.page_errors]
     if bundle.source_maps:
         notes.append(
             Finding(
                 "source maps",
-                f"{len(bundle.source_maps)} source maps are served publicly and expose the original source: "
+                f"{count(len(bundle.source_maps), 'source map')} served publicly and expose the original source: "
                 + ", ".join(bundle.source_maps[:5]),
             )
         )
@@ -71,5 +71,5 @@ async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
             if also:
                 item.evidence["also_in"] = also[:10]
             findings.append(item)
-        return Outcome.failed(f"{len(found)} secrets are served to every browser in {scope}.", findings + notes)
+        return Outcome.failed(f"{count(len(found), 'secret')} served to every browser in {scope}.", findings + notes)
     return Outcome.passed(f"No secret in {scope}.", notes)

@@ -12,10 +12,15 @@ from checks.secrets.engine import config_for
 from checks.secrets.finding import SecretFinding
 from checks.secrets.rules import RuleError, RuleSet, load_rules
 
-__all__ = ["MAX_LISTED", "RuleError", "as_findings", "in_thread", "rules_for"]
+__all__ = ["MAX_LISTED", "RuleError", "as_findings", "count", "in_thread", "rules_for"]
 
 MAX_LISTED = 50  # findings listed per check; the summary gives the full count
 T = TypeVar("T")
+
+
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """``1 secret``, ``2 secrets``; ``plural`` for irregular nouns."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
 
 
 def as_findings(found: Iterable[SecretFinding], *, where: str = "") -> list[Finding]:

@@ -6,7 +6,7 @@ from checks.check import check
 from checks.context import CheckContext
 from checks.model import Outcome, Severity
 from checks.secrets.engine import scan_history
-from checks.secrets.evidence import RuleError, as_findings, in_thread, rules_for
+from checks.secrets.evidence import RuleError, as_findings, count, in_thread, rules_for
 from checks.secrets.sources import SourceError
 from checks.target import Target
 
@@ -37,13 +37,13 @@ async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
         report = await in_thread(lambda: scan_history(root, rules=rules))
     except (SourceError, RuleError) as exc:
         return Outcome.errored(str(exc))
-    scope = f"{report.commits} commits ({report.bytes / 1e6:.1f} MB of added lines) in {root}"
+    scope = f"{count(report.commits, 'commit')} ({report.bytes / 1e6:.1f} MB of added lines) in {root}"
     if report.findings:
         gone = sum(1 for f in report.findings if not f.in_tree)
         commits = len({f.commit for f in report.findings})
         tail = f"; {gone} of them removed from the tree but still in history" if gone else ""
         return Outcome.failed(
-            f"{len(report.findings)} secrets in {commits} commits of {scope}{tail}. Rotate them, then rewrite history.",
+            f"{count(len(report.findings), 'secret')} in {count(commits, 'commit')} of {scope}{tail}. Rotate them, then rewrite history.",
             as_findings(report.findings),
         )
     return Outcome.passed(f"No secret in {scope}.")

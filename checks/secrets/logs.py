@@ -12,7 +12,7 @@ from checks.check import check
 from checks.context import CheckContext
 from checks.model import Finding, Outcome, Severity
 from checks.redact import redact
-from checks.secrets.evidence import MAX_LISTED, as_findings, in_thread
+from checks.secrets.evidence import MAX_LISTED, as_findings, count, in_thread
 from checks.secrets.finding import SecretFinding
 from checks.secrets.pii import PII_KINDS, find_pii
 from checks.secrets.rules import default_rules
@@ -24,7 +24,11 @@ __all__ = ["CHECK", "scan_logs"]
 CHUNK = 4 * 1024 * 1024
 MAX_LOG_BYTES = 256 * 1024 * 1024  # per file; the rest is noted, not read
 EXAMPLES = 3
-_LABELS = {"email": "e-mail addresses", "phone": "phone numbers", "card": "card numbers (Luhn-valid)"}
+_LABELS = {
+    "email": ("e-mail address", "e-mail addresses"),
+    "phone": ("phone number", "phone numbers"),
+    "card": ("Luhn-valid card number", "Luhn-valid card numbers"),
+}
 
 
 class LogScan:
@@ -121,26 +125,26 @@ async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
     notes = [Finding("logs", f"{p} matched no file.") for p in empty] + [Finding("logs", n) for n in result.notes]
     pii_findings = []
     for kind in PII_KINDS:
-        count = result.pii[kind]
-        if not count:
+        number = result.pii[kind]
+        if not number:
             continue
         files = sorted(result.pii_files[kind])
         pii_findings.append(
             Finding(
                 f"logs: {kind}",
-                f"{count} {_LABELS[kind]} in {len(files)} log files, e.g. {', '.join(result.examples[kind])}.",
-                {"kind": kind, "count": count, "files": files, "examples": result.examples[kind]},
+                f"{count(number, *_LABELS[kind])} in {count(len(files), 'log file')}, e.g. {', '.join(result.examples[kind])}.",
+                {"kind": kind, "count": number, "files": files, "examples": result.examples[kind]},
             )
         )
-    scope = f"{result.files} log files ({result.bytes / 1e6:.1f} MB)"
+    scope = f"{count(result.files, 'log file')} ({result.bytes / 1e6:.1f} MB)"
     if result.secrets or pii_findings:
         parts = []
         if result.secrets:
             kinds = Counter(s.rule_id for s in result.secrets)
-            parts.append(f"{len(result.secrets)} secrets or tokens (" + ", ".join(f"{n} {k}" for k, n in kinds.most_common()) + ")")
-        parts += [f"{result.pii[k]} {_LABELS[k]}" for k in PII_KINDS if result.pii[k]]
+            parts.append(f"{count(len(result.secrets), 'secret or token', 'secrets or tokens')} (" + ", ".join(f"{n} {k}" for k, n in kinds.most_common()) + ")")
+        parts += [count(result.pii[k], *_LABELS[k]) for k in PII_KINDS if result.pii[k]]
         listed = as_findings(result.secrets)
         if len(result.secrets) > MAX_LISTED:
             notes.append(Finding("logs", f"Only the first {MAX_LISTED} of {len(result.secrets)} secrets are listed."))
-        return Outcome.failed(f"{scope} hold " + "; ".join(parts) + ".", pii_findings + listed + notes)
+        return Outcome.failed(f"Found in {scope}: " + "; ".join(parts) + ".", pii_findings + listed + notes)
     return Outcome.passed(f"No secret or personal data in {scope}.", notes)

@@ -9,6 +9,7 @@ from checks.model import Finding, Outcome, Severity
 from checks.redact import fingerprint, redact
 from checks.secrets.bundle import MAX_REQUESTS, collect
 from checks.secrets.envvars import bundle_variables, is_public_name, judge, parse_env
+from checks.secrets.evidence import count
 from checks.secrets.rules import default_rules
 from checks.secrets.scanner import Scanner
 from checks.secrets.sources import read_text_file
@@ -75,9 +76,9 @@ async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
         return Outcome.errored("No env file and no page could be read: " + "; ".join(n.message for n in notes), notes)
     if findings:
         return Outcome.failed(
-            f"{len(findings)} of {checked} public variables hold a secret that ships to every browser.", findings + notes
+            f"{len(findings)} of {count(checked, 'public variable')} hold a secret that ships to every browser.", findings + notes
         )
-    return Outcome.passed(f"None of the {checked} public variables holds a secret.", notes)
+    return Outcome.passed(f"None of the {count(checked, 'public variable')} holds a secret.", notes)
 
 
 def _judge(scanner: Scanner, name: str, value: str, resource: str, where: dict) -> list[Finding]:

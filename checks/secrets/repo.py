@@ -6,7 +6,7 @@ from checks.check import check
 from checks.context import CheckContext
 from checks.model import Outcome, Severity
 from checks.secrets.engine import scan_tree
-from checks.secrets.evidence import RuleError, as_findings, in_thread, rules_for
+from checks.secrets.evidence import RuleError, as_findings, count, in_thread, rules_for
 from checks.secrets.sources import SourceError
 from checks.target import Target
 
@@ -35,11 +35,11 @@ async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
         report = await in_thread(lambda: scan_tree(root, rules=rules))
     except (SourceError, RuleError) as exc:
         return Outcome.errored(str(exc))
-    scope = f"{report.files} files ({report.bytes / 1e6:.1f} MB) under {root}"
+    scope = f"{count(report.files, 'file')} ({report.bytes / 1e6:.1f} MB) under {root}"
     if report.findings:
         files = len({f.file for f in report.findings})
         return Outcome.failed(
-            f"{len(report.findings)} secrets in {files} files of the working tree ({scope}).",
+            f"{count(len(report.findings), 'secret')} in {count(files, 'file')} of the working tree ({scope}).",
             as_findings(report.findings),
         )
     quiet = f"; {report.suppressed} ignored by fingerprint" if report.suppressed else ""

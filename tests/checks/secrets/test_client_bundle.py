@@ -60,7 +60,7 @@ async def test_fail_on_a_key_in_the_source_map(serve):
     assert finding.resource == f"{base}/static/app.js.map#src/client.ts:1"
     assert finding.evidence["rule"] == "anthropic-api-key"
     assert finding.evidence["source"] == "source-map-source"
-    assert any("source maps are served publicly" in f.message for f in result.findings)
+    assert any("source map served publicly" in f.message for f in result.findings)
     assert key not in str(result.to_dict())
 
 
