@@ -68,7 +68,8 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
     @app.action(ACTION_DETAILS)
     async def details(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
-        runtime.tasks.spawn(open_details(runtime, Click(body, action)), name="details")
+        # Not gated: the trigger_id for the modal expires 3 seconds after the click.
+        runtime.tasks.spawn(open_details(runtime, Click(body, action)), name="details", gated=False)
 
     @app.action(ACTION_ASSIGN)
     async def assign(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
@@ -90,7 +91,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
     @app.action(ACTION_WAIVE)
     async def waive(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
-        runtime.tasks.spawn(open_waive(runtime, Click(body, action)), name="waive")
+        runtime.tasks.spawn(open_waive(runtime, Click(body, action)), name="waive", gated=False)
 
     @app.action(re.compile(rf"^{ACTION_HOME_RUN}(:.*)?$"))
     async def home_run(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
