@@ -85,7 +85,10 @@ def _spans_lines(rule: Rule) -> bool:
 
 
 def _windows(lowered: str, keyword: str) -> list[tuple[int, int]]:
-    """Where a match holding ``keyword`` can be: around each occurrence, within its line."""
+    """Where a match holding ``keyword`` can be: around each occurrence, within its line.
+
+    Occurrences in the first half of a window are covered by it and not looked at again, so a
+    short line costs one window however often the keyword repeats in it."""
     spans: list[tuple[int, int]] = []
     size = len(lowered)
     found = lowered.find(keyword)
@@ -94,7 +97,7 @@ def _windows(lowered: str, keyword: str) -> list[tuple[int, int]]:
         line_end = lowered.find("\n", found)
         line_end = size if line_end < 0 else line_end
         spans.append((max(line_start, found - _BEFORE), min(line_end, found + len(keyword) + _AFTER)))
-        found = lowered.find(keyword, found + len(keyword))
+        found = lowered.find(keyword, min(line_end, found + len(keyword) + _AFTER // 2))
     return spans
 
 
