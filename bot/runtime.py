@@ -213,6 +213,9 @@ class Runtime:
     # Open incidents for App Home; the monitoring capability sets it.
     incidents: Callable[[], Awaitable[list[IncidentLine]]] | None = None
     edit_interval: float = 1.0  # seconds between chat.update edits of a progress message
+    # Runs started from Slack execute on an event loop of their own (bot/isolated.py), so the
+    # checks' work never delays an acknowledgement.
+    isolate_runs: bool = True
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     _reports: OrderedDict[str, RunReport] = field(default_factory=OrderedDict, repr=False)
     _started_by: dict[str, str | None] = field(default_factory=dict, repr=False)

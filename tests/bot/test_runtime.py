@@ -79,3 +79,47 @@ async def test_gated_work_waits_while_a_request_is_acknowledged():
         assert ungated.done()
     await tasks.idle(spawned=2)
     assert started.is_set()
+
+
+async def test_isolated_run_returns_its_result_on_another_thread():
+    import threading
+
+    from bot.isolated import run_isolated
+
+    async def work() -> str:
+        await asyncio.sleep(0)
+        return threading.current_thread().name
+
+    assert await run_isolated(work, name="run staging") == "run staging"
+
+
+async def test_cancelling_the_waiter_cancels_the_isolated_coroutine():
+    import threading
+
+    from bot.isolated import run_isolated
+
+    cancelled = threading.Event()
+
+    async def forever() -> None:
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+
+    waiter = asyncio.get_running_loop().create_task(run_isolated(forever))
+    await asyncio.sleep(0.05)
+    waiter.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiter
+    assert await asyncio.to_thread(cancelled.wait, 5)
+
+
+async def test_isolated_errors_reach_the_waiter():
+    from bot.isolated import run_isolated
+
+    async def broken() -> None:
+        raise ValueError("no such target")
+
+    with pytest.raises(ValueError, match="no such target"):
+        await run_isolated(broken)

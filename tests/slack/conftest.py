@@ -8,6 +8,7 @@ application served on loopback against a tiny target of our own, with a real SQL
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,7 +48,8 @@ class TinyTarget:
     """A target app with an open admin route (a critical failure) and a health route; the
     ``gate`` holds the gated check, so a test can keep a run in progress."""
 
-    gate: asyncio.Event = field(default_factory=asyncio.Event)
+    # A threading.Event: runs from Slack execute on their own loop in another thread.
+    gate: threading.Event = field(default_factory=threading.Event)
     admin_open: bool = True
 
     def app(self) -> web.Application:
@@ -79,7 +81,7 @@ class TinyTarget:
                passes_when="The test opens the gate.", why="Keeps a run in progress.", breaks="Nothing.",
                remediation="None.", max_requests=0, timeout=20)
         async def gated(target: Target, ctx: CheckContext) -> Outcome:
-            await self.gate.wait()
+            await asyncio.to_thread(self.gate.wait, 20)
             return Outcome.passed("The gate opened.")
 
         keys = manual_check(id="manual.keys_rotated", title="Keys rotated before launch", severity=Severity.HIGH,
