@@ -125,7 +125,7 @@ def _is_login_redirect(response: HttpResponse) -> bool:
 )
 async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
     if not target.private_routes:
-        return Outcome.skipped("No private route is configured: set targets.<name>.private_routes (e.g. [GET /api/me]).")
+        return Outcome.skipped(f"No private route is configured: set targets.{ctx.target_name}.private_routes (e.g. [GET /api/me]).")
     probes = _probes(target)
     leaks: list[Finding] = []
     notes: list[Finding] = []
@@ -142,7 +142,7 @@ async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
             continue
         path = _fill(private, target)
         if path is None:
-            notes.append(Finding(str(route), f"Not probed: no objects entry gives its placeholders a value (add one to targets.<name>.objects with route: {route})."))
+            notes.append(Finding(str(route), f"Not probed: no objects entry gives its placeholders a value (add one to targets.{ctx.target_name}.objects with route: {route})."))
             continue
         checked += 1
         statuses: dict[str, int] = {}
@@ -179,7 +179,7 @@ async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
     if unreachable:
         return Outcome.errored(f"{len(unreachable)} private-route probes could not be judged: {unreachable[0].message}", unreachable + not_found + notes)
     if not_found:
-        return Outcome.warned(f"{len(not_found)} of {checked} private routes were not found (404/405 to every probe); check targets.<name>.private_routes.", not_found + notes)
+        return Outcome.warned(f"{len(not_found)} of {checked} private routes were not found (404/405 to every probe); check targets.{ctx.target_name}.private_routes.", not_found + notes)
     if checked == 0:
         return Outcome.skipped("No private route could be probed: " + notes[0].message)
     return Outcome.passed(
