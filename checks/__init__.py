@@ -1,9 +1,13 @@
-"""The check engine: a Target in, a RunReport out. Never imports bot, Slack or the database."""
+"""The check engine: a Target in, a RunReport out. Never imports bot, Slack or the database.
 
-from checks.check import Check, check, manual_check
-from checks.context import CheckContext, HttpResponse, ProbeError
-from checks.model import CheckResult, Finding, Outcome, RunReport, Severity, Status, Verdict
-from checks.target import Target
+The names below are imported on first use, so `import checks.secrets.scanner` does not pay
+for httpx and dnspython (the standalone scanner never makes a request).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 __all__ = [
     "Check",
@@ -21,3 +25,27 @@ __all__ = [
     "check",
     "manual_check",
 ]
+
+_HOMES = {
+    "Check": "checks.check",
+    "check": "checks.check",
+    "manual_check": "checks.check",
+    "CheckContext": "checks.context",
+    "HttpResponse": "checks.context",
+    "ProbeError": "checks.context",
+    "CheckResult": "checks.model",
+    "Finding": "checks.model",
+    "Outcome": "checks.model",
+    "RunReport": "checks.model",
+    "Severity": "checks.model",
+    "Status": "checks.model",
+    "Verdict": "checks.model",
+    "Target": "checks.target",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'checks' has no attribute {name!r}")
+    return getattr(importlib.import_module(home), name)
