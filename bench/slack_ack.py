@@ -228,9 +228,9 @@ def report(figures: dict) -> str:
         f"The run was still in progress after {sum(figures['in_progress'])} of {len(bursts)} bursts. "
         f"Every reply the commands started (status, assign, where the running run is) was delivered "
         f"{median_spread(figures['follow_up_s'], ' s', 2)} after the burst's last acknowledgement. "
-        f"The service used {median_spread(figures['cpu_ms_per_ack'], ' ms', 2)} of CPU per command while a "
-        "burst was being acknowledged (/proc utime+stime over the burst divided by its size; the replies it "
-        "started finish afterwards), a figure that does not depend on what else the machine is doing. "
+        f"The service process used {median_spread(figures['cpu_ms_per_ack'], ' ms', 2)} of CPU per command "
+        "while a burst was being acknowledged (/proc utime+stime of all its threads over the burst, divided by "
+        "its size; this includes the run's own work, which executes on a loop of its own in another thread). "
         f"Serve process memory after the last burst: VmRSS {memory.get('VmRSS', 0) / 1024:.0f} MiB "
         f"(peak VmHWM {memory.get('VmHWM', 0) / 1024:.0f} MiB). "
         f"Tokens in the service's log: {'FOUND' if figures['token_in_logs'] else 'none'}.",
@@ -238,7 +238,8 @@ def report(figures: dict) -> str:
         f"Machine: {machine_description()}. The client, the fake Slack, the slow target and the service share "
         f"it, so these figures include their contention; the 1-minute load average at the end was "
         f"{figures['load_average'][0]:.1f} on {os.cpu_count()} cores. A burst of 50 simultaneous commands "
-        "is acknowledged in turn on one event loop, so its p99 is roughly 50 times the CPU per command.",
+        "is acknowledged in turn on one event loop, so its p99 is roughly 50 times the CPU an acknowledgement "
+        "takes, plus what the run's thread takes of the GIL meanwhile.",
     ]
     return "\n".join(rows)
 
