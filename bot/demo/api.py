@@ -1,9 +1,10 @@
 """The demo's API: health, signup/login, the caller's profile, conversations per tenant, admin.
 
-Flawed mode plants two classic auth mistakes: ``GET /admin/users`` only checks the role when a
-token is present (so no token at all gets the user list), and ``GET /api/conversations``
-treats any unknown bearer token as a guest of tenant acme. Flawed mode also sets no request
-id. Hardened mode answers 401 without or with a bad token, 403 to a non-admin on the admin
+Flawed mode plants three classic auth mistakes: ``GET /admin/users`` only checks the role when
+a token is present (so no token at all gets the user list), ``GET /admin/tenants`` checks that
+the caller is signed in but forgets the role (so any buyer reads every tenant's usage), and
+``GET /api/conversations`` treats any unknown bearer token as a guest of tenant acme. Flawed
+mode also sets no request id. Hardened mode answers 401 without or with a bad token, 403 to a non-admin on the admin
 route, and sets ``X-Request-Id`` on every response.
 
 Other demo modules import :func:`bearer_user` to authenticate the same way.
@@ -107,12 +108,25 @@ def install(app: web.Application, state: DemoState) -> None:
                 return web.json_response({"error": "admin role required"}, status=403)
         return web.json_response({"users": [_public(u) for u in state.users.values()]})
 
+    async def admin_tenants(request: web.Request) -> web.Response:
+        user = bearer_user(request, state)
+        if user is None:
+            return unauthorized()
+        # The planted mistake: signed in is taken to mean allowed; the role is never looked at.
+        if state.hardened and user.role != "admin":
+            return web.json_response({"error": "admin role required"}, status=403)
+        usage: dict[str, int] = {}
+        for conversation in state.conversations.values():
+            usage[conversation["tenant"]] = usage.get(conversation["tenant"], 0) + 1
+        return web.json_response({"tenants": [{"tenant": t, "conversations": n} for t, n in sorted(usage.items())]})
+
     app.router.add_get("/health", health)
     app.router.add_post("/auth/signup", signup)
     app.router.add_post("/auth/login", login)
     app.router.add_get("/api/me", me)
     app.router.add_get("/api/conversations", conversations)
     app.router.add_get("/admin/users", admin_users)
+    app.router.add_get("/admin/tenants", admin_tenants)
 
 
 async def _credentials(request: web.Request) -> tuple[dict[str, Any], web.Response | None]:
@@ -146,5 +160,6 @@ def target_config(state: DemoState) -> dict[str, Any]:
             "GET /api/conversations",
             "GET /api/me",
             {"route": "GET /admin/users", "roles": ["admin"]},
+            {"route": "GET /admin/tenants", "roles": ["admin"]},
         ],
     }

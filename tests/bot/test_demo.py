@@ -120,6 +120,8 @@ async def test_hardened_admin_route_and_request_ids(hardened):
 async def test_flawed_mistakes_are_the_documented_ones(flawed):
     async with client(flawed) as http:
         assert (await http.get("/admin/users")).status_code == 200  # no token at all: let through
+        buyer = {"Authorization": f"Bearer {flawed.state.users['alice'].token}"}
+        assert (await http.get("/admin/tenants", headers=buyer)).status_code == 200  # the role is never checked
         guest = await http.get("/api/conversations", headers={"Authorization": "Bearer made-up"})
         assert guest.status_code == 200 and guest.json()["tenant"] == "acme"
         assert (await http.get("/api/conversations")).status_code == 401
