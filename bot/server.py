@@ -7,11 +7,15 @@ listed in :data:`EXTENSIONS` (one line each); they use aiohttp's ``on_startup`` 
 ``on_cleanup`` for anything that runs in the background.
 
 Errors never leave as tracebacks: every 4xx/5xx is a small JSON body without internals.
+Every response carries an ``X-Request-Id`` (the one a logged failure names) and a ``Server``
+header without versions.
 """
 
 from __future__ import annotations
 
 import logging
+import re
+import uuid
 from collections.abc import Awaitable, Callable
 from importlib.metadata import PackageNotFoundError, version
 from types import ModuleType
@@ -26,13 +30,18 @@ if TYPE_CHECKING:
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
     from slack_bolt.async_app import AsyncApp
 
-__all__ = ["EXTENSIONS", "RUNTIME", "SLACK_PATH", "build_server", "package_version"]
+__all__ = ["EXTENSIONS", "REQUEST_ID", "RUNTIME", "SLACK_PATH", "build_server", "package_version", "request_id"]
 
 log = logging.getLogger(__name__)
 
 SLACK_PATH = "/slack/events"
 RUNTIME = web.AppKey("runtime", Runtime)
 MAX_BODY = 1024 * 1024  # Slack's payloads are a few kB; ingest extensions bound their own
+REQUEST_ID = "X-Request-Id"
+SERVER_NAME = "launchready"  # aiohttp's default names Python's and its own version
+_CALLER_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")  # a proxy's id we may repeat in a header and a log
+# web.RequestKey arrived in aiohttp 3.12; a plain key works (with a warning) before it.
+_ID_KEY: Any = web.RequestKey("request_id", str) if hasattr(web, "RequestKey") else "launchready.request_id"
 
 # Add an extension here (one line): a module with install(app: web.Application, runtime: Runtime).
 EXTENSIONS: tuple[ModuleType, ...] = (ingest, scheduler)
@@ -47,6 +56,23 @@ def package_version() -> str:
         return "0+unknown"
 
 
+def request_id(request: web.Request) -> str:
+    """This request's id: the caller's ``X-Request-Id`` when it is a plain token (a load
+    balancer's, so one id follows the request across hops), else a fresh one."""
+    known = request.get(_ID_KEY)
+    if known is None:
+        offered = request.headers.get(REQUEST_ID, "")
+        known = offered if _CALLER_ID.fullmatch(offered) else uuid.uuid4().hex
+        request[_ID_KEY] = known
+    return known
+
+
+async def identify(request: web.Request, response: web.StreamResponse) -> None:
+    """on_response_prepare: every response, errors and 404s included, names its request id."""
+    response.headers[REQUEST_ID] = request_id(request)
+    response.headers["Server"] = SERVER_NAME
+
+
 @web.middleware
 async def json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     """4xx/5xx as ``{"error": "..."}``; an unexpected exception is logged and answered 500
@@ -59,7 +85,7 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         headers = {k: v for k, v in exc.headers.items() if k.lower() in ("allow", "retry-after", "www-authenticate")}
         return web.json_response({"error": exc.reason.lower()}, status=exc.status, headers=headers)
     except Exception:
-        log.exception("%s %s failed", request.method, request.path)
+        log.exception("%s %s failed (request id %s)", request.method, request.path, request_id(request))
         return web.json_response({"error": "internal error"}, status=500)
 
 
@@ -77,6 +103,7 @@ def build_server(
     """The served application. ``bolt_app`` None: no Slack route (Socket Mode or tests)."""
     app = web.Application(middlewares=[json_errors], client_max_size=MAX_BODY)
     app[RUNTIME] = runtime
+    app.on_response_prepare.append(identify)
     app.router.add_get("/healthz", healthz)
     if bolt_app is not None and socket_mode is None:
         app.router.add_post(SLACK_PATH, _slack_handler(bolt_app, runtime))

@@ -1,0 +1,105 @@
+"""`launchready serve` passes the checks that apply to it, run by our own runner against the
+served application on loopback: its Slack and ingest routes reject missing and bad
+credentials, its error responses disclose nothing, its health route answers, and every
+response carries a request id."""
+
+from __future__ import annotations
+
+import logging
+
+import httpx
+import pytest
+
+from bot.runtime import Runtime
+from bot.server import build_server
+from bot.service import Services
+from checks.auth.private_routes import CHECK as private_routes
+from checks.model import Status
+from checks.obs.correlation_id import CHECK as correlation_id
+from checks.obs.error_disclosure import CHECK as error_disclosure
+from checks.obs.health import CHECK as health
+from checks.runner import run_checks
+from tests.conftest import make_target
+from tests.hardening.served import served_app
+from tests.slack.conftest import TinyTarget, make_config
+
+PRIVATE = ["POST /slack/events", "POST /ingest/events", "POST /ingest/alertmanager", "POST /ingest/sentry"]
+
+
+@pytest.fixture
+async def served(tmp_path):
+    async with served_app(tmp_path) as served:
+        yield served
+
+
+def service_target(url: str):
+    return make_target(url, private_routes=PRIVATE, health_routes=["GET /healthz"], public_routes=["GET /healthz"])
+
+
+async def test_serve_passes_its_own_checks(served):
+    checks = [private_routes, error_disclosure, health, correlation_id]
+    report = await run_checks(service_target(served.url), checks, target_name="self")
+    statuses = {r.check_id: r.status for r in report.results}
+    details = {r.check_id: r.summary for r in report.results}
+    assert statuses == {
+        "auth.private_routes": Status.PASS,
+        "obs.error_disclosure": Status.PASS,
+        "obs.health": Status.PASS,
+        "obs.correlation_id": Status.PASS,
+    }, details
+    # Every private route was actually probed (none skipped as a write, none not found).
+    private = next(r for r in report.results if r.check_id == "auth.private_routes")
+    assert f"All {len(PRIVATE)} private routes" in private.summary
+
+
+async def test_every_private_route_answers_401_without_credentials(served):
+    async with httpx.AsyncClient(base_url=served.url) as client:
+        for route in PRIVATE:
+            path = route.split()[1]
+            answer = await client.post(path, json={})
+            assert answer.status_code == 401, (route, answer.status_code, answer.text)
+            assert answer.headers["content-type"].startswith("application/json")
+
+
+async def test_responses_carry_a_request_id_and_no_version_banner(served):
+    async with httpx.AsyncClient(base_url=served.url) as client:
+        answers = [
+            await client.get("/healthz"),
+            await client.get("/nowhere"),
+            await client.delete("/healthz"),
+            await client.post("/ingest/events", content=b"{"),
+        ]
+    ids = [a.headers.get("x-request-id") for a in answers]
+    assert all(ids) and len(set(ids)) == len(ids)  # present and unique per response
+    assert [a.status_code for a in answers] == [200, 404, 405, 401]
+    for answer in answers:
+        assert "aiohttp" not in answer.headers.get("server", "")
+        assert "python" not in answer.headers.get("server", "").lower()
+
+
+async def test_a_caller_request_id_is_echoed(served):
+    async with httpx.AsyncClient(base_url=served.url) as client:
+        answer = await client.get("/healthz", headers={"X-Request-Id": "lb-7f3a-1"})
+        odd = await client.get("/healthz", headers={"X-Request-Id": "bad id\twith <tags>" + "x" * 300})
+    assert answer.headers["x-request-id"] == "lb-7f3a-1"  # the load balancer's id, for one log line across hops
+    assert odd.headers["x-request-id"] != "bad id\twith <tags>" + "x" * 300  # not reflected: a fresh one instead
+    assert len(odd.headers["x-request-id"]) <= 64
+
+
+async def test_an_unexpected_failure_is_500_without_internals_and_logged_with_its_request_id(tmp_path, serve, caplog):
+    config = make_config("http://127.0.0.1:1", tmp_path)
+    runtime = Runtime(config=config, services=Services.open(config, registry=TinyTarget().registry()))
+    app = build_server(runtime, None, extensions=())
+
+    async def boom(request):
+        raise RuntimeError("secret internals at /work/main/bot/x.py")
+
+    app.router.add_get("/boom", boom)
+    url = await serve(app)
+    with caplog.at_level(logging.ERROR, logger="bot.server"):
+        async with httpx.AsyncClient(base_url=url) as client:
+            answer = await client.get("/boom")
+    assert answer.status_code == 500
+    assert answer.json() == {"error": "internal error"}
+    assert answer.headers["server"] == "launchready"
+    assert f"request id {answer.headers['x-request-id']}" in caplog.text
