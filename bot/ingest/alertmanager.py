@@ -18,7 +18,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.ingest.common import Rejected, answer, parse_json, read_body, rejected
+from bot.ingest.common import Rejected, answer, link_or_none, parse_json, read_body, rejected
 from bot.monitoring.models import IngestedEventRow
 from bot.monitoring.service import Monitoring
 
@@ -113,7 +113,7 @@ def handler(monitoring: Monitoring, *, clock: Callable[[], datetime]) -> Callabl
                     summary=summary,
                     source="alertmanager",
                     related_check=labels.get("launchready_check"),
-                    link=alert.get("generatorURL") or None,
+                    link=link_or_none(alert.get("generatorURL")),
                     now=now,
                 )
             else:

@@ -9,7 +9,7 @@ from aiohttp import web
 
 from bot.monitoring.service import Monitoring
 
-__all__ = ["Rejected", "answer", "parse_json", "read_body", "rejected"]
+__all__ = ["Rejected", "answer", "link_or_none", "parse_json", "read_body", "rejected"]
 
 
 class Rejected(Exception):
@@ -36,6 +36,14 @@ def parse_json(body: bytes) -> Any:
         return json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise Rejected(400, "malformed", f"The body is not JSON: {exc}.") from None
+    except RecursionError:  # "[[[[..." nested past the parser's depth
+        raise Rejected(400, "malformed", "The body is not JSON we accept: it is nested too deeply.") from None
+
+
+def link_or_none(value: Any) -> str | None:
+    """A sender's optional link: text (capped to the column's 2000 characters), else None;
+    a JSON object where a URL belongs must not reach the database."""
+    return value[:2000] if isinstance(value, str) and value else None
 
 
 def answer(code: int = 200, /, **data: Any) -> web.Response:

@@ -61,9 +61,9 @@ def verify(headers: Mapping[str, str], body: bytes, secret: str, now: datetime) 
             raise Rejected(401, "unsigned", f"The {name} header is missing (Standard Webhooks signing).")
     try:
         moment = int(stamp)
-    except ValueError:
+        skew = abs(now.timestamp() - moment)  # OverflowError: an integer past a float's range
+    except (ValueError, OverflowError):
         raise Rejected(401, "timestamp", f"webhook-timestamp {stamp[:20]!r} is not Unix seconds.") from None
-    skew = abs(now.timestamp() - moment)
     if skew > TOLERANCE.total_seconds():
         raise Rejected(401, "stale", f"webhook-timestamp is {skew:.0f}s away from now; the tolerance is 5 minutes.")
     expected = sign(secret, msg_id, moment, body).split(",", 1)[1]

@@ -24,7 +24,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.ingest.common import Rejected, answer, parse_json, read_body, rejected
+from bot.ingest.common import Rejected, answer, link_or_none, parse_json, read_body, rejected
 from bot.monitoring.models import IngestedEventRow
 from bot.monitoring.service import Monitoring
 
@@ -136,7 +136,7 @@ def handler(monitoring: Monitoring, *, clock: Callable[[], datetime]) -> Callabl
         if action in OPENS:
             monitoring.incidents.open(
                 fingerprint=fingerprint, kind="sentry", title=title[:300], summary=summary[:2000],
-                source="sentry", link=link, now=now,
+                source="sentry", link=link_or_none(link), now=now,
             )
         elif action in RESOLVES:
             monitoring.incidents.resolve_fingerprint(fingerprint, actor="Sentry", reason=f"Sentry reports it {action}.", now=now)
