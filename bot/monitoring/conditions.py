@@ -144,7 +144,8 @@ class Condition:
         a, b = _number(left), _number(right)
         if a is None or b is None:
             bad = left if a is None else right
-            return self._result(False, left, f"{_text(bad)!r} is not a number", seen=seen)
+            shown = _text(bad) if len(_text(bad)) <= 80 else _text(bad)[:80] + "…"  # a whole body is no message
+            return self._result(False, left, f"{shown!r} is not a number", seen=seen)
         ok = {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[self.operator]
         return self._result(ok, left, seen=seen)
 
