@@ -235,7 +235,8 @@ class Target(_Model):
     users: dict[str, User] = Field(default_factory=dict)
     public_routes: list[RouteField] = Field(default_factory=list)
     health_routes: list[RouteField] = Field(default_factory=lambda: [Route.parse("GET /health")])
-    private_routes: Annotated[list[PrivateRoute], BeforeValidator(lambda v: [_private_route(x) for x in v or []])] = Field(default_factory=list)
+    # Not a list: left as is, so pydantic says "should be a valid list" instead of a TypeError.
+    private_routes: Annotated[list[PrivateRoute], BeforeValidator(lambda v: [_private_route(x) for x in v or []] if isinstance(v, list | None) else v)] = Field(default_factory=list)
     objects: list[OwnedObject] = Field(default_factory=list)
     rate_limits: list[RateLimitRule] = Field(default_factory=list)
     cors: Cors | None = None
