@@ -8,10 +8,8 @@ sentence naming the problem: never a 5xx, never a traceback.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import string
-import threading
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -24,36 +22,16 @@ from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
 
 from bot.ingest import events, sentry
-from tests.hardening.served import AM_TOKEN, MAX_BODY, SECRET, SENTRY_SECRET, served_app
+from tests.hardening.served import AM_TOKEN, MAX_BODY, SECRET, SENTRY_SECRET, served_in_thread
 
 bounded = settings(max_examples=75, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
-    """The served app on a loop of its own (hypothesis drives synchronous tests)."""
-    root = tmp_path_factory.mktemp("served")
-    loop = asyncio.new_event_loop()
-    ready = threading.Event()
-    box: dict[str, Any] = {}
-
-    async def main() -> None:
-        try:
-            async with served_app(root) as served:
-                box["served"], box["stop"] = served, asyncio.Event()
-                ready.set()
-                await box["stop"].wait()
-        finally:
-            ready.set()
-
-    thread = threading.Thread(target=loop.run_until_complete, args=(main(),), name="served-app", daemon=True)
-    thread.start()
-    assert ready.wait(30) and "served" in box, "the served app did not start"
-    with httpx.Client(base_url=box["served"].url, timeout=10) as client:
+    """One served app for the module, on a loop of its own (hypothesis drives synchronous tests)."""
+    with served_in_thread(tmp_path_factory.mktemp("served")) as served, httpx.Client(base_url=served.url, timeout=10) as client:
         yield client
-    loop.call_soon_threadsafe(box["stop"].set)
-    thread.join(30)
-    loop.close()
 
 
 def assert_sentence(answer: httpx.Response) -> None:
