@@ -129,15 +129,55 @@ def build_server(
 
 def _slack_handler(bolt_app: AsyncApp, runtime: Runtime) -> Handler:
     from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+    from slack_sdk.signature import SignatureVerifier
+
+    # Bolt parses the body before it checks the signature and int()s the timestamp unchecked,
+    # so a body of "null" or an empty timestamp was a 500 for anyone; verify first. (Bolt
+    # verifies again; the secret is the one it was built with.)
+    verifier = SignatureVerifier(getattr(bolt_app, "_signing_secret", "") or "")
 
     async def slack_events(request: web.Request) -> web.StreamResponse:
         # While this request is acknowledged, background work waits its turn (runtime.tasks).
         with runtime.tasks.foreground():
-            bolt_request = await to_bolt_request(request)
-            bolt_response = await bolt_app.async_dispatch(bolt_request)
+            if not _signed_by_slack(verifier, request.headers, await request.text()):
+                return web.json_response({"error": "The request is not signed by Slack (X-Slack-Signature, X-Slack-Request-Timestamp)."}, status=401)
+            try:
+                bolt_request = await to_bolt_request(request)
+                problem = _shape_problem(bolt_request.body)
+                if problem is not None:
+                    return web.json_response({"error": f"The payload is not a Slack request this app handles: {problem}."}, status=400)
+                bolt_response = await bolt_app.async_dispatch(bolt_request)
+            except Exception:  # Bolt's own handling of a payload shape Slack does not send
+                log.warning("POST %s: Bolt could not handle a signed payload (request id %s)", request.path, request_id(request), exc_info=True)
+                return web.json_response({"error": "The payload is not a Slack request this app handles."}, status=400)
             return await to_aiohttp_response(bolt_response)
 
     return slack_events
+
+
+def _shape_problem(body: Any) -> str | None:
+    """What Bolt would dereference unchecked (and answer 500 for): the fields Slack always
+    sends as objects, and the non-empty ``actions`` list of a block action."""
+    if not isinstance(body, dict):
+        return "the body is not an object"
+    for key in ("event", "view", "container", "message"):
+        if key in body and not isinstance(body[key], dict):
+            return f"{key} is not an object"
+    if body.get("type") == "event_callback" and not isinstance(body.get("event"), dict):
+        return "event is missing"
+    actions = body.get("actions")
+    if "actions" in body and not (isinstance(actions, list) and actions and all(isinstance(a, dict) for a in actions)):
+        return "actions is not a list of action objects"
+    return None
+
+
+def _signed_by_slack(verifier: Any, headers: Any, body: str) -> bool:
+    stamp = headers.get("X-Slack-Request-Timestamp", "")
+    signature = headers.get("X-Slack-Signature", "")
+    # Unix seconds in ASCII digits, short enough to subtract from a float clock.
+    if not (signature and stamp.isascii() and stamp.isdigit() and len(stamp) <= 12):
+        return False
+    return bool(verifier.is_valid(body, stamp, signature))
 
 
 def _attach_socket_mode(app: web.Application, handler: Any) -> None:

@@ -6,6 +6,7 @@ response carries a request id."""
 from __future__ import annotations
 
 import logging
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -22,6 +23,7 @@ from checks.runner import run_checks
 from tests.conftest import make_target
 from tests.hardening.served import served_app
 from tests.slack.conftest import TinyTarget, make_config
+from tests.slack.slack_requests import SlackSender
 
 PRIVATE = ["POST /slack/events", "POST /ingest/events", "POST /ingest/alertmanager", "POST /ingest/sentry"]
 
@@ -103,3 +105,31 @@ async def test_an_unexpected_failure_is_500_without_internals_and_logged_with_it
     assert answer.json() == {"error": "internal error"}
     assert answer.headers["server"] == "launchready"
     assert f"request id {answer.headers['x-request-id']}" in caplog.text
+
+
+async def test_unsigned_slack_requests_are_401_whatever_they_hold(served):
+    # Bolt parses the body before it checks the signature: these were 500s for anyone.
+    cases = [
+        ({"Content-Type": "application/json"}, b"null"),
+        ({"Content-Type": "application/json", "X-Slack-Request-Timestamp": "1", "X-Slack-Signature": "v0=00"}, b"[]"),
+        ({"X-Slack-Request-Timestamp": "", "X-Slack-Signature": ""}, b"command=%2Flaunchready"),
+        ({"X-Slack-Request-Timestamp": "9" * 400, "X-Slack-Signature": "v0=00"}, b"command=%2Flaunchready"),
+    ]
+    async with httpx.AsyncClient(base_url=served.url) as client:
+        for headers, body in cases:
+            answer = await client.post("/slack/events", content=body, headers=headers)
+            assert answer.status_code == 401, (headers, body, answer.status_code)
+            assert "not signed by Slack" in answer.json()["error"]
+
+
+async def test_a_signed_payload_slack_never_sends_is_a_400_sentence(served):
+    sender = SlackSender(f"{served.url}/slack/events")
+    cases = [
+        ('{"type": "event_callback", "event": null}', "application/json", "event is not an object"),
+        ("null", "application/json", "not a Slack request"),
+        ("payload=" + quote('{"type": "block_actions", "actions": []}'), "application/x-www-form-urlencoded", "actions"),
+    ]
+    for body, content_type, said in cases:
+        answer = await sender.send(body, content_type)
+        assert answer.status == 400, (body, answer.status, answer.body)
+        assert said in answer.json()["error"]
