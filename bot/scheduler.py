@@ -19,6 +19,7 @@ registry here, because a pickled job cannot carry a live object).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -196,15 +197,34 @@ def desired_jobs(config: Any, key: str) -> list[Scheduled]:
     digest = config.slack.digest
     if digest is not None and config.slack.channel:
         jobs.append(Scheduled("lr:digest", digest_job, (key,), crontab_trigger(digest.cron, digest.timezone), 3600))
+    now = datetime.now(UTC)
     for monitor in config.monitors:
         seconds = max(1.0, monitor.interval.total_seconds())
+        first = now + timedelta(seconds=monitor_phase(monitor.name, seconds))
         jobs.append(
-            Scheduled(f"lr:monitor:{monitor.name}", monitor_job, (key, monitor.name), IntervalTrigger(seconds=seconds), int(max(seconds, 1)))
+            Scheduled(
+                f"lr:monitor:{monitor.name}",
+                monitor_job,
+                (key, monitor.name),
+                IntervalTrigger(seconds=seconds, start_date=first),
+                int(max(seconds, 1)),
+            )
         )
     for name, target in config.targets.items():
         if target.schedule:
             jobs.append(Scheduled(f"lr:run:{name}", run_job, (key, name), crontab_trigger(target.schedule, "UTC"), 3600))
     return jobs
+
+
+def monitor_phase(name: str, seconds: float) -> float:
+    """Where in its interval a monitor probes: a stable spread by name.
+
+    Started together, every monitor would probe in the same instant each round, and the last
+    of a few hundred would run late by the time the burst takes to clear; spread over the
+    interval, they arrive a few at a time. The same name keeps its phase across restarts.
+    """
+    fraction = int.from_bytes(hashlib.sha256(name.encode("utf-8")).digest()[:8], "big") / 2**64
+    return fraction * seconds
 
 
 def build_scheduler(engine: Any) -> AsyncIOScheduler:

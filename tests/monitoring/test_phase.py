@@ -1,0 +1,20 @@
+"""Monitors are spread over their interval instead of probing in one burst."""
+
+from __future__ import annotations
+
+from bot.scheduler import monitor_phase
+
+
+def test_phase_is_stable_and_inside_the_interval():
+    assert monitor_phase("api-health", 30) == monitor_phase("api-health", 30)
+    for index in range(500):
+        assert 0 <= monitor_phase(f"m{index}", 30) < 30
+
+
+def test_two_hundred_monitors_spread_over_the_interval():
+    phases = sorted(monitor_phase(f"target-{t}-route-{r}", 30) for t in range(20) for r in range(10))
+    # One burst would put them all in the same second; spread, no second of the 30 holds more
+    # than a small share of them.
+    per_second = [sum(1 for p in phases if s <= p < s + 1) for s in range(30)]
+    assert max(per_second) <= 20
+    assert phases[-1] - phases[0] > 25
