@@ -16,7 +16,16 @@ import time
 from bench.common import OUT, REPO, machine_description
 
 # In the order they appear in BENCHMARKS.md.
-BENCHMARKS = ("demo_sweep", "latency_accuracy", "secrets", "slack_ack", "alerts", "scale")
+BENCHMARKS = (
+    "demo_sweep",
+    "latency_accuracy",
+    "api_costs",
+    "edge_costs",
+    "secrets",
+    "slack_ack",
+    "alerts",
+    "scale",
+)
 TIME_LIMIT_S = 15 * 60
 
 
