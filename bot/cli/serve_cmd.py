@@ -48,7 +48,8 @@ def serve(
     app_config = load_or_exit(config)
     _configure_logging(log_level, settings.secrets)
     try:
-        runtime = Runtime.open(app_config)
+        # LAUNCHREADY_ISOLATE_RUNS=0 keeps runs on the service's own event loop (for comparison).
+        runtime = Runtime.open(app_config, isolate_runs=os.environ.get("LAUNCHREADY_ISOLATE_RUNS", "1") != "0")
     except StoreError as exc:
         err.print(f"[red]error:[/red] database: {exc}", markup=True)
         raise typer.Exit(EXIT_USAGE) from None
