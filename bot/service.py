@@ -10,6 +10,7 @@ or is cancelled is marked failed/interrupted, then the exception goes on.
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -161,16 +162,22 @@ class Services:
             running = self.store.running_run(name)
             raise RunInProgress(name, running.run_id if running else None, running.who if running else None)
         async with lock:
-            running = self.store.running_run(name)
+            # Store calls go to a thread: a SQLite write waiting on a busy database must not
+            # stall the event loop that also acknowledges Slack commands and times probes.
+            store = self.store
+            running = await asyncio.to_thread(store.running_run, name)
             if running is not None:  # another process (a CLI run beside the service)
                 raise RunInProgress(name, running.run_id, running.who)
-            self.store.sync_checklist(name, list(self.registry), self.config.checklist)
-            run_id = self.store.start_run(
-                target=name, trigger=trigger, who=who, project=self.config.project, base_url=target.base_url
+            await asyncio.to_thread(store.sync_checklist, name, list(self.registry), self.config.checklist)
+            run_id = await asyncio.to_thread(
+                functools.partial(
+                    store.start_run,
+                    target=name, trigger=trigger, who=who, project=self.config.project, base_url=target.base_url,
+                )
             )
 
             async def landed(result: CheckResult) -> None:
-                self.store.save_result(run_id, result)
+                await asyncio.to_thread(store.save_result, run_id, result)
                 if on_result is not None:
                     maybe = on_result(result)
                     if inspect.isawaitable(maybe):
@@ -190,12 +197,13 @@ class Services:
                     transport=transport,
                     facts=facts,
                 )
-                report = report.with_overrides(self.store.overrides(name))
-                self.store.finish_run(run_id, report)
+                report = report.with_overrides(await asyncio.to_thread(store.overrides, name))
+                await asyncio.to_thread(store.finish_run, run_id, report)
             except asyncio.CancelledError:
-                self.store.fail_run(run_id, "interrupted: the run was cancelled before it finished")
+                # Synchronous on purpose: a cancelled task must record this before it unwinds.
+                store.fail_run(run_id, "interrupted: the run was cancelled before it finished")
                 raise
             except BaseException as exc:
-                self.store.fail_run(run_id, f"failed: {type(exc).__name__}: {exc}")
+                store.fail_run(run_id, f"failed: {type(exc).__name__}: {exc}")
                 raise
             return report
