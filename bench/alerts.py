@@ -36,7 +36,14 @@ import httpx
 import yaml
 from aiohttp import web
 
-from bench.common import REPO, machine_description, median_spread, repeats, write_section
+from bench.common import (
+    REPO,
+    machine_description,
+    median_spread,
+    repeats,
+    wait_healthy,
+    write_section,
+)
 from bot.ingest.events import sign
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.slack_requests import BOT_TOKEN, SIGNING_SECRET
@@ -69,20 +76,6 @@ async def _target(switch: Switch) -> tuple[web.AppRunner, str]:
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     return runner, f"http://127.0.0.1:{port}"
-
-
-async def _wait_healthy(client: httpx.AsyncClient, base: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"launchready serve exited with {process.returncode}")
-        try:
-            if (await client.get(f"{base}/healthz")).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        await asyncio.sleep(0.1)
-    raise SystemExit("launchready serve did not answer /healthz within 120 s")
 
 
 def _alert_calls(fake: FakeSlack) -> list:
@@ -172,7 +165,7 @@ async def measure() -> dict:
     try:
         limits = httpx.Limits(max_connections=SENDERS, max_keepalive_connections=SENDERS)
         async with httpx.AsyncClient(timeout=30, limits=limits) as client:
-            await _wait_healthy(client, base, process)
+            await wait_healthy(client, base, process)
             await asyncio.sleep(2 * INTERVAL_S)  # a few green probes first
             for _ in range(repeats()):
                 before = len(_alert_calls(fake))

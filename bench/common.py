@@ -8,16 +8,21 @@ BENCHMARKS.md.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import platform
 import statistics
 import subprocess
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
+
 __all__ = [
+    "wait_healthy",
     "OUT",
     "REPO",
     "machine_description",
@@ -94,3 +99,20 @@ def write_section(name: str, markdown: str, figures: dict) -> Path:
     path.write_text(markdown.rstrip() + "\n", encoding="utf-8")
     print(markdown)
     return path
+
+
+async def wait_healthy(
+    client: httpx.AsyncClient, base: str, process: subprocess.Popen[bytes], *, within_s: float = 120
+) -> None:
+    """Wait until a `launchready serve` subprocess answers GET /healthz, or stop the benchmark."""
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"launchready serve exited with {process.returncode}")
+        try:
+            if (await client.get(f"{base}/healthz")).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        await asyncio.sleep(0.1)
+    raise SystemExit(f"launchready serve did not answer /healthz within {within_s:g} s")

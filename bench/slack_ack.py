@@ -36,6 +36,7 @@ from bench.common import (
     median_spread,
     percentile,
     repeats,
+    wait_healthy,
     write_section,
 )
 from tests.slack.fake_slack import FakeSlack
@@ -76,20 +77,6 @@ def _memory_kib(pid: int) -> dict[str, int]:
         if key in ("VmRSS", "VmHWM"):
             values[key] = int(rest.split()[0])
     return values
-
-
-async def _wait_healthy(client: httpx.AsyncClient, base: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"launchready serve exited with {process.returncode}")
-        try:
-            if (await client.get(f"{base}/healthz")).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        await asyncio.sleep(0.1)
-    raise SystemExit("launchready serve did not answer /healthz within 120 s")
 
 
 def _command_body(text: str, user: str, response_url: str) -> str:
@@ -152,7 +139,7 @@ async def measure() -> dict:
     try:
         connector = aiohttp.TCPConnector(limit=BURST)
         async with httpx.AsyncClient(timeout=30) as client, aiohttp.ClientSession(connector=connector) as session:
-            await _wait_healthy(client, base, process)
+            await wait_healthy(client, base, process)
             response_url = fake.response_url("bench")
             sender = SlackSender(f"{base}/slack/events", response_url=response_url, client=client)
             for _ in range(3):  # warm up: Bolt's one-time auth.test
