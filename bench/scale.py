@@ -327,9 +327,9 @@ def report(figures: dict) -> str:
         f"servers ({SERVERS} ports, a path per monitor). Measured over {ROUNDS} probe rounds "
         f"({median_spread([h['window_s'] for h in hold], ' s', 0)} window). CPU share is utime + stime of the "
         "process over the window's wall time (100 % = one core); lateness is a probe's arrival at the server "
-        "minus its due time in APScheduler's schedule. Every monitor's job starts with the service, so a round's "
-        f"probes are all due within {max(w['due_spread_s'] or 0 for w in hold + figures['steps']) * 1000:.0f} ms of "
-        "each other: lateness is how long the service takes to work through one burst.",
+        "minus its due time in APScheduler's schedule. The scheduler spreads monitors over their interval by a "
+        f"stable hash of their names (a round's due times span {max(w['due_spread_s'] or 0 for w in hold + figures['steps']) * 1000:.0f} ms), "
+        "so lateness is how far the service falls behind a steady stream of probes, not a single burst.",
         "",
         "| figure | median (min–max) |",
         "|---|---|",
