@@ -106,9 +106,23 @@ def print_text(report: RunReport, console: Console) -> None:
         for finding in result.findings:
             console.print(f"  - {escape(finding.resource)}: {escape(finding.message)}")
             if finding.evidence:
-                console.print(f"    evidence: {escape(json.dumps(finding.evidence, default=str)[:400])}", style="dim")
+                console.print(f"    evidence: {escape(evidence_line(finding.evidence))}", style="dim")
         if result.remediation:
             console.print(f"  fix: {escape(result.remediation)}")
+
+
+def evidence_line(evidence: dict, *, value_limit: int = 160, limit: int = 600) -> str:
+    """Evidence on one line as ``key: value; ...``, each value shortened with an ellipsis, so
+    a long body or header set never ends the line mid-word without saying so."""
+    parts = []
+    for key, value in evidence.items():
+        text = value if isinstance(value, str) else json.dumps(value, default=str, ensure_ascii=False)
+        text = " ".join(text.split())
+        if len(text) > value_limit:
+            text = text[: value_limit - 1] + "…"
+        parts.append(f"{key}: {text}")
+    line = "; ".join(parts)
+    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 def render_text(report: RunReport) -> str:
@@ -154,7 +168,7 @@ def render_markdown(report: RunReport) -> str:
         for finding in result.findings:
             lines.append(f"- **{_cell(finding.resource)}**: {finding.message}")
             if finding.evidence:
-                evidence = json.dumps(finding.evidence, default=str)[:400].replace("`", "'")
+                evidence = evidence_line(finding.evidence).replace("`", "'")
                 lines.append(f"  `{evidence}`")
         if result.remediation:
             lines += ["", f"**Fix:** {result.remediation}"]
