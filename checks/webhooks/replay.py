@@ -6,6 +6,7 @@ from checks.check import check
 from checks.context import CheckContext, HttpResponse, ProbeError
 from checks.model import Finding, Outcome, Severity
 from checks.target import Target, Webhook
+from checks.webhooks.gate import refuse_to_probe
 from checks.webhooks.signature import SHOWN_HEADERS, accepted, send
 from checks.webhooks.signing import TIMESTAMPED, SigningError, make_delivery
 
@@ -41,12 +42,11 @@ class _Observer:
     max_requests=8 * 20,  # 8 per configured webhook
 )
 async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
-    if not target.webhooks:
-        return Outcome.skipped("No webhook is configured: set targets.<name>.webhooks (route, scheme, secret).")
-    if target.is_safe:
-        return Outcome.skipped("Skipped on a safe/production target: replaying deliveries would process events twice.")
-    if len(target.webhooks) * PROBES_PER_WEBHOOK > ctx.http.max_requests:
-        return Outcome.errored(f"{len(target.webhooks)} webhooks need {PROBES_PER_WEBHOOK} requests each, more than this check's bound of {ctx.http.max_requests}.")
+    refused = refuse_to_probe(
+        target, ctx, probes_per_webhook=PROBES_PER_WEBHOOK, safe_reason="replaying deliveries would process events twice"
+    )
+    if refused is not None:
+        return refused
     failures: list[Finding] = []
     notes: list[Finding] = []
     unobserved: list[str] = []

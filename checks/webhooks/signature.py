@@ -9,6 +9,7 @@ from checks.check import check
 from checks.context import CheckContext, HttpResponse, ProbeError
 from checks.model import Finding, Outcome, Severity
 from checks.target import Target, Webhook
+from checks.webhooks.gate import refuse_to_probe
 from checks.webhooks.signing import TIMESTAMPED, Delivery, SigningError, make_delivery
 
 __all__ = ["CHECK", "STALE_SECONDS", "send"]
@@ -39,12 +40,11 @@ def accepted(response: HttpResponse) -> bool:
     max_requests=4 * 20,  # 4 per configured webhook
 )
 async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
-    if not target.webhooks:
-        return Outcome.skipped("No webhook is configured: set targets.<name>.webhooks (route, scheme, secret).")
-    if target.is_safe:
-        return Outcome.skipped("Skipped on a safe/production target: the probes deliver events the app would process.")
-    if len(target.webhooks) * PROBES_PER_WEBHOOK > ctx.http.max_requests:
-        return Outcome.errored(f"{len(target.webhooks)} webhooks need {PROBES_PER_WEBHOOK} requests each, more than this check's bound of {ctx.http.max_requests}.")
+    refused = refuse_to_probe(
+        target, ctx, probes_per_webhook=PROBES_PER_WEBHOOK, safe_reason="the probes deliver events the app would process"
+    )
+    if refused is not None:
+        return refused
     failures: list[Finding] = []
     passes: list[Finding] = []
     for hook in target.webhooks:
