@@ -168,6 +168,8 @@ def _shape_problem(body: Any) -> str | None:
     actions = body.get("actions")
     if "actions" in body and not (isinstance(actions, list) and actions and all(isinstance(a, dict) for a in actions)):
         return "actions is not a list of action objects"
+    if isinstance(actions, list) and not all(isinstance(a.get("action_id"), str) for a in actions):
+        return "an action has no action_id"  # Bolt's action matchers read it unguarded
     return None
 
 

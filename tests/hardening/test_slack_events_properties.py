@@ -110,3 +110,14 @@ def test_bad_signatures_are_always_401(service, body, timestamp, signature):
     answer = client.post("/slack/events", content=body.encode(), headers=headers)
     assert answer.status_code == 401, (answer.status_code, answer.text[:200])
     assert "Traceback" not in answer.text
+
+
+@pytest.mark.parametrize("action", [{}, {"action_id": 7}, {"value": "x"}])
+def test_a_signed_block_action_without_an_action_id_is_a_400(service, action):
+    """Found by the property test above: Bolt's action matchers read action_id unguarded."""
+    payload = {"type": "block_actions", "team": {"id": "T0TEAM"}, "user": {"id": "U0ALICE"}, "api_app_id": "A0APP", "actions": [action]}
+    client, sender = service
+    body = urlencode({"payload": json.dumps(payload)})
+    answer = client.post("/slack/events", content=body.encode(), headers={"Content-Type": FORM, **sender.sign(body)})
+    assert answer.status_code == 400
+    assert "action_id" in answer.text
