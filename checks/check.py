@@ -51,6 +51,9 @@ class Check:
     timeout: float = 30.0  # seconds; the runner turns an overrun into ``error``
     max_requests: int = 50  # the documented bound; the client refuses request number N+1
     attest_every: str | None = None  # manual items: how long an attestation stays fresh
+    # Runs alone, after every concurrent check: for checks whose measurements other checks'
+    # CPU and traffic would distort (latency) or whose bursts would starve them (rate limits).
+    exclusive: bool = False
 
     def __post_init__(self) -> None:
         if not _ID.match(self.id):
@@ -89,6 +92,7 @@ def check(
     category: str | None = None,
     timeout: float = 30.0,
     max_requests: int = 50,
+    exclusive: bool = False,
 ) -> Callable[[CheckFunction], Check]:
     """Turn an async ``run(target, ctx) -> Outcome`` into a :class:`Check`."""
 
@@ -105,6 +109,7 @@ def check(
             run=run,
             timeout=timeout,
             max_requests=max_requests,
+            exclusive=exclusive,
         )
 
     return wrap

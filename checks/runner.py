@@ -1,4 +1,5 @@
-"""Runs checks against a target: concurrently (bounded), each under its own timeout.
+"""Runs checks against a target: concurrently (bounded), each under its own timeout; checks
+marked ``exclusive`` run afterwards, one at a time.
 
 An exception or a timeout becomes an ``error`` result with a sentence; each result is handed
 to ``on_result`` as it lands, so a CLI or a Slack message can show progress.
@@ -66,7 +67,10 @@ async def run_checks(
                 await maybe
 
     try:
-        await asyncio.gather(*(one(item) for item in checks))
+        await asyncio.gather(*(one(item) for item in checks if not item.exclusive))
+        for item in checks:  # alone, in order: nothing else runs while these measure or burst
+            if item.exclusive:
+                await one(item)
     finally:
         await resources.aclose()
     ordered = tuple(results[item.id] for item in checks)

@@ -33,6 +33,7 @@ def _guidance(response: HttpResponse) -> dict[str, str]:
     breaks="Attackers guess passwords at full speed; one script can burn the month's model budget in an hour.",
     remediation="Limit per user and per IP at the edge or in the app (e.g. a token bucket in Redis) and answer 429 with Retry-After.",
     max_requests=MAX_PER_RULE * 10,  # burst_size(rule) per rule, at most 10 rules
+    exclusive=True,  # a burst must not starve other checks that use the same route and user
     timeout=120,
 )
 async def CHECK(target: Target, ctx: CheckContext) -> Outcome:

@@ -106,6 +106,7 @@ class _Sampler:
     breaks="Launch traffic queues behind slow queries; timeouts cascade into errors and retries.",
     remediation="Profile the slow route (missing index, N+1 queries, synchronous calls to other services); cache or paginate it.",
     max_requests=5000,  # see planned_requests(): routes x (warmup + samples + concurrency x 50)
+    exclusive=True,  # measured alone: other checks' CPU and traffic would inflate the p95
     timeout=180,
 )
 async def CHECK(target: Target, ctx: CheckContext) -> Outcome:

@@ -264,3 +264,38 @@ def test_default_catalog_ids_are_unique_and_well_formed():
     assert {"auth.private_routes", "obs.health", "obs.correlation_id", "manual.keys_rotated"} <= set(ids)
     for item in registry:
         assert item.title and item.remediation and item.passes_when
+
+
+async def test_exclusive_checks_run_alone_after_the_concurrent_ones():
+    from checks.check import check as make_check
+    from checks.model import Outcome, Severity
+    from checks.runner import run_checks
+    from tests.conftest import make_target
+
+    running: set[str] = set()
+    overlaps: dict[str, set[str]] = {}
+    order: list[str] = []
+
+    def tracked(name: str):
+        async def run(target, ctx):
+            running.add(name)
+            order.append(name)
+            await asyncio.sleep(0)  # yield, so any concurrent check would start now
+            await asyncio.sleep(0)
+            overlaps[name] = set(running) - {name}
+            running.discard(name)
+            return Outcome.passed(f"{name} ran")
+
+        return run
+
+    meta = dict(severity=Severity.LOW, passes_when="-", why="-", breaks="-", remediation="-")
+    items = [
+        make_check(id="t.alone", title="alone", exclusive=True, **meta)(tracked("t.alone")),
+        make_check(id="t.one", title="one", **meta)(tracked("t.one")),
+        make_check(id="t.two", title="two", **meta)(tracked("t.two")),
+    ]
+    report = await run_checks(make_target("http://127.0.0.1:9"), items)
+    assert [r.check_id for r in report.results] == ["t.alone", "t.one", "t.two"]  # report keeps the given order
+    assert order[-1] == "t.alone"
+    assert overlaps["t.alone"] == set()
+    assert overlaps["t.one"] == {"t.two"}  # the others still overlap each other
