@@ -160,6 +160,7 @@ class ScopedHttp:
         content: bytes | str | None = None,
         json: Any = None,
         files: Any = None,
+        form: Mapping[str, str] | None = None,
         follow_redirects: bool = False,
         body_cap: int = DEFAULT_BODY_CAP,
         timeout: float | None = None,
@@ -174,7 +175,7 @@ class ScopedHttp:
                 raise ProbeError(f"The run's request budget of {self.max_requests} is spent (targets.*.max_requests).")
             count()
             self.requests += 1
-            response = await self._one(method, url, headers, content, json, files, body_cap, deadline)
+            response = await self._one(method, url, headers, content, json, files, form, body_cap, deadline)
             location = response.headers.get("location")
             if not (follow_redirects and location and response.status in (301, 302, 303, 307, 308)):
                 return replace(response, redirects=tuple(redirects))
@@ -183,15 +184,15 @@ class ScopedHttp:
             redirects.append((response.status, url))
             url = urljoin(url, location)
             if response.status == 303 or (response.status in (301, 302) and method == "POST"):
-                method, content, json, files = "GET", None, None, None
+                method, content, json, files, form = "GET", None, None, None, None
 
-    async def _one(self, method, url, headers, content, json, files, body_cap, deadline) -> HttpResponse:
+    async def _one(self, method, url, headers, content, json, files, form, body_cap, deadline) -> HttpResponse:
         async with self._in_flight:
             # Timed after the in-flight gate: elapsed_ms measures the target, not our queue.
             started = time.perf_counter()
             try:
                 async with asyncio.timeout(deadline):
-                    request = self.client.build_request(method, url, headers=headers, content=content, json=json, files=files)
+                    request = self.client.build_request(method, url, headers=headers, content=content, json=json, files=files, data=form)
                     response = await self.client.send(request, stream=True)
                     try:
                         chunks: list[bytes] = []
@@ -260,6 +261,7 @@ class CheckHttp:
         content: bytes | str | None = None,
         json: Any = None,
         files: Any = None,
+        form: Mapping[str, str] | None = None,
         follow_redirects: bool = False,
         body_cap: int = DEFAULT_BODY_CAP,
         timeout: float | None = None,
@@ -275,6 +277,7 @@ class CheckHttp:
             content=content,
             json=json,
             files=files,
+            form=form,
             follow_redirects=follow_redirects,
             body_cap=body_cap,
             timeout=timeout,

@@ -26,6 +26,7 @@ from pydantic import (
 
 __all__ = [
     "Chat",
+    "ContentType",
     "Cors",
     "Domain",
     "Duration",
@@ -39,6 +40,7 @@ __all__ = [
     "Target",
     "User",
     "Webhook",
+    "body_kwargs",
     "parse_duration",
 ]
 
@@ -108,6 +110,36 @@ class Route(BaseModel):
 
 RouteField = Annotated[Route, BeforeValidator(Route.parse), PlainSerializer(str, return_type=str)]
 
+_CONTENT_TYPES = {
+    "json": "json",
+    "application/json": "json",
+    "form": "form",
+    "application/x-www-form-urlencoded": "form",
+}
+
+
+def _content_type(value: Any) -> Any:
+    if value is None:
+        return None
+    key = str(value).split(";")[0].strip().lower()
+    if key not in _CONTENT_TYPES:
+        raise ValueError(f'"{value}" is not a body encoding (use json or form)')
+    return _CONTENT_TYPES[key]
+
+
+# How a route's sample body is encoded: JSON (the default) or an HTML form
+# (application/x-www-form-urlencoded, as OAuth2 password logins expect).
+ContentType = Annotated[Literal["json", "form"] | None, BeforeValidator(_content_type)]
+
+
+def body_kwargs(body: Any, content_type: str | None) -> dict[str, Any]:
+    """The keyword arguments that send ``body`` the way the route expects it."""
+    if body is None:
+        return {}
+    if content_type == "form" and isinstance(body, dict):
+        return {"form": {str(k): "" if v is None else str(v) for k, v in body.items()}}
+    return {"json": body}
+
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
@@ -137,6 +169,7 @@ class PrivateRoute(_Model):
     route: RouteField
     roles: list[str] = Field(default_factory=list)
     body: Any = None  # a valid sample body, for routes that take one
+    content_type: ContentType = None  # json (default) or form
 
 
 class OwnedObject(_Model):
@@ -160,6 +193,7 @@ class RateLimitRule(_Model):
     as_user: str | None = Field(default=None, alias="as")
     max_per_minute: int = Field(gt=0)
     body: Any = None
+    content_type: ContentType = None  # json (default) or form
 
 
 class Cors(_Model):
@@ -190,6 +224,7 @@ class Chat(_Model):
     route: RouteField
     as_user: str | None = Field(default=None, alias="as")
     body: Any = Field(default_factory=lambda: {"message": "{prompt}"})
+    content_type: ContentType = None  # json (default) or form
     reply: str = "reply"
     canary: SecretStr | None = None
     system_prompt_file: Path | None = None

@@ -299,3 +299,50 @@ async def test_exclusive_checks_run_alone_after_the_concurrent_ones():
     assert order[-1] == "t.alone"
     assert overlaps["t.alone"] == set()
     assert overlaps["t.one"] == {"t.two"}  # the others still overlap each other
+
+
+# -- body encoding ---------------------------------------------------------------------------
+
+
+def echo_app() -> web.Application:
+    async def echo(request: web.Request) -> web.Response:
+        return web.json_response({"type": request.content_type, "body": await request.text()})
+
+    app = web.Application()
+    app.router.add_post("/echo", echo)
+    return app
+
+
+@pytest.mark.parametrize(
+    ("content_type", "sent_as", "text"),
+    [
+        (None, "application/json", '{"username":"alice","n":1}'),
+        ("json", "application/json", '{"username":"alice","n":1}'),
+        ("application/x-www-form-urlencoded", "application/x-www-form-urlencoded", "username=alice&n=1"),
+        ("form", "application/x-www-form-urlencoded", "username=alice&n=1"),
+    ],
+)
+async def test_a_route_body_is_sent_in_its_declared_encoding(serve, content_type, sent_as, text):
+    from checks.target import PrivateRoute, body_kwargs
+
+    base = await serve(echo_app())
+    route = PrivateRoute.model_validate({"route": "POST /echo", "body": {"username": "alice", "n": 1}, "content_type": content_type})
+    seen: dict[str, str] = {}
+
+    async def post(target, ctx):
+        response = await ctx.http.request("POST", "/echo", **body_kwargs(route.body, route.content_type))
+        seen.update(response.json())
+        return Outcome.passed("sent")
+
+    outcome = await run_one(make_check("t.body", post), make_target(base))
+    assert outcome.status is Status.PASS
+    assert seen == {"type": sent_as, "body": text}
+
+
+def test_an_unknown_body_encoding_is_a_config_error():
+    from pydantic import ValidationError
+
+    from checks.target import PrivateRoute
+
+    with pytest.raises(ValidationError, match="is not a body encoding"):
+        PrivateRoute.model_validate({"route": "POST /x", "content_type": "xml"})
