@@ -54,6 +54,9 @@ class Check:
     # Runs alone, after every concurrent check: for checks whose measurements other checks'
     # CPU and traffic would distort (latency) or whose bursts would starve them (rate limits).
     exclusive: bool = False
+    # Runs last, after every check that sends probes, because it reads what they left behind:
+    # the app's log files (secrets.logs), the response headers the whole run saw.
+    after_probes: bool = False
 
     def __post_init__(self) -> None:
         if not _ID.match(self.id):
@@ -93,6 +96,7 @@ def check(
     timeout: float = 30.0,
     max_requests: int = 50,
     exclusive: bool = False,
+    after_probes: bool = False,
 ) -> Callable[[CheckFunction], Check]:
     """Turn an async ``run(target, ctx) -> Outcome`` into a :class:`Check`."""
 
@@ -110,6 +114,7 @@ def check(
             timeout=timeout,
             max_requests=max_requests,
             exclusive=exclusive,
+            after_probes=after_probes,
         )
 
     return wrap

@@ -42,6 +42,21 @@ __all__ = [
 USER_AGENT = "LaunchReady/0.1 (+readiness checks; https://github.com/launchready)"
 DEFAULT_BODY_CAP = 1024 * 1024
 MAX_REDIRECTS = 5
+REDIRECT_STATUSES = (301, 302, 303, 307, 308)
+# Headers remembered from every response of the run (each distinct value with the first request
+# that showed it), so a check can judge what the whole run saw: version banners on a 200
+# health route count as much as on an error page (obs.error_disclosure).
+REMEMBERED_HEADERS = (
+    "server",
+    "x-powered-by",
+    "x-aspnet-version",
+    "x-aspnetmvc-version",
+    "x-runtime",
+    "x-runtime-version",
+    "x-generator",
+)
+MAX_REMEMBERED = 50
+_BROKEN = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
 
 
 class ProbeError(Exception):
@@ -121,22 +136,33 @@ class ScopedHttp:
         self._in_flight = asyncio.Semaphore(max_in_flight)
         verify: ssl.SSLContext | bool = True
         if target.ca_file:
-            verify = ssl.create_default_context(cafile=str(target.resolve_path(target.ca_file, root)))
+            verify = ssl.create_default_context(
+                cafile=str(target.resolve_path(target.ca_file, root))
+            )
         self.verify = verify
         timeout = target.request_timeout.total_seconds()
-        self.client = httpx.AsyncClient(
-            verify=verify,
-            follow_redirects=False,
-            timeout=httpx.Timeout(timeout),
-            headers={"User-Agent": USER_AGENT},
-            cookies=http.cookiejar.CookieJar(policy=_NoCookies()),
-            transport=transport,
-            limits=httpx.Limits(max_connections=max_in_flight * 2, max_keepalive_connections=max_in_flight),
+        self.client = _client(
+            verify,
+            timeout,
+            transport,
+            httpx.Limits(
+                max_connections=max_in_flight * 2, max_keepalive_connections=max_in_flight
+            ),
+        )
+        # A connection per request, closed after it: for probes meant to upset the app, and for
+        # the one retry of a request whose pooled connection broke (see _one).
+        self.fresh_client = _client(
+            verify,
+            timeout,
+            transport,
+            httpx.Limits(max_connections=max_in_flight, max_keepalive_connections=0),
         )
         self.timeout = timeout
+        self.remembered: dict[tuple[str, str], str] = {}  # (header, value) -> "GET url (200)"
 
     async def aclose(self) -> None:
         await self.client.aclose()
+        await self.fresh_client.aclose()
 
     def absolute(self, url_or_path: str) -> str:
         if url_or_path.startswith(("http://", "https://")):
@@ -148,7 +174,9 @@ class ScopedHttp:
         if host not in self.allowed_hosts:
             self.refused.append(url)
             allowed = ", ".join(sorted(self.allowed_hosts))
-            raise ProbeError(f"Refused to contact {host or url}: it is not one of the target's hosts ({allowed}).")
+            raise ProbeError(
+                f"Refused to contact {host or url}: it is not one of the target's hosts ({allowed})."
+            )
 
     async def send(
         self,
@@ -161,10 +189,13 @@ class ScopedHttp:
         json: Any = None,
         files: Any = None,
         form: Mapping[str, str] | None = None,
-        follow_redirects: bool = False,
+        follow_redirects: bool | None = False,
         body_cap: int = DEFAULT_BODY_CAP,
         timeout: float | None = None,
+        fresh: bool = False,
     ) -> HttpResponse:
+        """``follow_redirects``: True follows any hop to the target's hosts, None only hops that
+        stay on the same origin (a framework's trailing-slash redirect), False none."""
         method = method.upper()
         url = self.absolute(url)
         redirects: list[tuple[int, str]] = []
@@ -172,28 +203,97 @@ class ScopedHttp:
         while True:
             self.ensure_allowed(url)
             if self.requests >= self.max_requests:
-                raise ProbeError(f"The run's request budget of {self.max_requests} is spent (targets.*.max_requests).")
+                raise ProbeError(
+                    f"The run's request budget of {self.max_requests} is spent (targets.*.max_requests)."
+                )
             count()
             self.requests += 1
-            response = await self._one(method, url, headers, content, json, files, form, body_cap, deadline)
+            response = await self._one(
+                method, url, headers, content, json, files, form, body_cap, deadline, fresh
+            )
+            self._remember(response)
             location = response.headers.get("location")
-            if not (follow_redirects and location and response.status in (301, 302, 303, 307, 308)):
+            if follow_redirects is False or not (location and response.status in REDIRECT_STATUSES):
+                return replace(response, redirects=tuple(redirects))
+            if follow_redirects is None and not _same_origin(url, urljoin(url, location)):
                 return replace(response, redirects=tuple(redirects))
             if len(redirects) >= MAX_REDIRECTS:
-                raise ProbeError(f"{method} {redirects[0][1]} redirected more than {MAX_REDIRECTS} times (last: {url}).")
+                raise ProbeError(
+                    f"{method} {redirects[0][1] if redirects else url} redirected more than {MAX_REDIRECTS} times (last: {url})."
+                )
             redirects.append((response.status, url))
             url = urljoin(url, location)
             if response.status == 303 or (response.status in (301, 302) and method == "POST"):
                 method, content, json, files, form = "GET", None, None, None, None
 
-    async def _one(self, method, url, headers, content, json, files, form, body_cap, deadline) -> HttpResponse:
+    def _remember(self, response: HttpResponse) -> None:
+        for name in REMEMBERED_HEADERS:
+            value = response.headers.get(name)
+            key = (name, value or "")
+            if value and key not in self.remembered and len(self.remembered) < MAX_REMEMBERED:
+                self.remembered[key] = f"{response.method} {response.url} ({response.status})"
+
+    async def _one(
+        self, method, url, headers, content, json, files, form, body_cap, deadline, fresh
+    ) -> HttpResponse:
+        """One request; a pooled connection that breaks is retried once on a fresh one, so the
+        failure is blamed on the request that caused it (a server that closes keep-alive after
+        a 500 breaks the *next* request on that connection), not on an innocent probe."""
+        if fresh:
+            headers = {**(headers or {}), "Connection": "close"}
+        try:
+            return await self._attempt(
+                self.fresh_client if fresh else self.client,
+                method,
+                url,
+                headers,
+                content,
+                json,
+                files,
+                form,
+                body_cap,
+                deadline,
+            )
+        except _BROKEN as exc:
+            if fresh:
+                raise ProbeError(f"{method} {url} broke the connection: {_reason(exc)}.") from exc
+            self.requests += 1  # the retry is a real request to the target
+        try:
+            return await self._attempt(
+                self.fresh_client,
+                method,
+                url,
+                {**(headers or {}), "Connection": "close"},
+                content,
+                json,
+                files,
+                form,
+                body_cap,
+                deadline,
+            )
+        except _BROKEN as exc:
+            raise ProbeError(
+                f"{method} {url} broke the connection, also when retried on a fresh one: {_reason(exc)}."
+            ) from exc
+
+    async def _attempt(
+        self, client, method, url, headers, content, json, files, form, body_cap, deadline
+    ) -> HttpResponse:
         async with self._in_flight:
             # Timed after the in-flight gate: elapsed_ms measures the target, not our queue.
             started = time.perf_counter()
             try:
                 async with asyncio.timeout(deadline):
-                    request = self.client.build_request(method, url, headers=headers, content=content, json=json, files=files, data=form)
-                    response = await self.client.send(request, stream=True)
+                    request = client.build_request(
+                        method,
+                        url,
+                        headers=headers,
+                        content=content,
+                        json=json,
+                        files=files,
+                        data=form,
+                    )
+                    response = await client.send(request, stream=True)
                     try:
                         chunks: list[bytes] = []
                         size = 0
@@ -213,9 +313,11 @@ class ScopedHttp:
             except httpx.ConnectError as exc:
                 raise ProbeError(f"{method} {url} could not connect: {_reason(exc)}.") from exc
             except httpx.DecodingError as exc:
-                raise ProbeError(f"{method} {url} sent a body that could not be decoded: {_reason(exc)}.") from exc
-            except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
-                raise ProbeError(f"{method} {url} broke the connection: {_reason(exc)}.") from exc
+                raise ProbeError(
+                    f"{method} {url} sent a body that could not be decoded: {_reason(exc)}."
+                ) from exc
+            except _BROKEN:
+                raise  # _one retries it once on a fresh connection
             except httpx.HTTPError as exc:
                 raise ProbeError(f"{method} {url} failed: {_reason(exc)}.") from exc
         body = b"".join(chunks)[:body_cap]
@@ -228,6 +330,32 @@ class ScopedHttp:
             truncated=truncated,
             elapsed_ms=(time.perf_counter() - started) * 1000,
         )
+
+
+def _client(
+    verify: ssl.SSLContext | bool,
+    timeout: float,
+    transport: httpx.AsyncBaseTransport | None,
+    limits: httpx.Limits,
+) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        verify=verify,
+        follow_redirects=False,
+        timeout=httpx.Timeout(timeout),
+        headers={"User-Agent": USER_AGENT},
+        cookies=http.cookiejar.CookieJar(policy=_NoCookies()),
+        transport=transport,
+        limits=limits,
+    )
+
+
+def _same_origin(a: str, b: str) -> bool:
+    one, two = urlsplit(a), urlsplit(b)
+    return (one.scheme, (one.hostname or "").lower(), one.port) == (
+        two.scheme,
+        (two.hostname or "").lower(),
+        two.port,
+    )
 
 
 def _reason(exc: BaseException) -> str:
@@ -262,11 +390,17 @@ class CheckHttp:
         json: Any = None,
         files: Any = None,
         form: Mapping[str, str] | None = None,
-        follow_redirects: bool = False,
+        follow_redirects: bool | None = None,
         body_cap: int = DEFAULT_BODY_CAP,
         timeout: float | None = None,
+        fresh: bool = False,
     ) -> HttpResponse:
-        """Send one request to the target; ``as_user`` adds that user's credentials."""
+        """Send one request to the target; ``as_user`` adds that user's credentials.
+
+        By default same-origin redirects are followed (at most 5) before the caller judges a
+        status: a 307 to ``/items/`` is the route answering, not a refusal. ``fresh`` sends a
+        destructive or malformed probe on a connection of its own, so a server that drops the
+        connection after it cannot break the next probe."""
         merged = dict(self.scoped.target.auth_headers(as_user))
         merged.update(headers or {})
         return await self.scoped.send(
@@ -281,6 +415,7 @@ class CheckHttp:
             follow_redirects=follow_redirects,
             body_cap=body_cap,
             timeout=timeout,
+            fresh=fresh,
         )
 
     async def get(self, url_or_path: str, **kwargs: Any) -> HttpResponse:
@@ -310,7 +445,11 @@ class DnsClient:
             answer = await self.resolver.resolve(name, rdtype, raise_on_no_answer=False)
         except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
             return []
-        except (dns.resolver.NoNameservers, dns.exception.Timeout, dns.resolver.LifetimeTimeout) as exc:
+        except (
+            dns.resolver.NoNameservers,
+            dns.exception.Timeout,
+            dns.resolver.LifetimeTimeout,
+        ) as exc:
             servers = ", ".join(self.nameservers) or "the system resolver"
             raise ProbeError(f"DNS lookup of {name} {rdtype} failed at {servers}: {exc}") from exc
         return list(answer) if answer.rrset is not None else []
@@ -339,6 +478,7 @@ class RunResources:
     http: ScopedHttp
     dns: DnsClient
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    started_at: datetime | None = None  # when the run began, by ``clock``
 
     @classmethod
     def open(
@@ -350,13 +490,15 @@ class RunResources:
         transport: httpx.AsyncBaseTransport | None = None,
         clock: Callable[[], datetime] | None = None,
     ) -> RunResources:
+        clock = clock or (lambda: datetime.now(UTC))
         return cls(
             target=target,
             target_name=target_name,
             root=root,
             http=ScopedHttp(target, root=root, transport=transport),
             dns=DnsClient(target.nameservers),
-            clock=clock or (lambda: datetime.now(UTC)),
+            clock=clock,
+            started_at=clock(),
         )
 
     async def aclose(self) -> None:

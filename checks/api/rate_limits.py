@@ -7,7 +7,8 @@ import math
 from checks.check import check
 from checks.context import CheckContext, HttpResponse, ProbeError
 from checks.model import Finding, Outcome, Severity
-from checks.target import RateLimitRule, Target
+from checks.rejection import rejected_body, validation_reason
+from checks.target import RateLimitRule, Target, body_kwargs
 
 __all__ = ["CHECK", "MAX_PER_RULE", "burst_size"]
 
@@ -53,7 +54,8 @@ async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
     verdicts = [v for v, _ in findings]
     shown = [f for _, f in findings]
     if "error" in verdicts and len(set(verdicts)) == 1:
-        return Outcome.errored("No rule could be measured: the routes are missing or answer only errors.", shown)
+        first = shown[0]
+        return Outcome.errored(f"No rule could be measured; {first.resource}: {first.message}", shown)
     if "fail" in verdicts:
         return Outcome.failed(f"{verdicts.count('fail')} of {len(findings)} rate-limited routes never answered 429.", shown)
     if "warn" in verdicts or "error" in verdicts:
@@ -66,10 +68,12 @@ async def _burst(rule: RateLimitRule, ctx: CheckContext) -> tuple[str, Finding]:
     resource = str(rule.route)
     who = f" as {rule.as_user}" if rule.as_user else " without a token"
     statuses: dict[str, int] = {}
-    kwargs = {"json": rule.body if rule.body is not None else {}} if rule.route.has_body else {}
+    kwargs = body_kwargs(rule.body if rule.body is not None else {}, rule.content_type) if rule.route.has_body else {}
+    all_invalid = True  # every answer so far a validation error (400/422)
     for sent in range(1, size + 1):
         # Sequential on purpose: the index of the first 429 is the measurement.
         response = await ctx.http.request(rule.route.method, rule.route.path, as_user=rule.as_user, **kwargs)
+        all_invalid = all_invalid and validation_reason(response) is not None
         statuses[str(response.status)] = statuses.get(str(response.status), 0) + 1
         if response.status == 429:
             guidance = _guidance(response)
@@ -79,6 +83,11 @@ async def _burst(rule: RateLimitRule, ctx: CheckContext) -> tuple[str, Finding]:
                 return "pass", Finding(resource, f"Request {sent} of a burst{who} got 429 (limit {rule.max_per_minute}/min) with {', '.join(guidance)}.", evidence)
             return "warn", Finding(resource, f"Request {sent} of a burst{who} got 429 but no Retry-After or RateLimit header, so clients cannot back off politely.", evidence)
     evidence = {"requests_sent": size, "limit_per_minute": rule.max_per_minute, "statuses": statuses, "last": response.evidence()}
+    rejected = rejected_body([response], "body" if rule.body is not None else "body (none is set)") if all_invalid else None
+    if rejected:
+        # A burst of invalid requests may stop before the limiter: it proves neither way.
+        hint = " (or content_type: form, if the route reads a form)" if rule.content_type != "form" else ""
+        return "error", Finding(resource, f"{size} requests{who} got only validation errors, so the limit cannot be measured: {rejected}{hint}.", evidence)
     if all(s in ("404", "405") or s.startswith("5") for s in statuses):
         # 401/400 count: failed logins are exactly what a limit must stop. A missing route does not.
         return "error", Finding(resource, f"{size} requests{who} only got {statuses}: the route is missing or broken, so the limit cannot be measured; check the rule's route, as and body.", evidence)

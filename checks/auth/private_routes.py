@@ -12,12 +12,14 @@ import secrets
 import string
 from dataclasses import dataclass
 from string import Formatter
+from urllib.parse import urlsplit
 
 from checks.check import check
 from checks.context import CheckContext, HttpResponse, ProbeError
 from checks.model import Finding, Outcome, Severity
 from checks.redact import redact
-from checks.target import PrivateRoute, Target
+from checks.rejection import rejected_body, validation_reason
+from checks.target import PrivateRoute, Target, body_kwargs
 
 __all__ = ["CHECK", "MAX_ROUTES", "bad_token", "malformed_credential"]
 
@@ -35,6 +37,7 @@ class Probe:
     name: str  # "no token", "malformed token", "unknown token"
     headers: dict[str, str]
     shown: str  # what the finding says was sent (never a whole real token)
+    fresh: bool = False  # malformed: sent on a connection of its own
 
 
 def malformed_credential(target: Target) -> str:
@@ -92,7 +95,7 @@ def _probes(target: Target) -> list[Probe]:
     unknown = target.auth.header_value(token)
     return [
         Probe("no token", {}, "no credentials"),
-        Probe("malformed token", {header: malformed_credential(target)}, f"{header}: {malformed_credential(target)}"),
+        Probe("malformed token", {header: malformed_credential(target)}, f"{header}: {malformed_credential(target)}", fresh=True),
         Probe("unknown token", {header: unknown}, f"{header}: {target.auth.scheme} {redact(token)}".strip()),
     ]
 
@@ -109,8 +112,13 @@ def _fill(route: PrivateRoute, target: Target) -> str | None:
 
 
 def _is_login_redirect(response: HttpResponse) -> bool:
+    """Sent to a login page: a redirect to one (another origin, not followed), or a same-origin
+    redirect that was followed and landed on one."""
     location = response.headers.get("location", "").lower()
-    return 300 <= response.status < 400 and any(word in location for word in _LOGIN_WORDS)
+    if 300 <= response.status < 400 and any(word in location for word in _LOGIN_WORDS):
+        return True
+    landed = urlsplit(response.url).path.lower()
+    return bool(response.redirects) and any(word in landed for word in _LOGIN_WORDS)
 
 
 @check(
@@ -146,18 +154,20 @@ async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
             continue
         checked += 1
         statuses: dict[str, int] = {}
+        answers: list[HttpResponse] = []
+        body = private.body if private.body is not None else ({} if route.has_body else None)
         for probe in probes:
-            body = private.body if private.body is not None else ({} if route.has_body else None)
             try:
-                response = await ctx.http.request(route.method, path, headers=probe.headers, json=body)
+                response = await ctx.http.request(route.method, path, headers=probe.headers, fresh=probe.fresh, **body_kwargs(body, private.content_type))
             except ProbeError as exc:
                 unreachable.append(Finding(str(route), f"{probe.name}: {exc}"))
                 break
             statuses[probe.name] = response.status
+            answers.append(response)
             if response.status in REJECTED or _is_login_redirect(response):
                 continue
-            if response.status in NOT_FOUND:
-                continue
+            if response.status in NOT_FOUND or validation_reason(response):
+                continue  # judged below: a missing route, or a body the app refuses as a whole
             if response.status == 429:
                 unreachable.append(Finding(str(route), f"With {probe.shown}, {route.method} {path} answered 429 (rate limited), so the guard could not be judged.", response.evidence()))
                 continue
@@ -166,6 +176,12 @@ async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
             leaks.append(
                 Finding(str(route), f"With {probe.shown}, {route.method} {path} {leaked} {response.status} (expected 401 or 403).", evidence)
             )
+        rejected = rejected_body(answers, f"private_routes[{index}].body") if len(answers) == len(probes) else None
+        if rejected:
+            unreachable.append(Finding(str(route), f"{route.method} {path} could not be judged: {rejected}.", {"statuses": statuses}))
+        elif any(validation_reason(r) for r in answers):
+            shown = ", ".join(f"{name}: {status}" for name, status in statuses.items())
+            notes.append(Finding(str(route), f"Some probes of {route.method} {path} got a validation error rather than 401/403 ({shown}): the guard runs after input parsing."))
         if len(statuses) == len(probes) and all(s in NOT_FOUND for s in statuses.values()):
             seen = ", ".join(f"{name}: {status}" for name, status in statuses.items())
             not_found.append(Finding(str(route), f"{route.method} {path} answered {seen}: the route is not found, check the config.", {"statuses": statuses}))

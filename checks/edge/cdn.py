@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 
 from checks.check import check
-from checks.context import CheckContext, ProbeError
+from checks.context import MAX_REDIRECTS, CheckContext, ProbeError
 from checks.model import Finding, Outcome, Severity
 from checks.target import Target
 
@@ -106,7 +106,7 @@ async def _addresses(ctx: CheckContext, host: str) -> list[Address]:
     breaks="A launch-day spike or a cheap flood goes straight to the origin and takes the app down.",
     remediation="Put the site behind a CDN/reverse proxy (Cloudflare, CloudFront, Fastly ...) and firewall the "
     "origin to the CDN's ranges.",
-    max_requests=1,  # plus 2 DNS queries (A, AAAA) for a host name
+    max_requests=1 + MAX_REDIRECTS,  # GET / and its same-origin redirect hops; plus 2 DNS queries (A, AAAA) for a host name
 )
 async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
     host = target.host

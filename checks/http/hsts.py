@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from checks.check import check
-from checks.context import CheckContext
+from checks.context import MAX_REDIRECTS, CheckContext
 from checks.model import Finding, Outcome, Severity
 from checks.target import Target
 
@@ -58,7 +58,7 @@ def page_path(target: Target) -> str:
     breaks="Session cookies and logins can be captured on hostile Wi-Fi before the redirect to HTTPS happens.",
     remediation="Send Strict-Transport-Security: max-age=31536000; includeSubDomains on every HTTPS response "
     "(add preload once every subdomain serves HTTPS).",
-    max_requests=1,
+    max_requests=1 + MAX_REDIRECTS,  # the page and any same-origin redirect hops
 )
 async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
     if urlsplit(target.base_url).scheme != "https":

@@ -36,7 +36,7 @@ async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
     url = start + "/" if urlsplit(start).path == "" else start
     chain: list[dict[str, object]] = []
     try:
-        first = await ctx.http.request("GET", url)
+        first = await ctx.http.request("GET", url, follow_redirects=False)  # the redirect is what is judged
     except ProbeError as exc:
         configured = "" if target.http_url else f" (the default; set targets.{ctx.target_name}.http_url if plain HTTP listens elsewhere)"
         return Outcome.errored(f"Plain HTTP at {url}{configured} could not be reached: {exc}")
@@ -67,7 +67,7 @@ async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
             chain.append({"url": hop, "status": None, "note": "not followed: outside the target's hosts"})
             break
         try:
-            response = await ctx.http.request("GET", hop)
+            response = await ctx.http.request("GET", hop, follow_redirects=False)
         except ProbeError as exc:
             return Outcome.errored(f"GET {url} redirects to {hop}, which could not be fetched: {exc}",
                                    [Finding(url, str(exc), evidence)])

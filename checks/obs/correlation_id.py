@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 
 from checks.check import check
-from checks.context import CheckContext, ProbeError
+from checks.context import MAX_REDIRECTS, CheckContext, ProbeError
 from checks.model import Finding, Outcome, Severity
 from checks.target import Target
 
@@ -44,7 +44,7 @@ ID_HEADERS = (
     why="When a stranger reports 'it broke', the request id is what turns their screenshot into the matching log line.",
     breaks="Support cannot find the failing request in the logs; incidents take hours to trace.",
     remediation="Add a middleware (or enable the proxy/CDN feature) that sets X-Request-Id on every response, errors included, and logs it with each line.",
-    max_requests=3,
+    max_requests=3 * (1 + MAX_REDIRECTS),  # 3 probes, each with its same-origin redirect hops
 )
 async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
     health = target.health_routes[0] if target.health_routes else None

@@ -67,3 +67,51 @@ async def test_skipped_on_safe_targets(serve):
     result = await run_one(CHECK, make_target("http://127.0.0.1:9", rate_limits=RULES, safe=True))
     assert result.status is Status.SKIPPED
     assert result.requests == 0
+
+
+# -- issue 13, classes 1 and 2: the body follows the route; a rejected body proves nothing ----
+
+FORM_RULES = [{"route": "POST /token", "max_per_minute": 5, "body": {"username": "alice", "password": "wrong"}, "content_type": "form"}]
+
+
+def oauth2_form_login(*, limit: int | None) -> web.Application:
+    """An OAuth2 password-flow token route: it reads a form and answers like FastAPI."""
+    seen: list[int] = []
+
+    async def token(request: web.Request) -> web.Response:
+        if request.content_type != "application/x-www-form-urlencoded":
+            detail = [{"loc": ["body", "username"], "msg": "field required", "type": "value_error.missing"}]
+            return web.json_response({"detail": detail}, status=422)
+        form = await request.post()
+        if "username" not in form:
+            return web.json_response({"detail": [{"loc": ["body", "username"], "msg": "field required"}]}, status=422)
+        seen.append(1)
+        if limit is not None and len(seen) > limit:
+            return web.json_response({"detail": "Too many attempts"}, status=429, headers={"Retry-After": "60"})
+        return web.json_response({"detail": "Incorrect username or password"}, status=400)
+
+    app = web.Application()
+    app.router.add_post("/token", token)
+    return app
+
+
+async def test_a_limited_form_login_passes_when_sent_as_a_form(serve):
+    base = await serve(oauth2_form_login(limit=5))
+    result = await run_one(CHECK, make_target(base, rate_limits=FORM_RULES))
+    assert result.status is Status.PASS, result.summary
+    assert result.findings[0].evidence["statuses"] == {"400": 5, "429": 1}
+
+
+async def test_an_unlimited_form_login_fails_its_400s_are_failed_logins_not_bad_bodies(serve):
+    base = await serve(oauth2_form_login(limit=None))
+    result = await run_one(CHECK, make_target(base, rate_limits=FORM_RULES))
+    assert result.status is Status.FAIL, result.summary
+
+
+async def test_a_burst_the_app_rejects_as_invalid_is_an_error_that_names_the_fix(serve):
+    base = await serve(oauth2_form_login(limit=5))
+    json_rules = [{**FORM_RULES[0], "content_type": None}]
+    result = await run_one(CHECK, make_target(base, rate_limits=json_rules))
+    assert result.status is Status.ERROR
+    assert "the app rejects this body: 422 body.username: field required; fix `body`" in result.summary
+    assert "content_type: form" in result.summary

@@ -117,3 +117,74 @@ def test_bad_token_keeps_the_shape_of_real_tokens():
     forged = bad_token(jwt_target)
     assert forged.split(".")[:2] == jwt.split(".")[:2] and forged != jwt
     assert malformed_credential(plain).startswith("Bearer ")
+
+
+# -- issue 13: body encoding (class 1), rejected bodies (class 2), redirects (class 14) ------
+
+
+def form_and_slash_app() -> web.Application:
+    """A form route that parses its input before the auth guard (as a FastAPI Form() route
+    does), a router that adds trailing slashes with 307, and a page that sends strangers to
+    the login page on the same origin."""
+
+    def authorised(request: web.Request) -> bool:
+        return request.headers.get("Authorization") == f"Bearer {GOOD}"
+
+    async def profile(request: web.Request) -> web.Response:
+        if request.content_type != "application/x-www-form-urlencoded" or "name" not in await request.post():
+            return web.json_response({"detail": [{"loc": ["body", "name"], "msg": "field required"}]}, status=422)
+        if not authorised(request):
+            return web.json_response({"detail": "Not authenticated"}, status=401)
+        return web.json_response({"saved": True})
+
+    async def add_slash(request: web.Request) -> web.Response:
+        raise web.HTTPTemporaryRedirect(request.path + "/")
+
+    async def items(request: web.Request) -> web.Response:
+        if not authorised(request):
+            return web.json_response({"detail": "Not authenticated"}, status=401)
+        return web.json_response({"items": ["secret plans"]})
+
+    async def dashboard(request: web.Request) -> web.Response:
+        raise web.HTTPFound("/login?next=/dashboard")
+
+    async def login(request: web.Request) -> web.Response:
+        return web.Response(text="<form>sign in</form>", content_type="text/html")
+
+    app = web.Application()
+    app.router.add_post("/api/profile", profile)
+    app.router.add_get("/api/items", add_slash)
+    app.router.add_get("/api/items/", items)
+    app.router.add_get("/dashboard", dashboard)
+    app.router.add_get("/login", login)
+    return app
+
+
+PROFILE = {"route": "POST /api/profile", "body": {"name": "Alice"}}
+
+
+async def test_a_form_route_is_probed_with_a_form_body(serve):
+    base = await serve(form_and_slash_app())
+    result = await run_one(CHECK, make_target(base, users=USERS, private_routes=[{**PROFILE, "content_type": "form"}]))
+    assert result.status is Status.PASS, result.summary
+    assert result.requests == 3
+
+
+async def test_probes_the_app_rejects_as_invalid_are_an_error_not_a_leak(serve):
+    base = await serve(form_and_slash_app())
+    result = await run_one(CHECK, make_target(base, users=USERS, private_routes=[PROFILE]))
+    assert result.status is Status.ERROR, result.summary
+    assert "the app rejects this body: 422 body.name: field required; fix `private_routes[0].body`" in result.summary
+
+
+async def test_a_trailing_slash_redirect_is_followed_before_judging(serve):
+    base = await serve(form_and_slash_app())
+    result = await run_one(CHECK, make_target(base, users=USERS, private_routes=["GET /api/items"]))
+    assert result.status is Status.PASS, result.summary
+    assert result.requests == 6  # each probe: the 307 and the guarded answer
+
+
+async def test_a_same_origin_redirect_to_the_login_page_is_a_rejection(serve):
+    base = await serve(form_and_slash_app())
+    result = await run_one(CHECK, make_target(base, users=USERS, private_routes=["GET /dashboard"]))
+    assert result.status is Status.PASS, result.summary

@@ -42,3 +42,20 @@ async def test_skipped_without_health_routes(serve):
     result = await run_one(CHECK, make_target(base, health_routes=[]))
     assert result.status is Status.SKIPPED
     assert "health_routes" in result.summary
+
+
+async def test_a_health_route_behind_a_trailing_slash_redirect_passes(serve):
+    # issue 13, class 14: /health answered 307 to /health/ and was failed as "not 2xx"
+    app = web.Application()
+
+    async def add_slash(request: web.Request) -> web.Response:
+        raise web.HTTPTemporaryRedirect("/health/")
+
+    async def health(request: web.Request) -> web.Response:
+        return web.json_response({"ok": True})
+
+    app.router.add_get("/health", add_slash)
+    app.router.add_get("/health/", health)
+    result = await run_one(CHECK, make_target(await serve(app)))
+    assert result.status is Status.PASS, result.summary
+    assert result.requests == 2
