@@ -12,7 +12,8 @@ from checks.check import check
 from checks.context import CheckContext, ProbeError
 from checks.model import Finding, Outcome, Severity
 from checks.redact import redact
-from checks.target import Chat, Target
+from checks.rejection import validation_reason
+from checks.target import Chat, Target, body_kwargs
 
 __all__ = ["CHECK", "fill_prompt", "planned_requests", "reply_at"]
 
@@ -59,6 +60,7 @@ class _Result:
     answers: list[str] = field(default_factory=list)
     leaks: list[Leak] = field(default_factory=list)
     error: str | None = None
+    rejected: str | None = None  # the validation error the app answered the body with
 
 
 @check(
@@ -99,6 +101,12 @@ async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
     answered = [r for r in results if r.error is None]
     failed = [r for r in results if r.error is not None]
     if not answered:
+        if all(r.rejected for r in failed):
+            return Outcome.errored(
+                f"No attack could be judged: the app rejects this body: {failed[0].rejected}; fix `chat.body` "
+                "(or chat.content_type: form, if the route reads a form).",
+                [_error_finding(r) for r in failed[:3]],
+            )
         return Outcome.errored(f"No attack got an answer: {failed[0].error}", [_error_finding(r) for r in failed[:3]])
     leaking = [r for r in answered if r.leaks]
     rate = len(leaking) / len(answered)
@@ -127,9 +135,11 @@ async def _run(attack: Attack, chat: Chat, ctx: CheckContext, canary: str, grams
                 result.error = f"uploading the document to {chat.upload} answered {upload.status}"
                 return result
         for turn in attack.turns:
-            response = await ctx.http.request(chat.route.method, chat.route.path, as_user=chat.as_user, json=fill_prompt(chat.body, turn))
+            body = body_kwargs(fill_prompt(chat.body, turn), chat.content_type)
+            response = await ctx.http.request(chat.route.method, chat.route.path, as_user=chat.as_user, **body)
             if not 200 <= response.status < 300:
                 result.error = f"{chat.route} answered {response.status}: {response.excerpt(80)!r}"
+                result.rejected = validation_reason(response)
                 return result
             try:
                 answer = reply_at(response.json(), chat.reply)

@@ -7,7 +7,7 @@ from checks.context import CheckContext, HttpResponse, ProbeError
 from checks.model import Finding, Outcome, Severity
 from checks.target import Target, Webhook
 from checks.webhooks.gate import refuse_to_probe
-from checks.webhooks.signature import SHOWN_HEADERS, accepted, send
+from checks.webhooks.signature import SHOWN_HEADERS, accepted, refused_genuine, send
 from checks.webhooks.signing import TIMESTAMPED, SigningError, make_delivery
 
 __all__ = ["CHECK"]
@@ -82,11 +82,7 @@ async def _probe(hook: Webhook, ctx: CheckContext) -> Outcome | tuple[list[Findi
         before = await observer.snapshot()
         response = await send(ctx, hook, first)
         if not accepted(response):
-            return Outcome.errored(
-                f"{route} answered {response.status} to a correctly signed {hook.scheme} delivery, so replays cannot be "
-                "tested; check the webhook's route, scheme and secret.",
-                [Finding(route, "The correctly signed delivery was not accepted.", response.evidence(headers=SHOWN_HEADERS))],
-            )
+            return refused_genuine(hook, response, "replays cannot be tested")
         after_first = await observer.snapshot()
         observed = before is not None and after_first != before
         if before is not None and not observed:

@@ -8,11 +8,12 @@ import secrets
 from checks.check import check
 from checks.context import CheckContext, HttpResponse, ProbeError
 from checks.model import Finding, Outcome, Severity
+from checks.rejection import rejected_body
 from checks.target import Target, Webhook
 from checks.webhooks.gate import refuse_to_probe
 from checks.webhooks.signing import TIMESTAMPED, Delivery, SigningError, make_delivery
 
-__all__ = ["CHECK", "STALE_SECONDS", "send"]
+__all__ = ["CHECK", "STALE_SECONDS", "refused_genuine", "send"]
 
 STALE_SECONDS = 600  # ten minutes: twice Stripe's default tolerance
 PROBES_PER_WEBHOOK = 4  # signed, unsigned, wrongly signed, stale
@@ -27,6 +28,17 @@ async def send(ctx: CheckContext, hook: Webhook, delivery: Delivery, *, headers:
 
 def accepted(response: HttpResponse) -> bool:
     return 200 <= response.status < 300
+
+
+def refused_genuine(hook: Webhook, response: HttpResponse, cannot: str) -> Outcome:
+    """The error when the correctly signed delivery itself is refused: nothing else can be judged."""
+    route = str(hook.route)
+    rejected = rejected_body([response], f"webhooks[].event of {route}")
+    why = rejected or "check the webhook's route, scheme and secret"
+    return Outcome.errored(
+        f"{route} answered {response.status} to a correctly signed {hook.scheme} delivery, so {cannot}; {why}.",
+        [Finding(route, "The correctly signed delivery was not accepted.", response.evidence(headers=SHOWN_HEADERS))],
+    )
 
 
 @check(
@@ -72,11 +84,7 @@ async def _probe(hook: Webhook, ctx: CheckContext) -> Outcome | tuple[list[Findi
     except ProbeError as exc:
         return Outcome.errored(f"{route}: the correctly signed delivery could not be sent: {exc}")
     if not accepted(response):
-        return Outcome.errored(
-            f"{route} answered {response.status} to a correctly signed {hook.scheme} delivery, so the check cannot tell "
-            "forged from genuine; check the webhook's route, scheme and secret.",
-            [Finding(route, "The correctly signed delivery was not accepted.", response.evidence(headers=SHOWN_HEADERS))],
-        )
+        return refused_genuine(hook, response, "the check cannot tell forged from genuine")
     wrong_secret = _wrong_secret(hook.scheme, secret)
     unsigned = make_delivery(hook.scheme, secret, hook.event, timestamp=now, header=hook.header)
     probes: list[tuple[str, Delivery, dict[str, str]]] = [

@@ -104,3 +104,37 @@ async def test_skipped_without_canary_or_prompt_and_on_safe_targets():
     assert (await run_one(CHECK, no_canary)).status is Status.SKIPPED
     safe = make_target("http://127.0.0.1:9", users=USERS, chat=chat_config(), safe=True)
     assert (await run_one(CHECK, safe)).status is Status.SKIPPED
+
+
+# -- issue 13, classes 1 and 2: the chat body follows the route; a rejected body is an error --
+
+
+def form_bot(*, leaky: bool) -> web.Application:
+    """A chat route that reads an HTML form (message=...) and refuses anything else with 422."""
+
+    async def chat(request: web.Request) -> web.Response:
+        if request.content_type != "application/x-www-form-urlencoded":
+            return web.json_response({"detail": [{"loc": ["body", "message"], "msg": "field required"}]}, status=422)
+        message = str((await request.post()).get("message", ""))
+        return web.json_response({"reply": SYSTEM if leaky and "ignore" in message.lower() else "Happy to help."})
+
+    app = web.Application()
+    app.router.add_post("/api/chat", chat)
+    return app
+
+
+FORM_CHAT = {"route": "POST /api/chat", "as": "alice", "body": {"message": "{prompt}"}, "canary": CANARY}
+
+
+async def test_a_form_chat_is_attacked_with_form_bodies(serve):
+    config = {**FORM_CHAT, "content_type": "form"}
+    passing = await run_one(CHECK, make_target(await serve(form_bot(leaky=False)), users=USERS, chat=config))
+    assert passing.status is Status.PASS, passing.summary
+    leaking = await run_one(CHECK, make_target(await serve(form_bot(leaky=True)), users=USERS, chat=config))
+    assert leaking.status is Status.FAIL, leaking.summary
+
+
+async def test_a_chat_that_rejects_every_body_is_an_error_naming_the_fix(serve):
+    result = await run_one(CHECK, make_target(await serve(form_bot(leaky=True)), users=USERS, chat=FORM_CHAT))
+    assert result.status is Status.ERROR
+    assert "the app rejects this body: 422 body.message: field required; fix `chat.body`" in result.summary

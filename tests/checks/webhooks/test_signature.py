@@ -68,3 +68,18 @@ async def test_error_when_connections_reset():
 async def test_skipped_on_safe_targets():
     result = await run_one(CHECK, make_target("http://127.0.0.1:9", webhooks=[hook("stripe")], safe=True))
     assert result.status is Status.SKIPPED
+
+
+async def test_error_names_the_event_when_the_app_rejects_the_delivery_body(serve):
+    # issue 13, class 2: a genuine delivery refused as invalid input proves nothing either way
+    from aiohttp import web
+
+    async def strict(request: web.Request) -> web.Response:
+        await request.read()
+        return web.json_response({"detail": [{"loc": ["body", "data", "object", "customer"], "msg": "field required"}]}, status=422)
+
+    app = web.Application()
+    app.router.add_post("/webhooks/in", strict)
+    result = await run_one(CHECK, make_target(await serve(app), webhooks=[hook("stripe")]))
+    assert result.status is Status.ERROR
+    assert "the app rejects this body: 422 body.data.object.customer: field required; fix `webhooks[].event of POST /webhooks/in`" in result.summary
