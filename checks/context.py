@@ -46,15 +46,7 @@ REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 # Headers remembered from every response of the run (each distinct value with the first request
 # that showed it), so a check can judge what the whole run saw: version banners on a 200
 # health route count as much as on an error page (obs.error_disclosure).
-REMEMBERED_HEADERS = (
-    "server",
-    "x-powered-by",
-    "x-aspnet-version",
-    "x-aspnetmvc-version",
-    "x-runtime",
-    "x-runtime-version",
-    "x-generator",
-)
+REMEMBERED_HEADERS = ("server", "x-powered-by", "x-aspnet-version", "x-aspnetmvc-version", "x-runtime", "x-runtime-version", "x-generator")
 MAX_REMEMBERED = 50
 _BROKEN = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
 
@@ -136,27 +128,13 @@ class ScopedHttp:
         self._in_flight = asyncio.Semaphore(max_in_flight)
         verify: ssl.SSLContext | bool = True
         if target.ca_file:
-            verify = ssl.create_default_context(
-                cafile=str(target.resolve_path(target.ca_file, root))
-            )
+            verify = ssl.create_default_context(cafile=str(target.resolve_path(target.ca_file, root)))
         self.verify = verify
         timeout = target.request_timeout.total_seconds()
-        self.client = _client(
-            verify,
-            timeout,
-            transport,
-            httpx.Limits(
-                max_connections=max_in_flight * 2, max_keepalive_connections=max_in_flight
-            ),
-        )
+        self.client = _client(verify, timeout, transport, httpx.Limits(max_connections=max_in_flight * 2, max_keepalive_connections=max_in_flight))
         # A connection per request, closed after it: for probes meant to upset the app, and for
         # the one retry of a request whose pooled connection broke (see _one).
-        self.fresh_client = _client(
-            verify,
-            timeout,
-            transport,
-            httpx.Limits(max_connections=max_in_flight, max_keepalive_connections=0),
-        )
+        self.fresh_client = _client(verify, timeout, transport, httpx.Limits(max_connections=max_in_flight, max_keepalive_connections=0))
         self.timeout = timeout
         self.remembered: dict[tuple[str, str], str] = {}  # (header, value) -> "GET url (200)"
 
@@ -174,9 +152,7 @@ class ScopedHttp:
         if host not in self.allowed_hosts:
             self.refused.append(url)
             allowed = ", ".join(sorted(self.allowed_hosts))
-            raise ProbeError(
-                f"Refused to contact {host or url}: it is not one of the target's hosts ({allowed})."
-            )
+            raise ProbeError(f"Refused to contact {host or url}: it is not one of the target's hosts ({allowed}).")
 
     async def send(
         self,
@@ -203,14 +179,10 @@ class ScopedHttp:
         while True:
             self.ensure_allowed(url)
             if self.requests >= self.max_requests:
-                raise ProbeError(
-                    f"The run's request budget of {self.max_requests} is spent (targets.*.max_requests)."
-                )
+                raise ProbeError(f"The run's request budget of {self.max_requests} is spent (targets.*.max_requests).")
             count()
             self.requests += 1
-            response = await self._one(
-                method, url, headers, content, json, files, form, body_cap, deadline, fresh
-            )
+            response = await self._one(method, url, headers, content, json, files, form, body_cap, deadline, fresh)
             self._remember(response)
             location = response.headers.get("location")
             if follow_redirects is False or not (location and response.status in REDIRECT_STATUSES):
@@ -218,9 +190,7 @@ class ScopedHttp:
             if follow_redirects is None and not _same_origin(url, urljoin(url, location)):
                 return replace(response, redirects=tuple(redirects))
             if len(redirects) >= MAX_REDIRECTS:
-                raise ProbeError(
-                    f"{method} {redirects[0][1] if redirects else url} redirected more than {MAX_REDIRECTS} times (last: {url})."
-                )
+                raise ProbeError(f"{method} {redirects[0][1]} redirected more than {MAX_REDIRECTS} times (last: {url}).")
             redirects.append((response.status, url))
             url = urljoin(url, location)
             if response.status == 303 or (response.status in (301, 302) and method == "POST"):
@@ -233,66 +203,30 @@ class ScopedHttp:
             if value and key not in self.remembered and len(self.remembered) < MAX_REMEMBERED:
                 self.remembered[key] = f"{response.method} {response.url} ({response.status})"
 
-    async def _one(
-        self, method, url, headers, content, json, files, form, body_cap, deadline, fresh
-    ) -> HttpResponse:
+    async def _one(self, method, url, headers, content, json, files, form, body_cap, deadline, fresh) -> HttpResponse:
         """One request; a pooled connection that breaks is retried once on a fresh one, so the
         failure is blamed on the request that caused it (a server that closes keep-alive after
         a 500 breaks the *next* request on that connection), not on an innocent probe."""
         if fresh:
             headers = {**(headers or {}), "Connection": "close"}
         try:
-            return await self._attempt(
-                self.fresh_client if fresh else self.client,
-                method,
-                url,
-                headers,
-                content,
-                json,
-                files,
-                form,
-                body_cap,
-                deadline,
-            )
+            return await self._attempt(self.fresh_client if fresh else self.client, method, url, headers, content, json, files, form, body_cap, deadline)
         except _BROKEN as exc:
             if fresh:
                 raise ProbeError(f"{method} {url} broke the connection: {_reason(exc)}.") from exc
             self.requests += 1  # the retry is a real request to the target
         try:
-            return await self._attempt(
-                self.fresh_client,
-                method,
-                url,
-                {**(headers or {}), "Connection": "close"},
-                content,
-                json,
-                files,
-                form,
-                body_cap,
-                deadline,
-            )
+            return await self._attempt(self.fresh_client, method, url, {**(headers or {}), "Connection": "close"}, content, json, files, form, body_cap, deadline)
         except _BROKEN as exc:
-            raise ProbeError(
-                f"{method} {url} broke the connection, also when retried on a fresh one: {_reason(exc)}."
-            ) from exc
+            raise ProbeError(f"{method} {url} broke the connection, also when retried on a fresh one: {_reason(exc)}.") from exc
 
-    async def _attempt(
-        self, client, method, url, headers, content, json, files, form, body_cap, deadline
-    ) -> HttpResponse:
+    async def _attempt(self, client, method, url, headers, content, json, files, form, body_cap, deadline) -> HttpResponse:
         async with self._in_flight:
             # Timed after the in-flight gate: elapsed_ms measures the target, not our queue.
             started = time.perf_counter()
             try:
                 async with asyncio.timeout(deadline):
-                    request = client.build_request(
-                        method,
-                        url,
-                        headers=headers,
-                        content=content,
-                        json=json,
-                        files=files,
-                        data=form,
-                    )
+                    request = client.build_request(method, url, headers=headers, content=content, json=json, files=files, data=form)
                     response = await client.send(request, stream=True)
                     try:
                         chunks: list[bytes] = []
@@ -313,9 +247,7 @@ class ScopedHttp:
             except httpx.ConnectError as exc:
                 raise ProbeError(f"{method} {url} could not connect: {_reason(exc)}.") from exc
             except httpx.DecodingError as exc:
-                raise ProbeError(
-                    f"{method} {url} sent a body that could not be decoded: {_reason(exc)}."
-                ) from exc
+                raise ProbeError(f"{method} {url} sent a body that could not be decoded: {_reason(exc)}.") from exc
             except _BROKEN:
                 raise  # _one retries it once on a fresh connection
             except httpx.HTTPError as exc:
@@ -332,12 +264,7 @@ class ScopedHttp:
         )
 
 
-def _client(
-    verify: ssl.SSLContext | bool,
-    timeout: float,
-    transport: httpx.AsyncBaseTransport | None,
-    limits: httpx.Limits,
-) -> httpx.AsyncClient:
+def _client(verify: ssl.SSLContext | bool, timeout: float, transport: httpx.AsyncBaseTransport | None, limits: httpx.Limits) -> httpx.AsyncClient:
     return httpx.AsyncClient(
         verify=verify,
         follow_redirects=False,
@@ -351,11 +278,7 @@ def _client(
 
 def _same_origin(a: str, b: str) -> bool:
     one, two = urlsplit(a), urlsplit(b)
-    return (one.scheme, (one.hostname or "").lower(), one.port) == (
-        two.scheme,
-        (two.hostname or "").lower(),
-        two.port,
-    )
+    return (one.scheme, (one.hostname or "").lower(), one.port) == (two.scheme, (two.hostname or "").lower(), two.port)
 
 
 def _reason(exc: BaseException) -> str:
@@ -445,11 +368,7 @@ class DnsClient:
             answer = await self.resolver.resolve(name, rdtype, raise_on_no_answer=False)
         except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
             return []
-        except (
-            dns.resolver.NoNameservers,
-            dns.exception.Timeout,
-            dns.resolver.LifetimeTimeout,
-        ) as exc:
+        except (dns.resolver.NoNameservers, dns.exception.Timeout, dns.resolver.LifetimeTimeout) as exc:
             servers = ", ".join(self.nameservers) or "the system resolver"
             raise ProbeError(f"DNS lookup of {name} {rdtype} failed at {servers}: {exc}") from exc
         return list(answer) if answer.rrset is not None else []

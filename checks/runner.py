@@ -52,9 +52,7 @@ async def run_checks(
     checks = list(checks)
     root = root or Path.cwd()
     started = datetime.now(UTC)
-    resources = RunResources.open(
-        target, target_name=target_name, root=root, transport=transport, clock=clock
-    )
+    resources = RunResources.open(target, target_name=target_name, root=root, transport=transport, clock=clock)
     gate = asyncio.Semaphore(max(1, concurrency))
     results: dict[str, CheckResult] = {}
 
@@ -62,9 +60,7 @@ async def run_checks(
         async with gate:
             if on_start:
                 on_start(item)
-            result = await _run_one(
-                item, target, target_name, root, resources, timeout, facts or {}
-            )
+            result = await _run_one(item, target, target_name, root, resources, timeout, facts or {})
         results[item.id] = result
         if on_result:
             maybe = on_result(result)
@@ -72,9 +68,7 @@ async def run_checks(
                 await maybe
 
     try:
-        await asyncio.gather(
-            *(one(item) for item in checks if not (item.exclusive or item.after_probes))
-        )
+        await asyncio.gather(*(one(item) for item in checks if not (item.exclusive or item.after_probes)))
         for item in checks:  # alone, in order: nothing else runs while these measure or burst
             if item.exclusive and not item.after_probes:
                 await one(item)
@@ -104,15 +98,7 @@ async def _run_one(
     facts: Mapping[str, Any],
 ) -> CheckResult:
     http = CheckHttp(resources.http, item.id, item.max_requests)
-    ctx = CheckContext(
-        target=target,
-        target_name=target_name,
-        root=root,
-        http=http,
-        dns=resources.dns,
-        resources=resources,
-        facts=facts,
-    )
+    ctx = CheckContext(target=target, target_name=target_name, root=root, http=http, dns=resources.dns, resources=resources, facts=facts)
     limit = timeout if timeout is not None else item.timeout
     began = time.perf_counter()
     if item.mode == "manual" or item.run is None:
@@ -122,23 +108,17 @@ async def _run_one(
             async with asyncio.timeout(limit):
                 outcome = await item.run(target, ctx)
         except TimeoutError:
-            outcome = Outcome.errored(
-                f"{item.id} did not finish within {limit:g}s; the target may be slow or hanging."
-            )
+            outcome = Outcome.errored(f"{item.id} did not finish within {limit:g}s; the target may be slow or hanging.")
         except ProbeError as exc:
             outcome = Outcome.errored(str(exc))
         except Exception as exc:  # a bug in a check must not take the run down
             log.exception("check %s raised", item.id)
             outcome = Outcome.errored(f"{item.id} failed unexpectedly: {type(exc).__name__}: {exc}")
         if not isinstance(outcome, Outcome):
-            outcome = Outcome.errored(
-                f"{item.id} returned {type(outcome).__name__} instead of an Outcome."
-            )
+            outcome = Outcome.errored(f"{item.id} returned {type(outcome).__name__} instead of an Outcome.")
     secrets = target.secret_values()
     findings = tuple(
-        Finding(
-            scrub(f.resource, secrets), scrub(f.message, secrets), scrub_value(f.evidence, secrets)
-        )
+        Finding(scrub(f.resource, secrets), scrub(f.message, secrets), scrub_value(f.evidence, secrets))
         for f in outcome.findings
     )
     return CheckResult(
