@@ -17,13 +17,13 @@ META = dict(severity=Severity.LOW, passes_when="-", why="-", breaks="-", remedia
 def drops_after_500() -> tuple[web.Application, dict[str, int]]:
     """An app that, like some ASGI servers, answers an unhandled error with a keep-alive 500
     and then drops that connection: the next request sent on it gets no answer at all."""
-    poisoned: set[int] = set()
+    poisoned: set[object] = set()  # the transports themselves: ids of dead ones get reused
     seen = {"dropped": 0, "boom": 0, "ok": 0}
 
     @web.middleware
     async def keepalive_then_close(request: web.Request, handler):
         transport = request.transport
-        if transport is not None and id(transport) in poisoned:
+        if transport is not None and transport in poisoned:
             seen["dropped"] += 1
             transport.close()
             return web.Response(status=204)  # never reaches the client: the socket is gone
@@ -33,7 +33,7 @@ def drops_after_500() -> tuple[web.Application, dict[str, int]]:
             raise
         except Exception:
             if transport is not None and request.headers.get("Connection", "").lower() != "close":
-                poisoned.add(id(transport))
+                poisoned.add(transport)
             return web.Response(
                 status=500, text="Internal Server Error", headers={"Connection": "keep-alive"}
             )
