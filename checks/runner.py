@@ -22,7 +22,9 @@ import httpx
 from checks.check import Check
 from checks.context import CheckContext, CheckHttp, ProbeError, RunResources
 from checks.model import CheckResult, Finding, Outcome, RunReport, Status, new_run_id
-from checks.redact import scrub, scrub_value
+from checks.redact import redact_evidence, redact_text
+from checks.secrets.rules import default_rules
+from checks.secrets.scanner import Scanner
 from checks.target import Target
 
 __all__ = ["ResultCallback", "run_checks"]
@@ -55,12 +57,16 @@ async def run_checks(
     resources = RunResources.open(target, target_name=target_name, root=root, transport=transport, clock=clock)
     gate = asyncio.Semaphore(max(1, concurrency))
     results: dict[str, CheckResult] = {}
+    scanner = Scanner(default_rules())  # the secrets rules, for redacting what responses carried
+
+    def find_secrets(text: str) -> list[str]:
+        return [found.secret for found in scanner.scan_text(text, "evidence")]
 
     async def one(item: Check) -> None:
         async with gate:
             if on_start:
                 on_start(item)
-            result = await _run_one(item, target, target_name, root, resources, timeout, facts or {})
+            result = await _run_one(item, target, target_name, root, resources, timeout, facts or {}, find_secrets)
         results[item.id] = result
         if on_result:
             maybe = on_result(result)
@@ -96,6 +102,7 @@ async def _run_one(
     resources: RunResources,
     timeout: float | None,
     facts: Mapping[str, Any],
+    find_secrets: Callable[[str], list[str]],
 ) -> CheckResult:
     http = CheckHttp(resources.http, item.id, item.max_requests)
     ctx = CheckContext(target=target, target_name=target_name, root=root, http=http, dns=resources.dns, resources=resources, facts=facts)
@@ -116,9 +123,14 @@ async def _run_one(
             outcome = Outcome.errored(f"{item.id} failed unexpectedly: {type(exc).__name__}: {exc}")
         if not isinstance(outcome, Outcome):
             outcome = Outcome.errored(f"{item.id} returned {type(outcome).__name__} instead of an Outcome.")
+    # One place: nothing a check returns reaches a report, Slack or HANDOVER.md unredacted.
     secrets = target.secret_values()
     findings = tuple(
-        Finding(scrub(f.resource, secrets), scrub(f.message, secrets), scrub_value(f.evidence, secrets))
+        Finding(
+            redact_text(f.resource, secrets, find_secrets),
+            redact_text(f.message, secrets, find_secrets),
+            redact_evidence(f.evidence, secrets, find_secrets),
+        )
         for f in outcome.findings
     )
     return CheckResult(
@@ -127,7 +139,7 @@ async def _run_one(
         category=item.category,
         severity=item.severity,
         status=outcome.status,
-        summary=scrub(outcome.summary, secrets),
+        summary=redact_text(outcome.summary, secrets, find_secrets),
         findings=findings,
         remediation=item.remediation if outcome.status is not Status.PASS else "",
         duration_ms=int((time.perf_counter() - began) * 1000),
