@@ -159,7 +159,11 @@ def _plain_http_app(state: DemoState) -> web.Application:
         async def redirect(request: web.Request) -> web.Response:
             raise web.HTTPMovedPermanently(f"https://{HOSTNAME}:{state.port}{request.path_qs}")
 
+        async def plain_server_header(request: web.Request, response: web.StreamResponse) -> None:
+            response.headers["Server"] = "acme-chat"  # no version banner here either (obs.error_disclosure)
+
         app.router.add_route("*", "/{tail:.*}", redirect)
+        app.on_response_prepare.append(plain_server_header)
         return app
     # The flawed demo serves the whole app over plain HTTP too, as a forgotten port 80 does.
     from bot.demo.server import MODULES  # the same modules; imported here to avoid an import cycle

@@ -1,5 +1,8 @@
 """What an error response must not show: stack traces, debugger pages, version banners, SQL
-errors and internal paths. Shared by obs.error_disclosure and api.input_validation."""
+errors and internal paths. Shared by obs.error_disclosure and api.input_validation.
+
+Version banners are judged on any response (:func:`version_banner`): a versioned
+``X-Powered-By`` on a 200 health route tells as much as on an error page."""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from dataclasses import dataclass
 
 from checks.context import HttpResponse
 
-__all__ = ["Disclosure", "find_disclosures"]
+__all__ = ["Disclosure", "find_disclosures", "version_banner"]
 
 _BODY_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("Python stack trace", re.compile(r"Traceback \(most recent call last\)|File \"[^\"]+\", line \d+")),
@@ -22,8 +25,10 @@ _BODY_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("SQL error", re.compile(r"SQLSTATE\[|syntax error at or near|You have an error in your SQL syntax|sqlite3\.\w+Error|psycopg2?\.\w+|ORA-\d{5}|unterminated quoted string|SQLException", re.I)),
     ("internal file path", re.compile(r"(?:/home/\w[\w.-]*/|/usr/(?:local/)?lib/python3|/site-packages/|/var/www/|/srv/\w+/|(?:/opt|/app|/work|/code|/src)/\S+\.(?:py|rb|js|ts|php|go|java)\b|node_modules/|[A-Z]:\\\\?(?:Users|inetpub)\\)")),
 )
-_BANNER_HEADERS = ("server", "x-powered-by", "x-aspnet-version", "x-aspnetmvc-version", "x-runtime-version")
+_BANNER_HEADERS = ("server", "x-powered-by", "x-aspnet-version", "x-aspnetmvc-version", "x-runtime", "x-runtime-version", "x-generator")
 _VERSION = re.compile(r"\d+\.\d+")
+# X-Runtime is also Rails' request duration ("0.012345"): only a product with a version counts.
+_PRODUCT_VERSION = re.compile(r"[A-Za-z][\w.-]*[/ ]v?\d+(?:\.\d+)+")
 
 
 @dataclass(frozen=True)
@@ -32,12 +37,24 @@ class Disclosure:
     sample: str  # the matching text, short
 
 
-def find_disclosures(response: HttpResponse) -> list[Disclosure]:
+def version_banner(header: str, value: str) -> bool:
+    """Does this response header name the software behind the app with its version?"""
+    header = header.lower()
+    if header not in _BANNER_HEADERS or not value:
+        return False
+    if header.startswith("x-aspnet"):
+        return True
+    if header == "x-runtime":
+        return bool(_PRODUCT_VERSION.search(value))
+    return bool(_VERSION.search(value))
+
+
+def find_disclosures(response: HttpResponse, *, banners: bool = True) -> list[Disclosure]:
     """Everything in ``response`` that tells an attacker about the stack behind it."""
     found: list[Disclosure] = []
-    for header in _BANNER_HEADERS:
+    for header in _BANNER_HEADERS if banners else ():
         value = response.headers.get(header)
-        if value and (_VERSION.search(value) or header.startswith("x-aspnet")):
+        if value and version_banner(header, value):
             found.append(Disclosure("version banner", f"{header}: {value}"))
     text = response.text[:200_000]
     for kind, pattern in _BODY_PATTERNS:
