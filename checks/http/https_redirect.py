@@ -16,6 +16,30 @@ PERMANENT = (301, 308)
 REDIRECTS = (301, 302, 303, 307, 308)
 
 
+def _cannot_apply(target: Target, name: str) -> Outcome | None:
+    """The outcome when the configuration leaves no plain-HTTP address to test, or None."""
+    base = urlsplit(target.base_url)
+    if target.http_url is None and base.scheme == "http":
+        if target.production:
+            message = (
+                f"base_url {target.base_url} is served over plain HTTP: a production app must be reached over HTTPS, "
+                "with plain HTTP redirecting to it."
+            )
+            return Outcome.failed(message, [Finding(target.base_url, message, {"base_url": target.base_url})])
+        return Outcome.skipped(
+            f"base_url {target.base_url} is plain http://, so there is no HTTPS site to redirect to: point "
+            f"targets.{name}.base_url at the https:// address to check the redirect."
+        )
+    if target.http_url is None and base.port not in (None, 443):
+        return Outcome.skipped(
+            f"base_url {target.base_url} is on port {base.port}, so where plain HTTP listens cannot be guessed: "
+            f"set targets.{name}.http_url (e.g. http://{base.hostname}:8080)."
+        )
+    if urlsplit(target.plain_http_url).scheme != "http":
+        return Outcome.skipped(f"http_url {target.plain_http_url} is not an http:// URL: set targets.{name}.http_url.")
+    return None
+
+
 @check(
     id="http.https_redirect",
     title="Plain HTTP redirects permanently to HTTPS",
@@ -29,9 +53,10 @@ REDIRECTS = (301, 302, 303, 307, 308)
     max_requests=1 + MAX_HOPS,
 )
 async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
+    cannot = _cannot_apply(target, ctx.target_name)
+    if cannot is not None:
+        return cannot
     start = target.plain_http_url
-    if urlsplit(start).scheme != "http":
-        return Outcome.skipped(f"http_url {start} is not an http:// URL: set targets.{ctx.target_name}.http_url.")
     host = urlsplit(start).hostname
     url = start + "/" if urlsplit(start).path == "" else start
     chain: list[dict[str, object]] = []

@@ -99,3 +99,27 @@ async def test_error_when_plain_http_is_unreachable(tmp_path):
         result = await run_one(CHECK, target)
     assert result.status is Status.ERROR
     assert "Plain HTTP at http://localhost:9/ could not be reached" in result.summary
+
+
+# -- issue 13, class 6: a check that cannot apply says so -----------------------------------
+
+
+async def test_skipped_on_a_plain_http_base_url_with_the_reason(serve):
+    base = await serve(plain_app())
+    result = await run_one(CHECK, make_target(base))
+    assert result.status is Status.SKIPPED
+    assert "is plain http://, so there is no HTTPS site to redirect to" in result.summary
+    assert result.requests == 0
+
+
+async def test_a_production_app_on_plain_http_fails_with_a_sentence(serve):
+    base = await serve(plain_app())
+    result = await run_one(CHECK, make_target(base, production=True))
+    assert result.status is Status.FAIL
+    assert result.summary == f"base_url {base} is served over plain HTTP: a production app must be reached over HTTPS, with plain HTTP redirecting to it."
+
+
+async def test_skipped_when_plain_http_cannot_be_guessed_for_a_non_default_https_port():
+    result = await run_one(CHECK, make_target("https://localhost:8443"))
+    assert result.status is Status.SKIPPED
+    assert "set targets.default.http_url" in result.summary
