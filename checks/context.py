@@ -397,7 +397,7 @@ class RunResources:
     http: ScopedHttp
     dns: DnsClient
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
-    started_at: datetime | None = None  # when the run began, by ``clock``
+    started_at: datetime | None = None  # when the run began (wall time)
 
     @classmethod
     def open(
@@ -417,7 +417,7 @@ class RunResources:
             http=ScopedHttp(target, root=root, transport=transport),
             dns=DnsClient(target.nameservers),
             clock=clock,
-            started_at=clock(),
+            started_at=datetime.now(UTC),  # wall time: compared with file times (secrets.logs)
         )
 
     async def aclose(self) -> None:

@@ -6,6 +6,7 @@ import glob
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 from checks.check import check
@@ -112,6 +113,7 @@ def _log_files(patterns: list[str], resolve: Callable[[str], Path], root: Path) 
     remediation="Redact Authorization/Cookie headers and request bodies in the logger, log user ids instead of e-mails, never log card data; rotate any token that was logged and purge old logs.",
     max_requests=0,
     timeout=120.0,
+    after_probes=True,  # the run's own probes write to these logs: read them afterwards
 )
 async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
     if not target.logs:
@@ -123,6 +125,9 @@ async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
         )
     result = await in_thread(lambda: scan_logs(paths))
     notes = [Finding("logs", f"{p} matched no file.") for p in empty] + [Finding("logs", n) for n in result.notes]
+    stale = _stale(paths, ctx.resources.started_at)
+    if stale:
+        notes.append(Finding("logs", stale))
     pii_findings = []
     for kind in PII_KINDS:
         number = result.pii[kind]
@@ -146,5 +151,23 @@ async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
         listed = as_findings(result.secrets)
         if len(result.secrets) > MAX_LISTED:
             notes.append(Finding("logs", f"Only the first {MAX_LISTED} of {len(result.secrets)} secrets are listed."))
-        return Outcome.failed(f"Found in {scope}: " + "; ".join(parts) + ".", pii_findings + listed + notes)
-    return Outcome.passed(f"No secret or personal data in {scope}.", notes)
+        return Outcome.failed(f"Found in {scope}: " + "; ".join(parts) + "." + (f" {stale}" if stale else ""), pii_findings + listed + notes)
+    return Outcome.passed(f"No secret or personal data in {scope}." + (f" {stale}" if stale else ""), notes)
+
+
+def _stale(paths: list[tuple[str, Path]], run_started: datetime | None) -> str | None:
+    """A sentence when no log file was written since the run began: the files then cannot show
+    what this run's probes did (a rotated or old log, or logs read from the wrong place)."""
+    if run_started is None:
+        return None
+    try:
+        newest = max(path.stat().st_mtime for _, path in paths)
+    except (OSError, ValueError):
+        return None
+    written = datetime.fromtimestamp(newest, UTC)
+    if written >= run_started:
+        return None
+    return (
+        f"The log files were last written at {written:%Y-%m-%d %H:%M:%S} UTC, before this run started "
+        f"({run_started:%H:%M:%S} UTC): they do not show this run's probes."
+    )

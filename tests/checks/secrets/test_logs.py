@@ -68,3 +68,52 @@ async def test_error_when_no_file_matches(tmp_path):
 async def test_skipped_without_logs(tmp_path):
     result = await run_one(CHECK, make_target(BASE), root=tmp_path)
     assert result.status is Status.SKIPPED
+
+
+# -- issue 13, class 7: logs are read after the run's probes, or the report says they are old --
+
+
+async def test_logs_are_read_after_the_probes_that_write_to_them(serve, tmp_path):
+    from aiohttp import web
+
+    from checks.api.rate_limits import CHECK as rate_limits
+    from checks.runner import run_checks
+
+    log = tmp_path / "logs" / "app.log"
+    log.parent.mkdir()
+    log.write_text("", encoding="utf-8")
+    attempts: list[int] = []
+
+    async def login(request: web.Request) -> web.Response:
+        attempts.append(1)
+        with log.open("a", encoding="utf-8") as out:  # a careless request log, as real apps write
+            out.write("WARN failed login for alice.doe@acme.test\n")
+        if len(attempts) > 3:
+            return web.json_response({"error": "slow down"}, status=429, headers={"Retry-After": "60"})
+        return web.json_response({"error": "bad password"}, status=401)
+
+    app = web.Application()
+    app.router.add_post("/auth/login", login)
+    rules = [{"route": "POST /auth/login", "max_per_minute": 3, "body": {"email": "alice.doe@acme.test", "password": "x"}}]
+    target = make_target(await serve(app), logs=["logs/*.log"], rate_limits=rules)
+    # The burst runs in the exclusive phase, after every concurrent check: a log check that did
+    # not wait for the probes would read an empty file and pass.
+    report = await run_checks(target, [CHECK, rate_limits], root=tmp_path)
+    logs = report.results[0]
+    assert logs.status is Status.FAIL, logs.summary
+    assert "4 e-mail addresses" in logs.summary
+    assert "before this run started" not in logs.summary
+
+
+async def test_logs_older_than_the_run_are_named_as_such(tmp_path):
+    import os
+    import time
+
+    (tmp_path / "logs").mkdir()
+    old = tmp_path / "logs" / "app.log"
+    old.write_text("2026-11-30 INFO user_id=u_1 GET /api 200 12ms\n", encoding="utf-8")
+    hour_ago = time.time() - 3600
+    os.utime(old, (hour_ago, hour_ago))
+    result = await run_one(CHECK, make_target(BASE, logs=["logs/*.log"]), root=tmp_path)
+    assert result.status is Status.PASS
+    assert "before this run started" in result.summary and "they do not show this run's probes" in result.summary
