@@ -196,11 +196,23 @@ class RateLimitRule(_Model):
     content_type: ContentType = None  # json (default) or form
 
 
+_ORIGIN_PATTERN = re.compile(r"^https?://\*\.[a-z0-9-]+(?:\.[a-z0-9-]+)+(?::\d+)?$", re.I)
+
+
 class Cors(_Model):
+    # Exact origins, or patterns with one leading wildcard label: https://*.acme.com
     allowed_origins: list[str] = Field(default_factory=list)
     # Routes to probe; default: the first private GET route without roles, else the first page.
     routes: list[RouteField] = Field(default_factory=list)
     as_user: str | None = Field(default=None, alias="as")  # default: the first configured user
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _patterns(cls, origins: list[str]) -> list[str]:
+        for origin in origins:
+            if "*" in origin and not _ORIGIN_PATTERN.match(origin):
+                raise ValueError(f'"{origin}" is not an origin pattern (write https://*.acme.com: one leading * label)')
+        return origins
 
 
 class Webhook(_Model):

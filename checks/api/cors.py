@@ -1,7 +1,13 @@
-"""api.cors: hostile, null and look-alike origins are not allowed; no wildcard with credentials."""
+"""api.cors: hostile, null and look-alike origins are not allowed; no wildcard with credentials.
+
+An allowed origin is exact (``https://app.acme.com``) or a pattern with one leading wildcard
+label (``https://*.acme.com``, any sub-domain). Look-alikes are derived from each: for a
+pattern, the ones a careless suffix regex or an unescaped dot would also let in.
+"""
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from checks.check import check
@@ -9,16 +15,60 @@ from checks.context import CheckContext, HttpResponse, ProbeError
 from checks.model import Finding, Outcome, Severity
 from checks.target import Route, Target
 
-__all__ = ["CHECK", "hostile_origins"]
+__all__ = ["CHECK", "allowed_by", "hostile_origins", "sample_origin"]
 
 ATTACKER = "launchready-attacker.example"
+SAMPLE_LABEL = "launchready"  # the sub-domain label used to stand for a pattern's "*"
 SHOWN = ("access-control-allow-origin", "access-control-allow-credentials", "access-control-allow-methods", "vary")
 
 
+def _pattern(allowed: str) -> re.Pattern[str]:
+    """``https://*.acme.com`` -> one or more sub-domain labels of acme.com, same scheme and port."""
+    scheme, _, rest = allowed.partition("://*.")
+    return re.compile(re.escape(f"{scheme}://") + r"(?:[a-z0-9-]+\.)+" + re.escape(rest.lower()), re.I)
+
+
+def allowed_by(origin: str, allowed: list[str]) -> bool:
+    """Does the policy allow ``origin``: equal to an exact entry, or matching a pattern entry?"""
+    for entry in allowed:
+        if "*" in entry:
+            if _pattern(entry).fullmatch(origin):
+                return True
+        elif origin == entry:
+            return True
+    return False
+
+
+def sample_origin(allowed: str) -> str:
+    """An origin the entry allows: itself, or the pattern with ``*`` filled in."""
+    return allowed.replace("*", SAMPLE_LABEL, 1)
+
+
+def _pattern_lookalikes(pattern: str) -> list[tuple[str, str]]:
+    scheme, _, rest = pattern.partition("://*.")
+    domain, _, port = rest.partition(":")
+    port = f":{port}" if port else ""
+    labels = domain.split(".")
+    unescaped = ".".join(labels[:-1]) + "x" + labels[-1]  # what "*.acme.com" as an unescaped regex also takes
+    origins = [
+        (f"{scheme}://{domain}.{ATTACKER}{port}", f"a suffix look-alike of {pattern}"),
+        (f"{scheme}://{SAMPLE_LABEL}.{domain}.{ATTACKER}{port}", f"a sub-domain of {pattern} under another site"),
+        (f"{scheme}://evil{domain}{port}", f"a prefix look-alike of {pattern}"),
+        (f"{scheme}://{SAMPLE_LABEL}.{unescaped}{port}", f"a look-alike of {pattern} with the dot replaced (an unescaped regex)"),
+    ]
+    if scheme == "https":
+        origins.append((f"http://{SAMPLE_LABEL}.{domain}{port}", f"{pattern} over plain http://"))
+    return origins
+
+
 def hostile_origins(allowed: list[str]) -> list[tuple[str, str]]:
-    """(origin, why it is hostile): an unrelated site, ``null``, and look-alikes of each allowed origin."""
+    """(origin, why it is hostile): an unrelated site, ``null``, and look-alikes of each allowed
+    origin or pattern; none of them allowed by the policy itself."""
     origins = [(f"https://{ATTACKER}", "an unrelated site"), ("null", "the null origin (sandboxed iframes, file://)")]
     for origin in allowed:
+        if "*" in origin:
+            origins += _pattern_lookalikes(origin)
+            continue
         parts = urlsplit(origin)
         host = parts.hostname or ""
         port = f":{parts.port}" if parts.port else ""
@@ -32,8 +82,7 @@ def hostile_origins(allowed: list[str]) -> list[tuple[str, str]]:
         if parts.scheme == "https":
             origins.append((f"http://{host}{port}", f"{origin} over plain http://"))
     seen: set[str] = set()
-    allowed_set = set(allowed)
-    return [(o, why) for o, why in origins if o not in allowed_set and not (o in seen or seen.add(o))]
+    return [(o, why) for o, why in origins if not allowed_by(o, allowed) and not (o in seen or seen.add(o))]
 
 
 def _routes(target: Target) -> list[Route]:
@@ -76,7 +125,7 @@ async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
         return Outcome.errored(f'cors.as: "{user}" is not one of the users ({", ".join(sorted(target.users))}).')
     routes = _routes(target)
     origins = hostile_origins(target.cors.allowed_origins)
-    probes = [(o, why, True) for o, why in origins] + [(o, "an allowed origin", False) for o in target.cors.allowed_origins[:1]]
+    probes = [(o, why, True) for o, why in origins] + [(sample_origin(o), "an allowed origin", False) for o in target.cors.allowed_origins[:1]]
     planned = len(routes) * len(probes) * 2
     if planned > ctx.http.max_requests:
         return Outcome.errored(f"The CORS battery needs {planned} requests, more than this check's bound of {ctx.http.max_requests}.")
