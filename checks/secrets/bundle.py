@@ -1,8 +1,10 @@
 """What a browser receives: the configured pages, their inline scripts and JSON blobs
-(``__NEXT_DATA__``), same-site scripts, and the source maps those scripts point to.
+(``__NEXT_DATA__``), same-site scripts, the chunks those scripts load lazily and the build
+manifests that list them (see ``checks.secrets.chunks``), and the source maps scripts point to.
 
 Everything is fetched through the check's scoped client; third-party scripts are noted and
-not fetched. Counts are bounded (pages, scripts, maps) so the request bound is real.
+not fetched. Counts are bounded (pages, manifests, scripts, maps) so the request bound is
+real, and the bundle says how many scripts it found and how many it read.
 """
 
 from __future__ import annotations
@@ -16,16 +18,18 @@ from html.parser import HTMLParser
 from urllib.parse import unquote, urljoin, urlsplit
 
 from checks.context import CheckContext, ProbeError
+from checks.secrets.chunks import chunk_urls, manifest_urls
 from checks.target import Target
 
-__all__ = ["MAX_MAPS", "MAX_PAGES", "MAX_REQUESTS", "MAX_SCRIPTS", "Bundle", "Document", "collect"]
+__all__ = ["MAX_MANIFESTS", "MAX_MAPS", "MAX_PAGES", "MAX_REQUESTS", "MAX_SCRIPTS", "Bundle", "Document", "collect"]
 
 MAX_PAGES = 10
-MAX_SCRIPTS = 25
+MAX_MANIFESTS = 5
+MAX_SCRIPTS = 60  # entry scripts and lazily loaded chunks together
 MAX_MAPS = 25
 PAGE_REDIRECTS = 5  # the scoped client follows at most this many per page
-# Every page may redirect; scripts and maps are fetched without following redirects.
-MAX_REQUESTS = MAX_PAGES * (1 + PAGE_REDIRECTS) + MAX_SCRIPTS + MAX_MAPS
+# Every page may redirect; manifests, scripts and maps are fetched without following redirects.
+MAX_REQUESTS = MAX_PAGES * (1 + PAGE_REDIRECTS) + MAX_MANIFESTS + MAX_SCRIPTS + MAX_MAPS
 SCRIPT_CAP = 8 * 1024 * 1024
 _MAP_COMMENT = re.compile(r"[#@]\s*sourceMappingURL=([^\s'\"*]+)")
 _JSON_TYPES = ("application/json", "application/ld+json")
@@ -45,6 +49,13 @@ class Bundle:
     pages_ok: int = 0
     page_errors: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    scripts_found: int = 0  # same-site scripts named by pages, scripts and manifests
+    chunks_found: int = 0  # of those, named only by a script or a manifest (lazily loaded)
+    manifests: list[str] = field(default_factory=list)  # build manifests that were served
+
+    @property
+    def scripts_read(self) -> int:
+        return sum(1 for d in self.documents if d.kind == "script")
 
     @property
     def bytes(self) -> int:
@@ -125,6 +136,19 @@ def _map_documents(name: str, text: str, bundle: Bundle) -> None:
             bundle.documents.append(Document(f"{name}#{source}", "source-map-source", content))
 
 
+def _add_chunks(scripts: list[str], found: list[str], target: Target, bundle: Bundle) -> None:
+    """Queue the same-site chunks a script or manifest names; other sites' are noted once."""
+    for url in found:
+        if url in scripts:
+            continue
+        if _same_site(url, target):
+            scripts.append(url)
+        else:
+            note = f"Third-party script {url} was not fetched."
+            if note not in bundle.notes:
+                bundle.notes.append(note)
+
+
 async def collect(target: Target, ctx: CheckContext) -> Bundle:
     """Fetch the pages and what they load; a page that cannot be fetched is recorded."""
     bundle = Bundle()
@@ -132,6 +156,7 @@ async def collect(target: Target, ctx: CheckContext) -> Bundle:
     if len(target.pages) > MAX_PAGES:
         bundle.notes.append(f"Only the first {MAX_PAGES} of {len(target.pages)} pages were fetched.")
     scripts: list[str] = []
+    manifests: list[str] = []
     for route in pages:
         try:
             page = await ctx.http.request(route.method, route.path, follow_redirects=True)
@@ -149,18 +174,33 @@ async def collect(target: Target, ctx: CheckContext) -> Bundle:
         for n, (kind, text) in enumerate(parser.inline, 1):
             label = "JSON blob" if kind == "json-blob" else "inline script"
             bundle.documents.append(Document(f"{page.url} <{label} {n}>", kind, text))
+        page_scripts = []
         for src in parser.sources:
             url = urljoin(page.url, src)
             if not _same_site(url, target):
                 bundle.notes.append(f"Third-party script {url} was not fetched.")
             elif url not in scripts:
                 scripts.append(url)
-    if len(scripts) > MAX_SCRIPTS:
-        bundle.notes.append(f"Only {MAX_SCRIPTS} of {len(scripts)} same-site scripts were fetched.")
-    maps: list[str] = []
-    for url in scripts[:MAX_SCRIPTS]:
+            page_scripts.append(url)
+        manifests += [m for m in manifest_urls(page.url, page_scripts, page.text) if m not in manifests and _same_site(m, target)]
+    entry_scripts = len(scripts)
+    for url in manifests[:MAX_MANIFESTS]:
         try:
-            script = await ctx.http.request("GET", url, body_cap=SCRIPT_CAP)
+            response = await ctx.http.request("GET", url, body_cap=SCRIPT_CAP, follow_redirects=False)
+        except ProbeError as exc:
+            bundle.notes.append(str(exc))
+            continue
+        if 200 <= response.status < 300:
+            bundle.manifests.append(url)
+            bundle.documents.append(Document(url, "manifest", response.text))
+            _add_chunks(scripts, chunk_urls(url, response.text), target, bundle)
+    maps: list[str] = []
+    fetched = 0
+    while fetched < min(len(scripts), MAX_SCRIPTS):  # the list grows as scripts name their chunks
+        url = scripts[fetched]
+        fetched += 1
+        try:
+            script = await ctx.http.request("GET", url, body_cap=SCRIPT_CAP, follow_redirects=False)
         except ProbeError as exc:
             bundle.notes.append(str(exc))
             continue
@@ -170,6 +210,7 @@ async def collect(target: Target, ctx: CheckContext) -> Bundle:
         if script.truncated:
             bundle.notes.append(f"{url} is larger than {SCRIPT_CAP // (1024 * 1024)} MB; only its start was scanned.")
         bundle.documents.append(Document(url, "script", script.text))
+        _add_chunks(scripts, chunk_urls(url, script.text), target, bundle)
         found = _map_url(url, script.text, {k.lower(): v for k, v in script.headers.items()})
         if found and found.startswith("data:"):
             inline = _data_url(found)
@@ -178,9 +219,13 @@ async def collect(target: Target, ctx: CheckContext) -> Bundle:
                 _map_documents(f"{url} <inline source map>", inline, bundle)
         elif found and _same_site(found, target) and found not in maps:
             maps.append(found)
+    bundle.scripts_found = len(scripts)
+    bundle.chunks_found = len(scripts) - entry_scripts
+    if len(scripts) > MAX_SCRIPTS:
+        bundle.notes.append(f"Only {MAX_SCRIPTS} of {len(scripts)} same-site scripts were fetched (entry scripts first, then chunks in the order they were found).")
     for url in maps[:MAX_MAPS]:
         try:
-            response = await ctx.http.request("GET", url, body_cap=SCRIPT_CAP)
+            response = await ctx.http.request("GET", url, body_cap=SCRIPT_CAP, follow_redirects=False)
         except ProbeError as exc:
             bundle.notes.append(str(exc))
             continue

@@ -5,7 +5,7 @@ from __future__ import annotations
 from checks.check import check
 from checks.context import CheckContext
 from checks.model import Finding, Outcome, Severity
-from checks.secrets.bundle import MAX_MAPS, MAX_PAGES, MAX_REQUESTS, MAX_SCRIPTS, collect
+from checks.secrets.bundle import MAX_MAPS, MAX_PAGES, MAX_REQUESTS, MAX_SCRIPTS, Bundle, collect
 from checks.secrets.evidence import as_findings, count
 from checks.secrets.finding import SecretFinding
 from checks.secrets.rules import default_rules
@@ -20,8 +20,9 @@ __all__ = ["CHECK"]
     title="No secret in served scripts or source maps",
     severity=Severity.CRITICAL,
     passes_when=(
-        f"The configured pages (up to {MAX_PAGES}), their inline scripts and JSON blobs, same-site scripts "
-        f"(up to {MAX_SCRIPTS}) and the source maps they point to (up to {MAX_MAPS}) hold no secret."
+        f"The configured pages (up to {MAX_PAGES}), their inline scripts and JSON blobs, same-site scripts and the "
+        f"chunks they load lazily or build manifests list (up to {MAX_SCRIPTS}) and the source maps they point to "
+        f"(up to {MAX_MAPS}) hold no secret."
     ),
     why="Everything the browser downloads is public: a model-provider key in a bundle is found by scrapers within hours.",
     breaks="Strangers call OpenAI/Anthropic on your bill, or use a server key to read and write your data.",
@@ -52,7 +53,7 @@ async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
             else:
                 found[key] = (document.kind, secret, [])
     scope = (
-        f"{count(bundle.pages_ok, 'page')}, {count(sum(1 for d in bundle.documents if d.kind == 'script'), 'script')} and "
+        f"{count(bundle.pages_ok, 'page')}, {_scripts(bundle)} and "
         f"{count(len(bundle.source_maps), 'source map')} ({bundle.bytes / 1e6:.2f} MB)"
     )
     notes = [Finding("bundle", note) for note in bundle.notes + bundle.page_errors]
@@ -73,3 +74,14 @@ async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
             findings.append(item)
         return Outcome.failed(f"{count(len(found), 'secret')} served to every browser in {scope}.", findings + notes)
     return Outcome.passed(f"No secret in {scope}.", notes)
+
+
+def _scripts(bundle: Bundle) -> str:
+    """"1 script", or "17 of 19 scripts (16 lazily loaded chunks, 1 manifest)"."""
+    read = bundle.scripts_read
+    if not bundle.chunks_found and not bundle.manifests and read == bundle.scripts_found:
+        return count(read, "script")
+    extra = [count(bundle.chunks_found, "lazily loaded chunk")]
+    if bundle.manifests:
+        extra.append(count(len(bundle.manifests), "build manifest"))
+    return f"{read} of {count(bundle.scripts_found, 'script')} ({', '.join(extra)})"
