@@ -20,9 +20,11 @@ PROBES_PER_WEBHOOK = 4  # signed, unsigned, wrongly signed, stale
 SHOWN_HEADERS = ("content-type", "retry-after")
 
 
-async def send(ctx: CheckContext, hook: Webhook, delivery: Delivery, *, headers: dict[str, str] | None = None) -> HttpResponse:
+async def send(ctx: CheckContext, hook: Webhook, delivery: Delivery, *, headers: dict[str, str] | None = None, forged: bool = False) -> HttpResponse:
+    """``forged`` deliveries go on a connection of their own: an app whose signature check
+    raises (a 500 that drops the connection) must not break the next delivery."""
     return await ctx.http.request(
-        hook.route.method, hook.route.path, headers=headers if headers is not None else delivery.headers, content=delivery.body
+        hook.route.method, hook.route.path, headers=headers if headers is not None else delivery.headers, content=delivery.body, fresh=forged
     )
 
 
@@ -99,7 +101,7 @@ async def _probe(hook: Webhook, ctx: CheckContext) -> Outcome | tuple[list[Findi
     passes = [Finding(route, f"A correctly signed delivery was accepted ({response.status}).")]
     for label, delivery, headers in probes:
         try:
-            answer = await send(ctx, hook, delivery, headers=headers)
+            answer = await send(ctx, hook, delivery, headers=headers, forged=True)
         except ProbeError as exc:
             return Outcome.errored(f"{route}: the {label} delivery could not be sent: {exc}")
         evidence = answer.evidence(headers=SHOWN_HEADERS)

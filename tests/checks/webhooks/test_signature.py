@@ -83,3 +83,39 @@ async def test_error_names_the_event_when_the_app_rejects_the_delivery_body(serv
     result = await run_one(CHECK, make_target(await serve(app), webhooks=[hook("stripe")]))
     assert result.status is Status.ERROR
     assert "the app rejects this body: 422 body.data.object.customer: field required; fix `webhooks[].event of POST /webhooks/in`" in result.summary
+
+
+async def test_an_app_that_drops_the_connection_after_a_forged_delivery_is_judged_the_same_twice(serve):
+    # issue 13, class 4: the signature check raises (500) and the server drops that keep-alive
+    # connection; forged probes go on their own connections, so no later probe is blamed.
+    from aiohttp import web
+
+    from tests.checks.webhooks.receiver import _valid
+
+    poisoned: set[object] = set()
+
+    @web.middleware
+    async def keepalive_then_close(request: web.Request, handler):
+        if request.transport in poisoned:
+            request.transport.close()
+            return web.Response(status=204)
+        try:
+            return await handler(request)
+        except RuntimeError:
+            if request.headers.get("Connection", "").lower() != "close":
+                poisoned.add(request.transport)
+            return web.Response(status=500, text="Internal Server Error")
+
+    async def hook_route(request: web.Request) -> web.Response:
+        body = await request.read()
+        if not _valid("stripe", SECRETS["stripe"], request.headers, body, 300, None):
+            raise RuntimeError("SignatureVerificationError")
+        return web.json_response({"received": True})
+
+    app = web.Application(middlewares=[keepalive_then_close])
+    app.router.add_post("/webhooks/in", hook_route)
+    base = await serve(app)
+    runs = [await run_one(CHECK, make_target(base, webhooks=[hook("stripe")])) for _ in range(2)]
+    assert [r.status for r in runs] == [Status.PASS, Status.PASS], runs[0].summary
+    assert [len(r.findings) for r in runs] == [4, 4]
+    assert not poisoned
