@@ -17,7 +17,9 @@ __all__ = ["chunk_urls", "manifest_urls"]
 
 # A quoted path ending in .js/.mjs: relative ("./x.js"), rooted ("/assets/x.js"), under a
 # build directory ("assets/x.js", "static/chunks/x.js") or absolute.
-_SCRIPT_PATH = re.compile(r"""["'`]((?:\.{1,2}/|/|https?://)?[\w@~.-]+(?:/[\w@~.-]+)*\.m?js)["'`]""")
+_SCRIPT_PATH = re.compile(
+    r"""["'`]((?:\.{1,2}/|/|https?://)?[\w@~.-]+(?:/[\w@~.-]+)*\.m?js)["'`]"""
+)
 # webpack's public path: __webpack_require__.p = "/_next/" (minified: r.p="/").
 _PUBLIC_PATH = re.compile(r"""\b\w+\.p\s*=\s*["']([^"']*)["']""")
 # webpack's chunk map: "static/js/" + e + "." + {12:"a1b2c3d4"}[e] + ".chunk.js", optionally
@@ -27,7 +29,8 @@ _CHUNK_MAP = re.compile(
     r"""\s*\+\s*["']([\w.-]*)["']\s*\+\s*(\{[^{}]*\})\s*\[\s*\w+\s*\]\s*\+\s*["']([\w.-]*\.m?js)["']"""
 )
 _MAP_ENTRY = re.compile(r"""["']?([\w-]+)["']?\s*:\s*["']([\w.-]+)["']""")
-MAX_FROM_ONE_SCRIPT = 500  # a chunk map lists every chunk of the app; the bundle bounds what is fetched
+# A chunk map lists every chunk of the app; the bundle bounds what is fetched.
+MAX_FROM_ONE_SCRIPT = 500
 
 
 def _root(url: str) -> str:

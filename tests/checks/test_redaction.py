@@ -41,8 +41,11 @@ async def test_a_password_reset_answer_leaves_no_credential_in_the_report(serve)
     for value in (new_password, api_token, key):
         assert value not in dumped
     bodies = [f.evidence.get("body", "") for f in result.findings]
-    assert any('"new_password": "… (sha256:' in b or '"new_password":"… (sha256:' in b for b in bodies), bodies
-    assert key[:4] + "…" in dumped, bodies  # a provider key is redacted as the secrets rules show it
+    assert any(
+        '"new_password": "… (sha256:' in b or '"new_password":"… (sha256:' in b for b in bodies
+    ), bodies
+    # a provider key is redacted as the secrets rules show it
+    assert key[:4] + "…" in dumped, bodies
 
 
 def test_values_under_credential_keys_are_hidden_in_dicts_and_text():
