@@ -117,8 +117,11 @@ def _is_login_redirect(response: HttpResponse) -> bool:
     location = response.headers.get("location", "").lower()
     if 300 <= response.status < 400 and any(word in location for word in _LOGIN_WORDS):
         return True
-    landed = urlsplit(response.url).path.lower()
-    return bool(response.redirects) and any(word in landed for word in _LOGIN_WORDS)
+    if not response.redirects:
+        return False
+    # The login words must come from the redirect, not from the route itself (/api/auth/me/).
+    asked, landed = (urlsplit(u).path.lower() for u in (response.redirects[0][1], response.url))
+    return any(word in landed and word not in asked for word in _LOGIN_WORDS)
 
 
 @check(

@@ -188,3 +188,19 @@ async def test_a_same_origin_redirect_to_the_login_page_is_a_rejection(serve):
     base = await serve(form_and_slash_app())
     result = await run_one(CHECK, make_target(base, users=USERS, private_routes=["GET /dashboard"]))
     assert result.status is Status.PASS, result.summary
+
+
+async def test_a_trailing_slash_redirect_on_an_auth_route_that_leaks_still_fails(serve):
+    # "auth" in the route's own path is no sign of a login page
+    app = web.Application()
+
+    async def add_slash(request: web.Request) -> web.Response:
+        raise web.HTTPTemporaryRedirect(request.path + "/")
+
+    async def me(request: web.Request) -> web.Response:
+        return web.json_response({"email": "alice@acme.test"})
+
+    app.router.add_get("/api/auth/me", add_slash)
+    app.router.add_get("/api/auth/me/", me)
+    result = await run_one(CHECK, make_target(await serve(app), users=USERS, private_routes=["GET /api/auth/me"]))
+    assert result.status is Status.FAIL, result.summary
