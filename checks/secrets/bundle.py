@@ -136,17 +136,10 @@ def _map_documents(name: str, text: str, bundle: Bundle) -> None:
             bundle.documents.append(Document(f"{name}#{source}", "source-map-source", content))
 
 
-def _add_chunks(scripts: list[str], found: list[str], target: Target, bundle: Bundle) -> None:
-    """Queue the same-site chunks a script or manifest names; other sites' are noted once."""
-    for url in found:
-        if url in scripts:
-            continue
-        if _same_site(url, target):
-            scripts.append(url)
-        else:
-            note = f"Third-party script {url} was not fetched."
-            if note not in bundle.notes:
-                bundle.notes.append(note)
+def _add_chunks(scripts: list[str], found: list[str], target: Target) -> None:
+    """Queue the same-site chunks a script or manifest names. Other sites' URLs in a script's
+    text are not noted: a library naming a CDN is not a script the page loads."""
+    scripts += [url for url in found if url not in scripts and _same_site(url, target)]
 
 
 async def collect(target: Target, ctx: CheckContext) -> Bundle:
@@ -193,7 +186,7 @@ async def collect(target: Target, ctx: CheckContext) -> Bundle:
         if 200 <= response.status < 300:
             bundle.manifests.append(url)
             bundle.documents.append(Document(url, "manifest", response.text))
-            _add_chunks(scripts, chunk_urls(url, response.text), target, bundle)
+            _add_chunks(scripts, chunk_urls(url, response.text), target)
     maps: list[str] = []
     fetched = 0
     while fetched < min(len(scripts), MAX_SCRIPTS):  # the list grows as scripts name their chunks
@@ -210,7 +203,7 @@ async def collect(target: Target, ctx: CheckContext) -> Bundle:
         if script.truncated:
             bundle.notes.append(f"{url} is larger than {SCRIPT_CAP // (1024 * 1024)} MB; only its start was scanned.")
         bundle.documents.append(Document(url, "script", script.text))
-        _add_chunks(scripts, chunk_urls(url, script.text), target, bundle)
+        _add_chunks(scripts, chunk_urls(url, script.text), target)
         found = _map_url(url, script.text, {k.lower(): v for k, v in script.headers.items()})
         if found and found.startswith("data:"):
             inline = _data_url(found)
