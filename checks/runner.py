@@ -78,7 +78,10 @@ async def run_checks(
         for item in checks:  # alone, in order: nothing else runs while these measure or burst
             if item.exclusive and not item.after_probes:
                 await one(item)
-        await asyncio.gather(*(one(item) for item in checks if item.after_probes))
+        # Last, one at a time; those that still send requests (obs.error_disclosure) before those
+        # that only read what the probes left (secrets.logs), so the readers see every probe.
+        for item in sorted((c for c in checks if c.after_probes), key=lambda c: c.max_requests == 0):
+            await one(item)
     finally:
         await resources.aclose()
     ordered = tuple(results[item.id] for item in checks)

@@ -163,10 +163,12 @@ async def test_after_probes_checks_run_last():
         return run
 
     items = [
-        check(id="t.logs", title="logs", after_probes=True, **META)(tracked("t.logs")),
+        check(id="t.logs", title="logs", after_probes=True, max_requests=0, **META)(tracked("t.logs")),
+        check(id="t.banners", title="banners", after_probes=True, **META)(tracked("t.banners")),
         check(id="t.burst", title="burst", exclusive=True, **META)(tracked("t.burst")),
         check(id="t.probe", title="probe", **META)(tracked("t.probe")),
     ]
     report = await run_checks(make_target("http://127.0.0.1:9"), items)
-    assert order == ["t.probe", "t.burst", "t.logs"]
-    assert [r.check_id for r in report.results] == ["t.logs", "t.burst", "t.probe"]
+    # the log reader goes last: the banner check still sends probes that may write to the logs
+    assert order == ["t.probe", "t.burst", "t.banners", "t.logs"]
+    assert [r.check_id for r in report.results] == ["t.logs", "t.banners", "t.burst", "t.probe"]
