@@ -254,7 +254,7 @@ def parse_config(
         raw = {}
     if not isinstance(raw, dict):
         raise ConfigError([f"{source}: the top level must be a mapping of keys (project:, targets:, ...)"])
-    errors: list[str] = []
+    errors: list[str] = _inline_passwords(raw)
     expanded = expand_env(raw, os.environ if env is None else env, errors)
     if errors:
         raise ConfigError(errors)
@@ -285,6 +285,24 @@ def expand_env(value: Any, env: Mapping[str, str], errors: list[str], path: str 
         return ""
 
     return _VAR.sub(substitute, value)
+
+
+_PASSWORD_KEY = re.compile(r"pass|secret|pwd", re.IGNORECASE)
+
+
+def _inline_passwords(raw: Mapping[str, Any]) -> list[str]:
+    """Login passwords written into the file: they must come from ${ENV} (the file is shared)."""
+    errors = []
+    targets = raw.get("targets") if isinstance(raw.get("targets"), dict) else {}
+    for name, target in targets.items():
+        users = target.get("users") if isinstance(target, dict) else None
+        for user, spec in (users or {}).items() if isinstance(users, dict) else ():
+            login = spec.get("login") if isinstance(spec, dict) else None
+            body = login.get("body") if isinstance(login, dict) else None
+            for key, value in (body or {}).items() if isinstance(body, dict) else ():
+                if _PASSWORD_KEY.search(str(key)) and isinstance(value, str) and "${" not in value:
+                    errors.append(f"targets.{name}.users.{user}.login.body.{key}: write the password as ${{VARIABLE}} and export it; passwords never live in app.yaml")
+    return errors
 
 
 def _join(path: str, key: Any) -> str:

@@ -26,6 +26,8 @@ import dns.nameserver
 import dns.resolver
 import httpx
 
+from checks.owned import ObjectResolver, ResolvedObject
+from checks.sessions import Sessions
 from checks.target import Target
 
 __all__ = [
@@ -119,6 +121,7 @@ class ScopedHttp:
         root: Path,
         max_in_flight: int = 16,
         transport: httpx.AsyncBaseTransport | None = None,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.target = target
         self.allowed_hosts = target.hosts
@@ -137,6 +140,8 @@ class ScopedHttp:
         self.fresh_client = _client(verify, timeout, transport, httpx.Limits(max_connections=max_in_flight, max_keepalive_connections=0))
         self.timeout = timeout
         self.remembered: dict[tuple[str, str], str] = {}  # (header, value) -> "GET url (200)"
+        # Users who log in get their credentials here, through this client and its budget.
+        self.sessions = Sessions(target, self.send, clock)
 
     async def aclose(self) -> None:
         await self.client.aclose()
@@ -318,28 +323,40 @@ class CheckHttp:
         timeout: float | None = None,
         fresh: bool = False,
     ) -> HttpResponse:
-        """Send one request to the target; ``as_user`` adds that user's credentials.
+        """Send one request to the target; ``as_user`` adds that user's credentials (logging
+        the user in first, and again once if a credential that worked gets a 401).
 
         By default same-origin redirects are followed (at most 5) before the caller judges a
         status: a 307 to ``/items/`` is the route answering, not a refusal. ``fresh`` sends a
         destructive or malformed probe on a connection of its own, so a server that drops the
         connection after it cannot break the next probe."""
-        merged = dict(self.scoped.target.auth_headers(as_user))
-        merged.update(headers or {})
-        return await self.scoped.send(
-            method,
-            url_or_path,
-            count=self._count,
-            headers=merged,
-            content=content,
-            json=json,
-            files=files,
-            form=form,
-            follow_redirects=follow_redirects,
-            body_cap=body_cap,
-            timeout=timeout,
-            fresh=fresh,
-        )
+        sessions = self.scoped.sessions
+        for attempt in (1, 2):
+            credential = await sessions.credential(as_user, self._count) if as_user else None
+            merged, url = sessions.apply(as_user, credential, url_or_path)
+            merged.update(headers or {})
+            response = await self.scoped.send(
+                method,
+                url,
+                count=self._count,
+                headers=merged,
+                content=content,
+                json=json,
+                files=files,
+                form=form,
+                follow_redirects=follow_redirects,
+                body_cap=body_cap,
+                timeout=timeout,
+                fresh=fresh,
+            )
+            renew = sessions.should_renew(as_user, credential, response, method, url_or_path)
+            if attempt == 2 or not renew:
+                if attempt == 2 and response.status == 401:
+                    sessions.refuses_fresh(as_user or "", method, url_or_path)
+                return response
+            assert as_user is not None and credential is not None
+            await sessions.renew(as_user, credential, self._count)
+        return response
 
     async def get(self, url_or_path: str, **kwargs: Any) -> HttpResponse:
         return await self.request("GET", url_or_path, **kwargs)
@@ -398,6 +415,8 @@ class RunResources:
     dns: DnsClient
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     started_at: datetime | None = None  # when the run began (wall time)
+    # Owned objects found or created once per run and shared by the checks that probe them.
+    objects: ObjectResolver = field(default_factory=ObjectResolver)
 
     @classmethod
     def open(
@@ -414,7 +433,7 @@ class RunResources:
             target=target,
             target_name=target_name,
             root=root,
-            http=ScopedHttp(target, root=root, transport=transport),
+            http=ScopedHttp(target, root=root, transport=transport, clock=clock),
             dns=DnsClient(target.nameservers),
             clock=clock,
             started_at=datetime.now(UTC),  # wall time: compared with file times (secrets.logs)
@@ -440,6 +459,10 @@ class CheckContext:
 
     def now(self) -> datetime:
         return self.resources.clock()
+
+    async def owned_object(self, index: int) -> ResolvedObject:
+        """``target.objects[index]`` with its id (named, discovered or created as its owner)."""
+        return await self.resources.objects.resolve(index, self.target.objects[index], self.http)
 
     def path(self, value: Path | str) -> Path:
         return self.target.resolve_path(value, self.root)

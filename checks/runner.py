@@ -126,8 +126,9 @@ async def _run_one(
             outcome = Outcome.errored(f"{item.id} failed unexpectedly: {type(exc).__name__}: {exc}")
         if not isinstance(outcome, Outcome):
             outcome = Outcome.errored(f"{item.id} returned {type(outcome).__name__} instead of an Outcome.")
-    # One place: nothing a check returns reaches a report, Slack or HANDOVER.md unredacted.
-    secrets = target.secret_values()
+    # One place: nothing a check returns reaches a report, Slack or HANDOVER.md unredacted,
+    # the tokens obtained by logging in included.
+    secrets = target.secret_values() + resources.http.sessions.secret_values()
     findings = tuple(
         Finding(
             redact_text(f.resource, secrets, find_secrets),

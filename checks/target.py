@@ -31,6 +31,7 @@ __all__ = [
     "Domain",
     "Duration",
     "Latency",
+    "Login",
     "OwnedObject",
     "PrivateRoute",
     "RateLimitRule",
@@ -44,6 +45,7 @@ __all__ = [
     "parse_duration",
 ]
 
+_NAME_KEYS = frozenset({"username", "email", "login", "user", "name", "grant_type", "scope", "client_id"})
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -148,15 +150,54 @@ class _Model(BaseModel):
 class AuthScheme(_Model):
     header: str = "Authorization"
     scheme: str = "Bearer"
+    # Where the token goes: a header (default), a query parameter or a cookie named ``header``
+    # (OpenAPI's apiKey schemes put keys in all three).
+    location: Literal["header", "query", "cookie"] = Field(default="header", alias="in")
 
     def header_value(self, token: str) -> str:
         return f"{self.scheme} {token}" if self.scheme else token
 
 
+class Login(_Model):
+    """How a user signs in: a form or JSON login route (an OAuth2 password grant is a form
+    POST to the token URL), and where the answer carries the credential."""
+
+    route: RouteField
+    body: dict[str, Any] = Field(default_factory=dict)  # passwords as ${ENV} only (bot.config)
+    content_type: ContentType = None  # json (default) or form
+    # JSONPath to the token in the answer (default: the first of access_token, token, jwt...).
+    token: str | None = None
+    # Session cookies to keep instead of a token (default: every cookie the login sets, when
+    # the answer carries no token). Kept per user, never shared between users.
+    cookies: list[str] = Field(default_factory=list)
+    expires_in: Duration | None = None  # log in again after this long (default: the JWT's exp)
+
+
 class User(_Model):
-    token: SecretStr
-    tenant: str = "default"
+    token: SecretStr | None = None
+    login: Login | None = None
+    # Tenant; absent, each user is a tenant of its own (consumer apps).
+    tenant: str | None = None
     role: str = "user"
+    # How the app names this user in bodies (username, e-mail): ``{owner}`` in object bodies.
+    # Default: the login body's username or email.
+    identity: str | None = None
+
+    @model_validator(mode="after")
+    def _one_credential(self) -> User:
+        if (self.token is None) == (self.login is None):
+            raise ValueError("set token (a static token) or login (how the user signs in), one of the two")
+        return self
+
+    @property
+    def name_in_app(self) -> str | None:
+        if self.identity:
+            return self.identity
+        body = self.login.body if self.login else {}
+        for key in ("username", "email", "login", "user", "name"):
+            if isinstance(body.get(key), str):
+                return body[key]
+        return None
 
 
 def _private_route(value: Any) -> Any:
@@ -173,10 +214,33 @@ class PrivateRoute(_Model):
 
 
 class OwnedObject(_Model):
+    """An object one user owns. Its id is named (``id``), found by listing the owner's objects
+    (``discover``), or made fresh (``create`` with ``body``). A route without ``{id}`` whose
+    ``body`` names the owner (``{owner}``) is a body-addressed object, read back with ``read``."""
+
     route: RouteField
-    id: str
+    id: str | None = None
     owner: str
     methods: list[str] = Field(default_factory=lambda: ["GET"])
+    discover: RouteField | None = None  # GET /orders: the owner's list
+    create: RouteField | None = None  # POST /orders: the owner makes a fresh one
+    body: Any = None  # the create body, or the body-addressed write's body
+    content_type: ContentType = None  # json (default) or form
+    id_path: str | None = None  # JSONPath to the id(s) in the answer (default: the first id-like field)
+    read: RouteField | None = None  # body-addressed: how the owner reads the object back
+
+    @model_validator(mode="after")
+    def _how_to_find(self) -> OwnedObject:
+        sources = [k for k in ("id", "discover", "create") if getattr(self, k) is not None]
+        if len(sources) > 1:
+            raise ValueError(f"give one of id, discover or create, not {' and '.join(sources)}")
+        if not sources and not self.body_addressed:
+            raise ValueError("give id, discover (e.g. GET /orders) or create (e.g. POST /orders), or a body naming {owner}")
+        return self
+
+    @property
+    def body_addressed(self) -> bool:
+        return "{" not in self.route.path and self.body is not None and self.discover is None and self.create is None and self.id is None
 
     @field_validator("methods")
     @classmethod
@@ -363,7 +427,13 @@ class Target(_Model):
         return self.base_url + path
 
     def token(self, user: str) -> str:
-        return self.users[user].token.get_secret_value()
+        """The user's static token ('' for users who log in: theirs comes at run time)."""
+        token = self.users[user].token
+        return token.get_secret_value() if token else ""
+
+    def tenant_of(self, user: str) -> str:
+        """The user's tenant; a user without one is a tenant of its own."""
+        return self.users[user].tenant or f"{user} (own)"
 
     def auth_headers(self, user: str | None) -> dict[str, str]:
         if user is None:
@@ -372,7 +442,11 @@ class Target(_Model):
 
     def secret_values(self) -> list[str]:
         """Every secret the config holds, so the runner can scrub them from any evidence."""
-        values = [u.token.get_secret_value() for u in self.users.values()]
+        values = [u.token.get_secret_value() for u in self.users.values() if u.token]
+        # Login bodies hold passwords (from ${ENV}); scrub every string in them but the name.
+        for user in self.users.values():
+            if user.login:
+                values += [v for k, v in user.login.body.items() if isinstance(v, str) and k not in _NAME_KEYS]
         values += [w.secret.get_secret_value() for w in self.webhooks]
         if self.chat and self.chat.canary:
             values.append(self.chat.canary.get_secret_value())

@@ -54,7 +54,8 @@ async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
         resource = str(route.route)
         kwargs = {"json": route.body if route.body is not None else {}} if route.route.has_body else {}
         try:
-            response = await ctx.http.request(route.route.method, route.route.path, as_user=name, **kwargs)
+            path = await _path(route, target, ctx)
+            response = await ctx.http.request(route.route.method, path, as_user=name, **kwargs)
         except ProbeError as exc:
             unreachable += 1
             unclear.append(Finding(resource, f"{name} (role {user.role}): {exc}"))
@@ -74,3 +75,15 @@ async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
     if unclear:
         return Outcome.warned(f"{len(unclear)} of {len(probes)} requests got neither access nor a 401/403.", unclear + rejected)
     return Outcome.passed(f"All {len(probes)} requests by users without the role were rejected on {len(limited)} routes.", rejected)
+
+
+async def _path(route: PrivateRoute, target: Target, ctx: CheckContext) -> str:
+    """The route's path, its ``{placeholder}`` filled from an owned object on the same path
+    (named, discovered or created: ``checks.owned``)."""
+    if "{" not in route.route.path:
+        return route.route.path
+    for index, obj in enumerate(target.objects):
+        if obj.route.path == route.route.path or (obj.id is None and not obj.body_addressed and obj.route.path.split("{")[0] == route.route.path.split("{")[0]):
+            return (await ctx.owned_object(index)).path_for(route.route)
+    raise ProbeError(f"{route.route} has a placeholder and no objects entry gives it a value (add one with route: {route.route.method} {route.route.path}).")
+

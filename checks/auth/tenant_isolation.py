@@ -3,6 +3,11 @@
 A leak is judged on bodies, not statuses (Akto's BOLA heuristic, NOTES.md): a 2xx whose body
 is at least 90% like the owner's view and carries no error words. Many APIs answer 200 with
 an error inside, or with an empty list; neither is a leak.
+
+Objects come with a named id, an id discovered in the owner's list or a freshly created one
+(``checks.owned``). A body-addressed object (a write route that names its owner in the body,
+``PUT /profile {"username": "{owner}"}``) is written by each other tenant naming the owner,
+and the owner's view is read back after each write: a change is the proof.
 """
 
 from __future__ import annotations
@@ -15,7 +20,8 @@ from typing import Any
 from checks.check import check
 from checks.context import CheckContext, HttpResponse, ProbeError
 from checks.model import Finding, Outcome, Severity
-from checks.target import OwnedObject, Target
+from checks.owned import ResolvedObject
+from checks.target import OwnedObject, Route, Target, body_kwargs
 
 __all__ = ["CHECK", "planned_requests", "same_view"]
 
@@ -50,23 +56,36 @@ def _writes(obj: OwnedObject, target: Target) -> list[str]:
 
 
 def _intruders(obj: OwnedObject, target: Target) -> list[str | None]:
-    tenant = target.users[obj.owner].tenant
-    return [name for name, user in target.users.items() if user.tenant != tenant] + [None]
+    tenant = target.tenant_of(obj.owner)
+    return [name for name in target.users if target.tenant_of(name) != tenant] + [None]
 
 
 def planned_requests(target: Target) -> int:
-    """Per object: owner read + a read per intruder (other-tenant users and no token), then per
-    write method a request per intruder, and one owner read to verify the object is intact."""
+    """Per object: one request to find or create it (unless its id is named), owner read + a
+    read per intruder (other-tenant users and no token), then per write method a request per
+    intruder, and one owner read to verify the object is intact. A body-addressed object:
+    owner read, then per intruder a write and an owner read-back. Logins come on top."""
     total = 0
     for obj in target.objects:
         intruders = len(_intruders(obj, target))
+        if obj.body_addressed:
+            total += 0 if target.is_safe else 1 + 2 * intruders
+            continue
         writes = len(_writes(obj, target))
-        total += 1 + intruders + writes * intruders + (1 if writes else 0)
+        total += (obj.id is None) + 1 + intruders + writes * intruders + (1 if writes else 0)
     return total
 
 
+def _logins(target: Target) -> int:
+    """Room for each signing-in user's login and one renewal."""
+    return 2 * sum(1 for user in target.users.values() if user.login is not None)
+
+
 def _who(user: str | None, target: Target) -> str:
-    return f"{user} (tenant {target.users[user].tenant})" if user else "no token"
+    if user is None:
+        return "no token"
+    tenant = target.users[user].tenant
+    return f"{user} (tenant {tenant})" if tenant else f"{user} (another user)"
 
 
 @check(
@@ -81,18 +100,22 @@ def _who(user: str | None, target: Target) -> str:
 )
 async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
     if not target.objects:
-        return Outcome.skipped("No owned object is configured: set targets.<name>.objects (route, id, owner).")
-    planned = planned_requests(target)
+        return Outcome.skipped("No owned object is configured: set targets.<name>.objects (route, owner, and id, discover or create).")
+    planned = planned_requests(target) + _logins(target)
     if planned > ctx.http.max_requests:
         return Outcome.errored(f"The configured objects need {planned} requests, more than this check's bound of {ctx.http.max_requests}; configure fewer objects or users.")
     failures: list[Finding] = []
     notes: list[Finding] = []
     lonely = False
-    for obj in target.objects:
+    for index, obj in enumerate(target.objects):
         try:
-            result = await _probe(obj, target, ctx)
+            resolved = await ctx.owned_object(index)
+            if resolved.id is None:
+                result = await _probe_body_addressed(resolved, target, ctx)
+            else:
+                result = await _probe(resolved, target, ctx)
         except ProbeError as exc:
-            return Outcome.errored(f"{obj.route} ({obj.id}): {exc}", failures + notes)
+            return Outcome.errored(f"{obj.route} (owner {obj.owner}): {exc}", failures + notes)
         if isinstance(result, Outcome):
             return result
         failures += result[0]
@@ -105,14 +128,14 @@ async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
     return Outcome.passed(f"No other tenant could read or change any of {len(target.objects)} owned objects.", notes)
 
 
-async def _probe(obj: OwnedObject, target: Target, ctx: CheckContext) -> Outcome | tuple[list[Finding], list[Finding]]:
-    path = obj.route.format(id=obj.id)
+async def _probe(resolved: ResolvedObject, target: Target, ctx: CheckContext) -> Outcome | tuple[list[Finding], list[Finding]]:
+    obj, path, object_id = resolved.spec, resolved.path, resolved.id
     read = obj.route.method if obj.route.method in ("GET", "HEAD") else "GET"
     resource = f"{read} {path}"
     owner = await ctx.http.request(read, path, as_user=obj.owner)
     if not 200 <= owner.status < 300 or not owner.body:
         return Outcome.errored(
-            f"The owner {obj.owner} could not read {resource} (answered {owner.status}), so there is nothing to compare; check objects[].id and owner.",
+            f"The owner {obj.owner} could not read {resource} (answered {owner.status}; id {resolved.how}), so there is nothing to compare; check objects[] and its owner.",
             [Finding(resource, "The owner's own read failed.", owner.evidence())],
         )
     failures: list[Finding] = []
@@ -123,7 +146,7 @@ async def _probe(obj: OwnedObject, target: Target, ctx: CheckContext) -> Outcome
         leak, score = is_leak(owner, other)
         evidence = other.evidence() | {"similarity_to_owner_view": round(score, 2)}
         if leak:
-            failures.append(Finding(resource, f"{_who(user, target)} read {obj.owner}'s object {obj.id}: {other.status} with a body {score:.0%} like the owner's.", evidence))
+            failures.append(Finding(resource, f"{_who(user, target)} read {obj.owner}'s object {object_id}: {other.status} with a body {score:.0%} like the owner's.", evidence))
         else:
             notes.append(Finding(resource, f"{_who(user, target)} got {other.status} and no copy of the object.", evidence))
     writes = _writes(obj, target)
@@ -135,13 +158,61 @@ async def _probe(obj: OwnedObject, target: Target, ctx: CheckContext) -> Outcome
             answer = await ctx.http.request(method, path, as_user=user, json=None if method == "DELETE" else body)
             evidence = answer.evidence() | {"sent": f"{method} {path} with the owner's own representation" if method != "DELETE" else f"DELETE {path}"}
             if 200 <= answer.status < 300:
-                failures.append(Finding(f"{method} {path}", f"{_who(user, target)} was allowed to {method} {obj.owner}'s object {obj.id} ({answer.status}).", evidence))
+                failures.append(Finding(f"{method} {path}", f"{_who(user, target)} was allowed to {method} {obj.owner}'s object {object_id} ({answer.status}).", evidence))
             else:
                 notes.append(Finding(f"{method} {path}", f"{_who(user, target)} was refused {method} with {answer.status}.", evidence))
     after = await ctx.http.request(read, path, as_user=obj.owner)
     if not 200 <= after.status < 300 or same_view(owner, after) < SIMILARITY:
-        failures.append(Finding(resource, f"The object {obj.id} is not intact after the cross-tenant writes: the owner now gets {after.status}.", after.evidence()))
+        failures.append(Finding(resource, f"The object {object_id} is not intact after the cross-tenant writes: the owner now gets {after.status}.", after.evidence()))
     return failures, notes
+
+
+async def _probe_body_addressed(resolved: ResolvedObject, target: Target, ctx: CheckContext) -> Outcome | tuple[list[Finding], list[Finding]]:
+    """Each other tenant sends the write naming the owner; the owner's view is read back."""
+    obj = resolved.spec
+    if target.is_safe:
+        return [], [Finding(str(obj.route), "Not probed: a body-addressed object is probed with a write, and this target is safe.")]
+    identity = target.users[obj.owner].name_in_app
+    if identity is None:
+        return Outcome.errored(f"{obj.route} names its owner in the body, but how the app names {obj.owner} is unknown: set targets.{ctx.target_name}.users.{obj.owner}.identity (username or e-mail).")
+    read = obj.read or Route(method="GET", path=obj.route.path)
+    before = await ctx.http.request(read.method, read.path, as_user=obj.owner)
+    if not 200 <= before.status < 300 or not before.body:
+        return Outcome.errored(f"The owner {obj.owner} could not read {read} (answered {before.status}), so a change cannot be seen; set objects[].read.")
+    failures: list[Finding] = []
+    notes: list[Finding] = []
+    for user in _intruders(obj, target):
+        body = _named(obj.body, owner=identity, user=user or "anonymous")
+        answer = await ctx.http.request(obj.route.method, obj.route.path, as_user=user, **body_kwargs(body, obj.content_type))
+        after = await ctx.http.request(read.method, read.path, as_user=obj.owner)
+        changed = _changed(before, after)
+        evidence = answer.evidence() | {"sent": f"{obj.route} naming {obj.owner} in the body", "owner_view_changed": changed}
+        if 200 <= answer.status < 300 and changed:
+            failures.append(Finding(str(obj.route), f"{_who(user, target)} changed {obj.owner}'s object by naming {obj.owner} in the body of {obj.route} ({answer.status}); the owner's {read} now differs.", evidence | {"owner_view_after": after.excerpt(200)}))
+        elif 200 <= answer.status < 300:
+            notes.append(Finding(str(obj.route), f"{_who(user, target)} got {answer.status} naming {obj.owner}, but the owner's view did not change.", evidence))
+        else:
+            notes.append(Finding(str(obj.route), f"{_who(user, target)} was refused with {answer.status}.", evidence))
+        before = after
+    return failures, notes
+
+
+def _named(value: Any, *, owner: str, user: str) -> Any:
+    """The body with ``{owner}`` and ``{user}`` filled in every string."""
+    if isinstance(value, str):
+        return value.replace("{owner}", owner).replace("{user}", user)
+    if isinstance(value, dict):
+        return {k: _named(v, owner=owner, user=user) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_named(v, owner=owner, user=user) for v in value]
+    return value
+
+
+def _changed(before: HttpResponse, after: HttpResponse) -> bool:
+    try:
+        return json.loads(before.body) != json.loads(after.body)
+    except (ValueError, UnicodeDecodeError):
+        return before.body != after.body
 
 
 def _unchanged_body(owner: HttpResponse) -> Any:
