@@ -442,6 +442,24 @@ class RunResources:
     async def aclose(self) -> None:
         await self.http.aclose()
 
+    async def resolve_objects(self, target: Target) -> Target:
+        """The target with the ids of discovered and created objects filled in, found once at
+        the start of the run so every check sees them. An object that cannot be found keeps
+        no id; ``auth.tenant_isolation`` reports why (the resolver keeps the error)."""
+        pending = [i for i, o in enumerate(target.objects) if o.id is None and not o.body_addressed]
+        if not pending:
+            return target
+        logins = 2 * sum(1 for u in target.users.values() if u.login is not None)
+        http = CheckHttp(self.http, "objects", len(pending) + logins)
+        objects = list(target.objects)
+        for index in pending:
+            try:
+                resolved = await self.objects.resolve(index, target.objects[index], http)
+            except Exception:  # kept by the resolver; the checks that probe objects report it
+                continue
+            objects[index] = objects[index].model_copy(update={"id": resolved.id})
+        return target.model_copy(update={"objects": objects})
+
 
 @dataclass
 class CheckContext:

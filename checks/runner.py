@@ -31,6 +31,9 @@ __all__ = ["ResultCallback", "run_checks"]
 
 log = logging.getLogger(__name__)
 
+# Areas whose checks probe owned objects: discovered and created ids are found before they run.
+OBJECT_AREAS = frozenset({"auth", "api", "obs"})
+
 ResultCallback = Callable[[CheckResult], Awaitable[None] | None]
 
 
@@ -74,6 +77,8 @@ async def run_checks(
                 await maybe
 
     try:
+        if any(item.area in OBJECT_AREAS for item in checks):
+            target = await resources.resolve_objects(target)
         await asyncio.gather(*(one(item) for item in checks if not (item.exclusive or item.after_probes)))
         for item in checks:  # alone, in order: nothing else runs while these measure or burst
             if item.exclusive and not item.after_probes:

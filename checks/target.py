@@ -99,8 +99,14 @@ class Route(BaseModel):
         return cls(method=parts[0].upper(), path=parts[1])
 
     def format(self, **params: str) -> str:
-        """The path with its placeholders filled in."""
-        return self.path.format(**params) if params else self.path
+        """The path with its placeholders filled in; ``id`` fills a lone placeholder of any
+        name (``{item_id}``, ``{slug}``), as objects[].id does."""
+        if not params:
+            return self.path
+        names = re.findall(r"\{([^{}]+)\}", self.path)
+        if len(names) == 1 and names[0] not in params and "id" in params:
+            params = {names[0]: params["id"]}
+        return self.path.format(**params)
 
     @property
     def has_body(self) -> bool:

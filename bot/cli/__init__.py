@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "demo": "run_cmd",
     "catalog": "run_cmd",
     "validate": "run_cmd",
+    "init": "init_cmd",
     "status": "checklist_cmd",
     "assign": "checklist_cmd",
     "done": "checklist_cmd",

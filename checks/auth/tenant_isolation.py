@@ -56,8 +56,14 @@ def _writes(obj: OwnedObject, target: Target) -> list[str]:
 
 
 def _intruders(obj: OwnedObject, target: Target) -> list[str | None]:
+    """Users of other tenants, and no token. Without tenants (each user its own), an admin
+    is the platform's staff, who may see every user's objects by design: not an intruder."""
     tenant = target.tenant_of(obj.owner)
-    return [name for name in target.users if target.tenant_of(name) != tenant] + [None]
+    return [
+        name
+        for name, user in target.users.items()
+        if target.tenant_of(name) != tenant and (user.tenant is not None or user.role != "admin")
+    ] + [None]
 
 
 def planned_requests(target: Target) -> int:

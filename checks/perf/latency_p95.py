@@ -1,4 +1,9 @@
-"""perf.latency_p95: p95 under the budget on each non-model route, alone and under load."""
+"""perf.latency_p95: p95 under the budget on each non-model route, alone and under load.
+
+A route that is not public is measured signed in: as ``latency.as`` when set, else as the
+first configured user whose role the route allows. A route that answers only 401/403 stops
+after a handful of requests with the key to set, instead of timing refusals.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +17,10 @@ from checks.context import CheckContext, ProbeError
 from checks.model import Finding, Outcome, Severity
 from checks.target import Latency, Route, Target
 
-__all__ = ["CHECK", "LOAD_REQUESTS_PER_WORKER", "Percentiles", "nearest_rank", "planned_requests"]
+__all__ = ["CHECK", "LOAD_REQUESTS_PER_WORKER", "Percentiles", "nearest_rank", "planned_requests", "signed_in_as"]
 
 SAMPLE_CONCURRENCY = 2  # low: measures the route, not the server's queue
+REFUSALS_BEFORE_STOP = 5  # only 401/403 after this many requests: the route is not being measured
 LOAD_REQUESTS_PER_WORKER = 50  # bounds the load phase: concurrency x 50 requests per route
 
 
@@ -60,16 +66,36 @@ def planned_requests(target: Target) -> int:
     return per_route * len(_routes(target))
 
 
+def signed_in_as(route: Route, target: Target) -> str | None:
+    """Who measures the route: ``latency.as``; nobody for public and health routes; else the
+    first user whose role the private route allows (any user for routes not listed)."""
+    assert target.latency is not None
+    if target.latency.as_user:
+        return target.latency.as_user
+    if route in target.public_routes or route in target.health_routes:
+        return None
+    roles = next((p.roles for p in target.private_routes if p.route == route), [])
+    return next((name for name, user in target.users.items() if not roles or user.role in roles), None)
+
+
 class _Sampler:
     def __init__(self, ctx: CheckContext, route: Route, user: str | None) -> None:
         self.ctx = ctx
         self.route = route
         self.user = user
         self.statuses: dict[str, int] = {}
+        self.sent = 0
+        self.refused = 0
 
     async def one(self) -> float:
         response = await self.ctx.http.request(self.route.method, self.route.path, as_user=self.user)
         self.statuses[str(response.status)] = self.statuses.get(str(response.status), 0) + 1
+        self.sent += 1
+        self.refused += response.status in (401, 403)
+        if self.sent >= REFUSALS_BEFORE_STOP and self.refused == self.sent:
+            who = f"as {self.user}" if self.user else "without a token"
+            key = "latency.as (a user who may call it)" if self.user else "users (and latency.as)"
+            raise ProbeError(f"{self.route} answered only 401/403 to {self.sent} requests {who}; stopped measuring: set targets.{self.ctx.target_name}.{key}.")
         return response.elapsed_ms
 
     async def fixed(self, count: int, concurrency: int) -> list[float]:
@@ -142,7 +168,7 @@ async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
 
 
 async def _measure(route: Route, latency: Latency, target: Target, ctx: CheckContext) -> tuple[Finding, Percentiles, Percentiles | None]:
-    sampler = _Sampler(ctx, route, latency.as_user)
+    sampler = _Sampler(ctx, route, signed_in_as(route, target))
     await sampler.fixed(latency.warmup, 1)
     sampler.statuses.clear()
     alone = Percentiles.of(await sampler.fixed(latency.samples, SAMPLE_CONCURRENCY))
