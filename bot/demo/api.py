@@ -154,12 +154,6 @@ async def _request_id(request: web.Request, response: web.StreamResponse) -> Non
 
 def target_config(state: DemoState) -> dict[str, Any]:
     return {
-        "health_routes": ["GET /health"],
+        # health_routes and private_routes (with roles) come from `launchready init`.
         "public_routes": ["GET /health"],
-        "private_routes": [
-            "GET /api/conversations",
-            "GET /api/me",
-            {"route": "GET /admin/users", "roles": ["admin"]},
-            {"route": "GET /admin/tenants", "roles": ["admin"]},
-        ],
     }

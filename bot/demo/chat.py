@@ -94,12 +94,8 @@ def install(app: web.Application, state: DemoState) -> None:
 
 def target_config(state: DemoState) -> dict[str, Any]:
     return {
-        "private_routes": [{"route": "POST /api/chat", "body": {"message": "hello"}}],
+        # The route, who asks, the body and the reply field come from `launchready init`.
         "chat": {
-            "route": "POST /api/chat",
-            "as": "alice",
-            "body": {"message": "{prompt}"},
-            "reply": "reply",
             "canary": state.api.canary,
             "upload": "POST /api/files",
         },

@@ -105,11 +105,10 @@ def install(app: web.Application, state: DemoState) -> None:
 
 
 def target_config(state: DemoState) -> dict[str, Any]:
+    # objects (discovered in alice's list), private_routes and latency.routes come from
+    # `launchready init`; latency routes are measured signed in by default.
     return {
-        "objects": [{"route": "GET /api/conversations/{id}", "id": "c_1001", "owner": "alice", "methods": ["GET", "PATCH"]}],
-        "private_routes": [{"route": "POST /api/files", "body": {"name": "notes.txt", "content": "hello"}}],
         "latency": {
-            "routes": ["GET /api/conversations", "GET /api/files"],
             "p95_ms": 500,
             "samples": 5,
             "warmup": 0,
@@ -117,6 +116,5 @@ def target_config(state: DemoState) -> dict[str, Any]:
             "load": "500ms",
             # The demo serves and probes in one process: under load its p95 is the machine's.
             "load_p95_ms": 1500,
-            "as": "alice",
         },
     }

@@ -17,13 +17,18 @@ from typing import Any
 import yaml
 from aiohttp import web
 
-from bot.demo import api, chat, edge, guards, objects, webhooks, workspace
+from bot.demo import api, chat, edge, guards, objects, openapi, webhooks, workspace
 from bot.demo import web as demo_web
-from bot.demo.state import DemoState
+from bot.demo.state import DEMO_PASSWORD, DemoState
+from bot.onboard.draft import UserSeed, draft_from_spec
+from bot.onboard.render import render
+from bot.onboard.spec import parse_spec
 
 __all__ = ["DemoTarget", "MODULES"]
 
-MODULES: tuple[ModuleType, ...] = (api, guards, objects, chat, webhooks, demo_web, workspace, edge)
+MODULES: tuple[ModuleType, ...] = (api, guards, objects, chat, webhooks, demo_web, workspace, edge, openapi)
+# What init cannot know about the demo, so the demo's modules say it: real rate limits.
+REPLACED_BY_MODULES = ("rate_limits",)
 
 
 def deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
@@ -97,11 +102,24 @@ class DemoTarget:
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
 
+    def init_target(self) -> dict[str, Any]:
+        """What ``launchready init`` writes for the demo's OpenAPI document (the same drafting
+        and rendering; the document is read in-process, not over HTTP)."""
+        spec = parse_spec(openapi.document(self.state), "/openapi.json")
+        seeds = [UserSeed(u.name, u.email, u.role if u.role == "admin" else "user") for u in self.state.users.values()]
+        text = render(draft_from_spec(spec, self.state.base_url, seeds), project="Acme Chat (demo)", target="demo", source="/openapi.json")
+        return yaml.safe_load(text)["targets"]["demo"]
+
     def target_config(self) -> dict[str, Any]:
-        target: dict[str, Any] = {"base_url": self.state.base_url}
-        target["users"] = {
-            u.name: {"token": u.token, "tenant": u.tenant, "role": u.role} for u in self.state.users.values()
-        }
+        """init's draft, the demo's users (logging in with the demo password from the
+        environment's default), then what only the demo's modules know (secrets, limits, paths)."""
+        target = self.init_target()
+        for name, user in self.state.users.items():
+            login = copy.deepcopy(target["users"][name]["login"])
+            login["body"] = {"email": user.email, "password": "${LAUNCHREADY_DEMO_PASSWORD:-" + DEMO_PASSWORD + "}"}
+            target["users"][name] = {"login": login, "tenant": user.tenant, "role": user.role}
+        for key in REPLACED_BY_MODULES:
+            target.pop(key, None)
         for module in MODULES:
             target = deep_merge(target, module.target_config(self.state))
         return target
