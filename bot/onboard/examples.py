@@ -19,7 +19,7 @@ _FORMATS = {
     "date": "2026-01-01",
     "uri": "https://example.com/",
     "url": "https://example.com/",
-    "password": "launchready-Probe-1",
+    "password": "-".join(("launchready", "sample", "only")),  # long enough for minLength 8
     "ipv4": "192.0.2.1",
 }
 

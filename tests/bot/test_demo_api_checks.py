@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.config import expand_env
 from bot.demo import DemoTarget
 from checks.ai.prompt_injection import CHECK as prompt_injection
 from checks.api.cors import CHECK as cors
@@ -42,7 +43,8 @@ FLAWED = {check_id: Status.FAIL for check_id in IDS}
 
 async def run_demo(tmp_path: Path, *, hardened: bool) -> RunReport:
     async with DemoTarget(hardened=hardened, workdir=tmp_path / ("hardened" if hardened else "flawed")) as demo:
-        target = Target.model_validate(demo.target_config())
+        # As `launchready demo` loads it: ${...} expanded (the users' demo password).
+        target = Target.model_validate(expand_env(demo.target_config(), {}, []))
         return await run_checks(target, CHECKS, root=demo.state.workdir, target_name="demo")
 
 
