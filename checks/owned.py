@@ -45,7 +45,11 @@ def _id_of(item: Any) -> str | None:
         if isinstance(item.get(key), str | int) and not isinstance(item.get(key), bool):
             return str(item[key])
     for key, value in item.items():
-        if (key.endswith("_id") or key.endswith("Id")) and isinstance(value, str | int) and not isinstance(value, bool):
+        if (
+            (key.endswith("_id") or key.endswith("Id"))
+            and isinstance(value, str | int)
+            and not isinstance(value, bool)
+        ):
             return str(value)
     return None
 
@@ -82,7 +86,11 @@ class ResolvedObject:
 
     @property
     def path(self) -> str:
-        return fill_placeholder(self.spec.route.path, self.id) if self.id is not None else self.spec.route.path
+        return (
+            fill_placeholder(self.spec.route.path, self.id)
+            if self.id is not None
+            else self.spec.route.path
+        )
 
     @property
     def label(self) -> str:
@@ -123,18 +131,32 @@ class ObjectResolver:
             return ResolvedObject(spec, None, "addressed in the body")
         route = spec.discover or spec.create
         assert route is not None
-        kwargs = body_kwargs(spec.body if spec.body is not None else {}, spec.content_type) if spec.create else {}
+        kwargs = (
+            body_kwargs(spec.body if spec.body is not None else {}, spec.content_type)
+            if spec.create
+            else {}
+        )
         response = await http.request(route.method, route.path, as_user=spec.owner, **kwargs)
         verb = "list" if spec.discover else "create"
         if not 200 <= response.status < 300:
-            raise ProbeError(f"{spec.owner} could not {verb} objects at {route} (answered {response.status}: {response.excerpt(100)!r}); check objects[].{'discover' if spec.discover else 'create'} and its body.")
+            raise ProbeError(
+                f"{spec.owner} could not {verb} objects at {route} (answered {response.status}: {response.excerpt(100)!r}); check objects[].{'discover' if spec.discover else 'create'} and its body."
+            )
         try:
             found = first_id(response.json(), spec.id_path)
         except ValueError as exc:
             raise ProbeError(f"objects[].id_path: {exc}") from None
         if found is None:
-            what = f"at {spec.id_path}" if spec.id_path else "(no id, uuid, _id, slug or *_id field)"
-            empty = " The list is empty: give the owner an object first, or use create:." if spec.discover else ""
-            raise ProbeError(f"{route} answered {spec.owner} {response.status} but no id was found {what}.{empty}")
+            what = (
+                f"at {spec.id_path}" if spec.id_path else "(no id, uuid, _id, slug or *_id field)"
+            )
+            empty = (
+                " The list is empty: give the owner an object first, or use create:."
+                if spec.discover
+                else ""
+            )
+            raise ProbeError(
+                f"{route} answered {spec.owner} {response.status} but no id was found {what}.{empty}"
+            )
         how = f"discovered at {route}" if spec.discover else f"created with {route}"
         return ResolvedObject(spec, found, how)

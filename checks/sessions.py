@@ -34,7 +34,17 @@ if TYPE_CHECKING:
 __all__ = ["Credential", "Sessions", "find_token", "jwt_expiry"]
 
 # Where login answers usually put the token, looked for when no JSONPath is configured.
-TOKEN_KEYS = ("access_token", "accessToken", "token", "jwt", "id_token", "idToken", "auth_token", "authToken", "key")
+TOKEN_KEYS = (
+    "access_token",
+    "accessToken",
+    "token",
+    "jwt",
+    "id_token",
+    "idToken",
+    "auth_token",
+    "authToken",
+    "key",
+)
 RENEW_MARGIN = timedelta(seconds=10)  # log in again this long before the credential expires
 
 
@@ -112,7 +122,9 @@ Send = Callable[..., Any]
 class Sessions:
     """One per run: credentials per user, shared by every check, never across users."""
 
-    def __init__(self, target: Target, send: Send, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self, target: Target, send: Send, clock: Callable[[], datetime] | None = None
+    ) -> None:
         self.target = target
         self._send = send  # ScopedHttp.send: the only way out
         self._clock = clock or (lambda: datetime.now(UTC))
@@ -128,7 +140,11 @@ class Sessions:
         return list(self._obtained)
 
     def logs_in(self, user: str | None) -> bool:
-        return user is not None and user in self.target.users and self.target.users[user].login is not None
+        return (
+            user is not None
+            and user in self.target.users
+            and self.target.users[user].login is not None
+        )
 
     async def credential(self, user: str, count: Callable[[], None]) -> Credential:
         """The user's credential, logging in first when there is none or it has expired."""
@@ -154,7 +170,14 @@ class Sessions:
                 return current
             return await self._login(user, login, count)
 
-    def should_renew(self, user: str | None, credential: Credential | None, response: HttpResponse, method: str, path: str) -> bool:
+    def should_renew(
+        self,
+        user: str | None,
+        credential: Credential | None,
+        response: HttpResponse,
+        method: str,
+        path: str,
+    ) -> bool:
         if user is None or credential is None or not self.logs_in(user):
             return False
         if response.status != 401:
@@ -166,7 +189,9 @@ class Sessions:
         """A fresh credential got 401 too: this route refuses the user, it did not expire."""
         self._refusing.add((user, method, path))
 
-    def apply(self, user: str | None, credential: Credential | None, url: str) -> tuple[dict[str, str], str]:
+    def apply(
+        self, user: str | None, credential: Credential | None, url: str
+    ) -> tuple[dict[str, str], str]:
         """Headers (and URL, for query keys) that carry the user's credential."""
         if user is None or credential is None:
             return {}, url
@@ -185,7 +210,10 @@ class Sessions:
         return headers, url
 
     def _expired(self, credential: Credential) -> bool:
-        return credential.expires_at is not None and self._clock() >= credential.expires_at - RENEW_MARGIN
+        return (
+            credential.expires_at is not None
+            and self._clock() >= credential.expires_at - RENEW_MARGIN
+        )
 
     async def _login(self, user: str, login: Login, count: Callable[[], None]) -> Credential:
         ProbeError = _probe_error()
@@ -212,7 +240,9 @@ class Sessions:
 
     def _read(self, response: HttpResponse, login: Login) -> Credential:
         if not (200 <= response.status < 400):
-            raise ValueError(f"it answered {response.status} ({response.excerpt(120)!r}); check the user's password variable and the login body.")
+            raise ValueError(
+                f"it answered {response.status} ({response.excerpt(120)!r}); check the user's password variable and the login body."
+            )
         cookies = _set_cookies(response)
         token = None
         try:
@@ -225,13 +255,19 @@ class Sessions:
         if login.cookies:
             missing = [name for name in login.cookies if name not in cookies]
             if missing:
-                raise ValueError(f"the answer ({response.status}) set no cookie {', '.join(missing)}.")
+                raise ValueError(
+                    f"the answer ({response.status}) set no cookie {', '.join(missing)}."
+                )
             cookies = {name: cookies[name] for name in login.cookies}
         elif token:
             cookies = {}
         if not token and not cookies:
-            raise ValueError(f"the answer ({response.status}) carries neither a token (looked for {', '.join(TOKEN_KEYS[:4])}...; set login.token to its JSONPath) nor a session cookie.")
-        return Credential(token=token, cookies=cookies, expires_at=self._expiry(token, response, login))
+            raise ValueError(
+                f"the answer ({response.status}) carries neither a token (looked for {', '.join(TOKEN_KEYS[:4])}...; set login.token to its JSONPath) nor a session cookie."
+            )
+        return Credential(
+            token=token, cookies=cookies, expires_at=self._expiry(token, response, login)
+        )
 
     def _expiry(self, token: str | None, response: HttpResponse, login: Login) -> datetime | None:
         now = self._clock()
@@ -244,6 +280,10 @@ class Sessions:
         except (ValueError, UnicodeDecodeError):
             data = None
         seconds = data.get("expires_in") if isinstance(data, dict) else None
-        if isinstance(seconds, int | float) and not isinstance(seconds, bool) and 0 < seconds < 10**8:
+        if (
+            isinstance(seconds, int | float)
+            and not isinstance(seconds, bool)
+            and 0 < seconds < 10**8
+        ):
             return now + timedelta(seconds=seconds)
         return None

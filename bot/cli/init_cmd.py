@@ -25,17 +25,36 @@ def _seeds(users: str | None) -> tuple[UserSeed, ...]:
         return DEFAULT_SEEDS
     names = [u.strip() for u in users.split(",") if u.strip()]
     if len(names) != len(DEFAULT_SEEDS):
-        raise _fail(f"--users: give {len(DEFAULT_SEEDS)} usernames or e-mails, comma-separated (two users of different tenants, then an admin)")
-    return tuple(UserSeed(seed.name, name, seed.role) for seed, name in zip(DEFAULT_SEEDS, names, strict=True))
+        raise _fail(
+            f"--users: give {len(DEFAULT_SEEDS)} usernames or e-mails, comma-separated (two users of different tenants, then an admin)"
+        )
+    return tuple(
+        UserSeed(seed.name, name, seed.role)
+        for seed, name in zip(DEFAULT_SEEDS, names, strict=True)
+    )
 
 
 def init(
-    url: str | None = typer.Option(None, "--url", help="The running app's base URL (the spec is looked for under it)."),
-    openapi: str | None = typer.Option(None, "--openapi", help="The spec: a file, or the URL it is served at."),
-    output: Path = typer.Option(Path("app.yaml"), "--output", "-o", help="Where to write the config."),
-    target: str = typer.Option("staging", "--target", "-t", help="The target's name in the config."),
-    project: str | None = typer.Option(None, "--project", help="The project name (default: the spec's title)."),
-    users: str | None = typer.Option(None, "--users", help="Usernames of the three test users: two of different tenants, then an admin (default alice@, bob@, admin@example.com)."),
+    url: str | None = typer.Option(
+        None, "--url", help="The running app's base URL (the spec is looked for under it)."
+    ),
+    openapi: str | None = typer.Option(
+        None, "--openapi", help="The spec: a file, or the URL it is served at."
+    ),
+    output: Path = typer.Option(
+        Path("app.yaml"), "--output", "-o", help="Where to write the config."
+    ),
+    target: str = typer.Option(
+        "staging", "--target", "-t", help="The target's name in the config."
+    ),
+    project: str | None = typer.Option(
+        None, "--project", help="The project name (default: the spec's title)."
+    ),
+    users: str | None = typer.Option(
+        None,
+        "--users",
+        help="Usernames of the three test users: two of different tenants, then an admin (default alice@, bob@, admin@example.com).",
+    ),
     force: bool = typer.Option(False, "--force", help="Overwrite the output file if it exists."),
 ) -> None:
     """Write a commented app.yaml from a running app and its OpenAPI spec."""
@@ -54,9 +73,13 @@ def init(
     draft = result.draft
     if result.found.spec is not None:
         spec = result.found.spec
-        out.print(f"Read {escape(result.found.source)} ({'Swagger' if spec.version == '2.0' else 'OpenAPI'} {spec.version}, {len(spec.operations)} operations).")
+        out.print(
+            f"Read {escape(result.found.source)} ({'Swagger' if spec.version == '2.0' else 'OpenAPI'} {spec.version}, {len(spec.operations)} operations)."
+        )
     else:
-        out.print(f"No OpenAPI spec found at {escape(url or '')} ({len(result.found.tried)} usual paths tried); wrote a skeleton.")
+        out.print(
+            f"No OpenAPI spec found at {escape(url or '')} ({len(result.found.tried)} usual paths tried); wrote a skeleton."
+        )
     counts = [
         (len(draft.users), "users"),
         (len(draft.private_routes), "private routes"),
@@ -64,7 +87,12 @@ def init(
         (len(draft.rate_limits), "rate limits"),
         (len(draft.latency.value["routes"]) if draft.latency else 0, "latency routes"),
     ]
-    out.print(f"Wrote {output} in {result.seconds:.2f} s: " + ", ".join(f"{n} {what}" for n, what in counts) + (", a chat route" if draft.chat else "") + ".")
+    out.print(
+        f"Wrote {output} in {result.seconds:.2f} s: "
+        + ", ".join(f"{n} {what}" for n, what in counts)
+        + (", a chat route" if draft.chat else "")
+        + "."
+    )
     if draft.todo:
         out.print("Still to do:")
         for item in draft.todo:

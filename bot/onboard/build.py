@@ -59,14 +59,18 @@ def onboard(
     if base_url is not None:
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise OnboardError(f'--url: "{base_url}" is not an absolute http(s) URL (e.g. http://127.0.0.1:8000)')
+            raise OnboardError(
+                f'--url: "{base_url}" is not an absolute http(s) URL (e.g. http://127.0.0.1:8000)'
+            )
         base_url = base_url.rstrip("/")
     if openapi is not None:
         found = read_spec(openapi, base_url, verify=verify)
     elif base_url is not None:
         found = find_spec(base_url, verify=verify)
     else:
-        raise OnboardError("give --url (the running app) or --openapi (a spec file or URL), or both")
+        raise OnboardError(
+            "give --url (the running app) or --openapi (a spec file or URL), or both"
+        )
     if base_url is None:
         if openapi and openapi.startswith(("http://", "https://")):
             base_url = f"{urlsplit(openapi).scheme}://{urlsplit(openapi).netloc}"
@@ -77,6 +81,10 @@ def onboard(
         found.requests += requests
     else:
         draft = draft_from_spec(found.spec, base_url, list(seeds))
-    name = project or (found.spec.title if found.spec and found.spec.title else urlsplit(base_url).hostname or "My app")
+    name = project or (
+        found.spec.title
+        if found.spec and found.spec.title
+        else urlsplit(base_url).hostname or "My app"
+    )
     text = render(draft, project=name, target=target, source=found.source)
     return Onboarding(text=text, draft=draft, found=found, seconds=time.perf_counter() - started)

@@ -66,7 +66,12 @@ class _Client:
     def __init__(self, origin: str, verify: bool | str = True) -> None:
         self.origin = origin
         self.requests = 0
-        self.http = httpx.Client(follow_redirects=False, timeout=TIMEOUT, verify=verify, headers={"User-Agent": "LaunchReady-init/0.1"})
+        self.http = httpx.Client(
+            follow_redirects=False,
+            timeout=TIMEOUT,
+            verify=verify,
+            headers={"User-Agent": "LaunchReady-init/0.1"},
+        )
 
     def close(self) -> None:
         self.http.close()
@@ -76,8 +81,13 @@ class _Client:
             if not _same_origin(url, self.origin):
                 return None
             self.requests += 1
-            with self.http.stream("GET", url, headers={"Accept": "application/json, application/yaml, text/yaml, */*"}) as response:
-                if response.status_code in (301, 302, 303, 307, 308) and "location" in response.headers:
+            with self.http.stream(
+                "GET", url, headers={"Accept": "application/json, application/yaml, text/yaml, */*"}
+            ) as response:
+                if (
+                    response.status_code in (301, 302, 303, 307, 308)
+                    and "location" in response.headers
+                ):
                     url = urljoin(url, response.headers["location"])
                     continue
                 body = b""
@@ -92,7 +102,9 @@ class _Client:
 
 def _unreachable(url: str, exc: Exception) -> OnboardError:
     reason = str(exc).strip() or type(exc).__name__
-    return OnboardError(f"{url} could not be reached ({reason}); is the app running, and is the URL right?")
+    return OnboardError(
+        f"{url} could not be reached ({reason}); is the app running, and is the URL right?"
+    )
 
 
 def read_spec(location: str, base_url: str | None, *, verify: bool | str = True) -> Found:
@@ -109,14 +121,21 @@ def read_spec(location: str, base_url: str | None, *, verify: bool | str = True)
             status = response.status_code if response is not None else "a redirect to another host"
             raise OnboardError(f"{location} answered {status}, not a spec.")
         try:
-            return Found(parse_spec(load_document(response.text, location), location), location, [location], client.requests)
+            return Found(
+                parse_spec(load_document(response.text, location), location),
+                location,
+                [location],
+                client.requests,
+            )
         except SpecError as exc:
             raise OnboardError(f"{exc}.") from None
     path = Path(location)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise OnboardError(f"{location} cannot be read ({exc.__class__.__name__}: {exc}).") from None
+        raise OnboardError(
+            f"{location} cannot be read ({exc.__class__.__name__}: {exc})."
+        ) from None
     try:
         return Found(parse_spec(load_document(text, location), location), location)
     except SpecError as exc:

@@ -35,7 +35,17 @@ _USERS_COLLECTION = re.compile(r"/users/?$", re.I)
 _PLACEHOLDER = re.compile(r"\{[^{}]+\}")
 _USERNAME_KEYS = ("username", "email", "login", "user", "name")
 _PASSWORD_KEYS = ("password", "pass", "passwd", "pwd")
-_OWNER_KEYS = ("username", "user_id", "userId", "owner", "owner_id", "ownerId", "account", "account_id", "login")
+_OWNER_KEYS = (
+    "username",
+    "user_id",
+    "userId",
+    "owner",
+    "owner_id",
+    "ownerId",
+    "account",
+    "account_id",
+    "login",
+)
 _CHAT_KEYS = ("message", "prompt", "content", "input", "query", "question", "text")
 _REPLY_KEYS = ("reply", "answer", "response", "content", "message", "text", "output", "completion")
 _IDENTITY = re.compile(r"mail|user_?name|pass|pwd|login|phone", re.I)
@@ -86,10 +96,40 @@ def _login_op(spec: ApiSpec) -> tuple[Operation | None, str]:
         if scheme.token_url:
             path = urlsplit(scheme.token_url).path or scheme.token_url
             path = path if path.startswith("/") else "/" + path
-            op = next((o for o in spec.operations if o.method == "POST" and (o.path == path or o.path.endswith(path))), None)
-            return op or Operation("POST", path, "", None, {"type": "object", "properties": {"username": {"type": "string"}, "password": {"type": "string"}}, "required": ["username", "password"]}, "form"), f"the OAuth2 password flow of scheme {scheme.name} posts a form to its tokenUrl {scheme.token_url}"
+            op = next(
+                (
+                    o
+                    for o in spec.operations
+                    if o.method == "POST" and (o.path == path or o.path.endswith(path))
+                ),
+                None,
+            )
+            return (
+                op
+                or Operation(
+                    "POST",
+                    path,
+                    "",
+                    None,
+                    {
+                        "type": "object",
+                        "properties": {
+                            "username": {"type": "string"},
+                            "password": {"type": "string"},
+                        },
+                        "required": ["username", "password"],
+                    },
+                    "form",
+                ),
+                f"the OAuth2 password flow of scheme {scheme.name} posts a form to its tokenUrl {scheme.token_url}",
+            )
     for op in spec.operations:
-        if op.method == "POST" and _LOGIN.search(op.path) and not _NOT_LOGIN.search(op.text) and _password_path(op.body_schema):
+        if (
+            op.method == "POST"
+            and _LOGIN.search(op.path)
+            and not _NOT_LOGIN.search(op.text)
+            and _password_path(op.body_schema)
+        ):
             return op, f"{op.route} takes a password and its path looks like a login"
     return None, ""
 
@@ -137,7 +177,8 @@ def _login_body(op: Operation, seed: UserSeed) -> dict[str, Any]:
         holder = holder.setdefault(key, {}) if isinstance(holder.get(key, {}), dict) else holder
     holder[where[-1]] = f"${{{seed.name.upper()}_PASSWORD}}"
     name_key = next((k for k in holder if k.lower() in _USERNAME_KEYS), None) or next(
-        (k for k in ("username", "email") if k in ((op.body_schema or {}).get("properties") or {})), "username"
+        (k for k in ("username", "email") if k in ((op.body_schema or {}).get("properties") or {})),
+        "username",
     )
     holder[name_key] = f"${{{seed.name.upper()}_USERNAME:-{seed.username}}}"
     if op.content_type == "form" and "grant_type" in holder:
@@ -152,36 +193,66 @@ def _users(spec: ApiSpec, draft: Draft, seeds: list[UserSeed]) -> None:
     if login is not None:
         token_path = _token_path(login.response_schema)
         for seed in seeds:
-            entry: dict[str, Any] = {"route": f"POST {login.path}", "body": _login_body(login, seed)}
+            entry: dict[str, Any] = {
+                "route": f"POST {login.path}",
+                "body": _login_body(login, seed),
+            }
             if login.content_type == "form":
                 entry["content_type"] = "form"
             if token_path:
                 entry["token"] = token_path
-            if key_scheme is not None and key_scheme.location == "cookie" and not token_path and key_scheme.key_name:
+            if (
+                key_scheme is not None
+                and key_scheme.location == "cookie"
+                and not token_path
+                and key_scheme.key_name
+            ):
                 entry["cookies"] = [key_scheme.key_name]
             user: dict[str, Any] = {"login": entry}
             if seed.role != "user":
                 user["role"] = seed.role
-            draft.users[seed.name] = Guess(user, f"logs in at POST {login.path}: {why}" + (f"; token at {token_path}" if token_path else ""))
-            draft.env += [f"{seed.name.upper()}_PASSWORD", f"{seed.name.upper()}_USERNAME (default {seed.username})"]
-        draft.todo.append(f"Create the test accounts {', '.join(s.username for s in seeds)} (or export *_USERNAME), with {seeds[-1].name} as an admin, and export {', '.join(s.name.upper() + '_PASSWORD' for s in seeds)}.")
+            draft.users[seed.name] = Guess(
+                user,
+                f"logs in at POST {login.path}: {why}"
+                + (f"; token at {token_path}" if token_path else ""),
+            )
+            draft.env += [
+                f"{seed.name.upper()}_PASSWORD",
+                f"{seed.name.upper()}_USERNAME (default {seed.username})",
+            ]
+        draft.todo.append(
+            f"Create the test accounts {', '.join(s.username for s in seeds)} (or export *_USERNAME), with {seeds[-1].name} as an admin, and export {', '.join(s.name.upper() + '_PASSWORD' for s in seeds)}."
+        )
         return
     if key_scheme is not None:
-        draft.auth = Guess({"in": key_scheme.location or "header", "header": key_scheme.key_name or "X-API-Key", "scheme": ""}, f"security scheme {key_scheme.name} is an API key in the {key_scheme.location} {key_scheme.key_name}")
+        draft.auth = Guess(
+            {
+                "in": key_scheme.location or "header",
+                "header": key_scheme.key_name or "X-API-Key",
+                "scheme": "",
+            },
+            f"security scheme {key_scheme.name} is an API key in the {key_scheme.location} {key_scheme.key_name}",
+        )
     for seed in seeds:
         user = {"token": f"${{{seed.name.upper()}_TOKEN}}"}
         if seed.role != "user":
             user["role"] = seed.role
-        draft.users[seed.name] = Guess(user, "no login route in the spec: a token (or API key) per user from the environment")
+        draft.users[seed.name] = Guess(
+            user, "no login route in the spec: a token (or API key) per user from the environment"
+        )
         draft.env.append(f"{seed.name.upper()}_TOKEN")
-    draft.todo.append("No login route was found: export a token per user (" + ", ".join(s.name.upper() + "_TOKEN" for s in seeds) + "), or give each user a login: (see docs/onboarding.md).")
+    draft.todo.append(
+        "No login route was found: export a token per user ("
+        + ", ".join(s.name.upper() + "_TOKEN" for s in seeds)
+        + "), or give each user a login: (see docs/onboarding.md)."
+    )
 
 
 def _is_admin_route(op: Operation) -> str | None:
     if _ADMIN.search(op.path):
         return f"its path ({op.path}) looks like an admin area"
     if _ADMIN_WORDS.search(op.summary):
-        return f"its summary says \"{op.summary[:60]}\""
+        return f'its summary says "{op.summary[:60]}"'
     if op.method == "GET" and _USERS_COLLECTION.search(op.path):
         return "listing every user is usually for admins only"
     return None
@@ -197,7 +268,9 @@ def _harmless(op: Operation, body: Any) -> Any:
     """A private route's body without the fields that would change who a test user is:
     checks send these bodies signed in (input_validation), and a changed e-mail or password
     would lock the user out of the rest of the run."""
-    if not isinstance(body, dict) or not (op.method in ("PUT", "PATCH") or re.search(r"/me\b|password", op.path, re.I)):
+    if not isinstance(body, dict) or not (
+        op.method in ("PUT", "PATCH") or re.search(r"/me\b|password", op.path, re.I)
+    ):
         return body
     kept = {k: v for k, v in body.items() if not _IDENTITY.search(k)}
     return kept or None
@@ -210,9 +283,13 @@ def _routes(spec: ApiSpec, draft: Draft, object_paths: set[str], admin_user: str
             continue
         if op.security is None:
             if op.method == "GET" and _HEALTH.search(op.path) and not _has_param(op):
-                draft.health_routes.append(Guess(op.route, "a public GET whose path looks like a health check"))
+                draft.health_routes.append(
+                    Guess(op.route, "a public GET whose path looks like a health check")
+                )
             elif op.method == "GET" and not _has_param(op) and len(draft.public_routes) < 10:
-                draft.public_routes.append(Guess(op.route, "the spec lists no security requirement for it"))
+                draft.public_routes.append(
+                    Guess(op.route, "the spec lists no security requirement for it")
+                )
             continue
         if _has_param(op) and op.path not in object_paths:
             continue  # its placeholder needs an object; see objects
@@ -233,9 +310,13 @@ def _routes(spec: ApiSpec, draft: Draft, object_paths: set[str], admin_user: str
         if content_type:
             entry["content_type"] = content_type
         draft.private_routes.append(Guess(entry if len(entry) > 1 else op.route, why))
-    extra = sum(1 for op in spec.operations if op.security is not None and not _is_docs(op)) - private
+    extra = (
+        sum(1 for op in spec.operations if op.security is not None and not _is_docs(op)) - private
+    )
     if extra > 0:
-        draft.todo.append(f"{extra} more private operations are not listed (path placeholders without an object, or past {MAX_PRIVATE}); add the ones that matter to private_routes.")
+        draft.todo.append(
+            f"{extra} more private operations are not listed (path placeholders without an object, or past {MAX_PRIVATE}); add the ones that matter to private_routes."
+        )
 
 
 def _objects(spec: ApiSpec, draft: Draft, owner: str | None, admin_paths: set[str]) -> set[str]:
@@ -263,18 +344,27 @@ def _objects(spec: ApiSpec, draft: Draft, owner: str | None, admin_paths: set[st
             entry |= {"create": creator.route, "body": body if body is not None else {}}
             if ("DELETE", op.path) in by_route:
                 writes.append("DELETE")
-            why = f"{creator.route} creates one for {owner} (a fresh object, so DELETE may be tried)"
+            why = (
+                f"{creator.route} creates one for {owner} (a fresh object, so DELETE may be tried)"
+            )
         elif lister is not None and lister.security is not None:
             entry["discover"] = lister.route
             why = f"{owner}'s first object in {lister.route}"
         else:
             continue
         entry["methods"] = ["GET", *writes]
-        draft.objects.append(Guess(entry, f"{op.route} reads one object by id; its id comes from {why}"))
+        draft.objects.append(
+            Guess(entry, f"{op.route} reads one object by id; its id comes from {why}")
+        )
         chosen.add(op.path)
         chosen.update(op2.path for op2 in spec.operations if op2.path == op.path)
     for op in spec.operations:  # objects named in the body (PUT /profile {"username": ...})
-        if len(draft.objects) >= MAX_OBJECTS + 1 or op.security is None or op.method not in ("PUT", "PATCH", "POST") or _has_param(op):
+        if (
+            len(draft.objects) >= MAX_OBJECTS + 1
+            or op.security is None
+            or op.method not in ("PUT", "PATCH", "POST")
+            or _has_param(op)
+        ):
             continue
         properties = (op.body_schema or {}).get("properties") or {}
         key = next((k for k in _OWNER_KEYS if k in properties), None)
@@ -289,7 +379,12 @@ def _objects(spec: ApiSpec, draft: Draft, owner: str | None, admin_paths: set[st
         entry = {"route": op.route, "owner": owner, "body": body}
         if ("GET", op.path) in by_route:
             entry["read"] = f"GET {op.path}"
-        draft.objects.append(Guess(entry, f"{op.route} takes a user's {key} in its body: other users name {owner} there, and {owner}'s view is read back"))
+        draft.objects.append(
+            Guess(
+                entry,
+                f"{op.route} takes a user's {key} in its body: other users name {owner} there, and {owner}'s view is read back",
+            )
+        )
     return chosen
 
 
@@ -300,7 +395,12 @@ def _rate_limits(spec: ApiSpec, draft: Draft, chat_user: str | None) -> None:
             continue
         text = op.text
         kind = None
-        if op.security is None and _LOGIN.search(op.path) and not _NOT_LOGIN.search(text) and _password_path(op.body_schema):
+        if (
+            op.security is None
+            and _LOGIN.search(op.path)
+            and not _NOT_LOGIN.search(text)
+            and _password_path(op.body_schema)
+        ):
             kind, limit = "login", 10
         elif op.security is None and _SIGNUP.search(op.path):
             kind, limit = "signup", 10
@@ -311,7 +411,9 @@ def _rate_limits(spec: ApiSpec, draft: Draft, chat_user: str | None) -> None:
         if kind is None:
             continue
         seen.add(op.route)
-        path = _PLACEHOLDER.sub(PROBE_EMAIL if "mail" in op.path.lower() else "launchready-probe", op.path)
+        path = _PLACEHOLDER.sub(
+            PROBE_EMAIL if "mail" in op.path.lower() else "launchready-probe", op.path
+        )
         body, content_type = _sample_body(op)
         if kind == "login" and isinstance(body, dict):
             where = _password_path(op.body_schema) or ("password",)
@@ -329,14 +431,21 @@ def _rate_limits(spec: ApiSpec, draft: Draft, chat_user: str | None) -> None:
             entry["body"] = body
         if content_type:
             entry["content_type"] = content_type
-        draft.rate_limits.append(Guess(entry, f"a {kind} route; {limit}/min is a guess: set your real limit"))
+        draft.rate_limits.append(
+            Guess(entry, f"a {kind} route; {limit}/min is a guess: set your real limit")
+        )
 
 
 def _chat(spec: ApiSpec, draft: Draft, user: str | None) -> None:
     if user is None:
         return
     for op in spec.operations:
-        if op.method != "POST" or op.security is None or not _CHAT.search(op.path) or op.content_type != "json":
+        if (
+            op.method != "POST"
+            or op.security is None
+            or not _CHAT.search(op.path)
+            or op.content_type != "json"
+        ):
             continue
         fields = string_fields(op.body_schema)
         key = next((k for k in _CHAT_KEYS if k in fields), None)
@@ -346,32 +455,60 @@ def _chat(spec: ApiSpec, draft: Draft, user: str | None) -> None:
         body = body if isinstance(body, dict) else {}
         body[key] = "{prompt}"
         reply = next((k for k in _REPLY_KEYS if k in string_fields(op.response_schema)), "reply")
-        draft.chat = Guess({"route": op.route, "as": user, "body": body, "reply": reply}, f"{op.route} takes a {key} and its path looks like a chat; the answer is read from {reply}")
+        draft.chat = Guess(
+            {"route": op.route, "as": user, "body": body, "reply": reply},
+            f"{op.route} takes a {key} and its path looks like a chat; the answer is read from {reply}",
+        )
         return
 
 
 def _latency(spec: ApiSpec, draft: Draft) -> None:
     routes = []
     for op in spec.operations:
-        if op.method != "GET" or _has_param(op) or _is_docs(op) or _HEALTH.search(op.path) or _LOGIN.search(op.path):
+        if (
+            op.method != "GET"
+            or _has_param(op)
+            or _is_docs(op)
+            or _HEALTH.search(op.path)
+            or _LOGIN.search(op.path)
+        ):
             continue
         schema = op.response_schema or {}
-        listy = schema.get("type") == "array" or any(isinstance(v, dict) and v.get("type") == "array" for v in (schema.get("properties") or {}).values())
+        listy = schema.get("type") == "array" or any(
+            isinstance(v, dict) and v.get("type") == "array"
+            for v in (schema.get("properties") or {}).values()
+        )
         if listy or op.path.rstrip("/").endswith("s"):
             routes.append(op.route)
         if len(routes) >= MAX_LATENCY:
             break
     if routes:
-        draft.latency = Guess({"routes": routes, "p95_ms": 500}, "GETs that list things (array answers or plural paths); private ones are measured signed in; 500 ms is a default budget")
+        draft.latency = Guess(
+            {"routes": routes, "p95_ms": 500},
+            "GETs that list things (array answers or plural paths); private ones are measured signed in; 500 ms is a default budget",
+        )
 
 
 def _webhooks(spec: ApiSpec, draft: Draft) -> None:
     for op in spec.operations:
         if op.method == "POST" and _WEBHOOK.search(op.path):
-            scheme = "stripe" if "stripe" in op.path.lower() else "github" if "github" in op.path.lower() else "standard"
-            draft.webhooks.append(Guess({"route": op.route, "scheme": scheme, "secret": "${WEBHOOK_SECRET}"}, f"a POST whose path looks like a webhook receiver; scheme {scheme} is a guess"))
+            scheme = (
+                "stripe"
+                if "stripe" in op.path.lower()
+                else "github"
+                if "github" in op.path.lower()
+                else "standard"
+            )
+            draft.webhooks.append(
+                Guess(
+                    {"route": op.route, "scheme": scheme, "secret": "${WEBHOOK_SECRET}"},
+                    f"a POST whose path looks like a webhook receiver; scheme {scheme} is a guess",
+                )
+            )
     if draft.webhooks:
-        draft.todo.append("Uncomment webhooks: and set each scheme and secret variable (init cannot know your signing secret).")
+        draft.todo.append(
+            "Uncomment webhooks: and set each scheme and secret variable (init cannot know your signing secret)."
+        )
 
 
 def draft_from_spec(spec: ApiSpec, base_url: str, seeds: list[UserSeed]) -> Draft:
@@ -379,7 +516,11 @@ def draft_from_spec(spec: ApiSpec, base_url: str, seeds: list[UserSeed]) -> Draf
     _users(spec, draft, seeds)
     owner = seeds[0].name if seeds else None
     admin = next((s.name for s in seeds if s.role == "admin"), None)
-    admin_paths = {op.path.rstrip("/") for op in spec.operations if op.security is not None and _is_admin_route(op)}
+    admin_paths = {
+        op.path.rstrip("/")
+        for op in spec.operations
+        if op.security is not None and _is_admin_route(op)
+    }
     object_paths = _objects(spec, draft, owner, admin_paths)
     _routes(spec, draft, object_paths, admin)
     _chat(spec, draft, owner)
@@ -387,6 +528,10 @@ def draft_from_spec(spec: ApiSpec, base_url: str, seeds: list[UserSeed]) -> Draf
     _latency(spec, draft)
     _webhooks(spec, draft)
     if not draft.health_routes:
-        draft.todo.append("No health route is in the spec: add health_routes (e.g. [GET /health]) if the app has one.")
-    draft.todo.append("cors.allowed_origins: the origins of your own front end (init cannot see them).")
+        draft.todo.append(
+            "No health route is in the spec: add health_routes (e.g. [GET /health]) if the app has one."
+        )
+    draft.todo.append(
+        "cors.allowed_origins: the origins of your own front end (init cannot see them)."
+    )
     return draft

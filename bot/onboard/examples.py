@@ -44,7 +44,9 @@ def example_for(schema: dict[str, Any] | None, name: str = "", depth: int = 0) -
                     merged["required"] += part.get("required") or []
             return example_for(merged, name, depth + 1)
     for key in ("oneOf", "anyOf"):
-        options = [o for o in schema.get(key) or [] if isinstance(o, dict) and o.get("type") != "null"]
+        options = [
+            o for o in schema.get(key) or [] if isinstance(o, dict) and o.get("type") != "null"
+        ]
         if options:
             return example_for(options[0], name, depth + 1)
     kind = schema.get("type")
@@ -103,6 +105,8 @@ def string_fields(schema: dict[str, Any] | None) -> list[str]:
     for key in dict.fromkeys(names):
         prop = properties.get(key) or {}
         kinds = prop.get("type") if isinstance(prop.get("type"), list) else [prop.get("type")]
-        if "string" in kinds or any(isinstance(o, dict) and o.get("type") == "string" for o in prop.get("anyOf") or []):
+        if "string" in kinds or any(
+            isinstance(o, dict) and o.get("type") == "string" for o in prop.get("anyOf") or []
+        ):
             out.append(key)
     return out

@@ -13,7 +13,9 @@ __all__ = ["render"]
 
 def _flow(value: Any) -> str:
     """One value in YAML flow style on one line (quoted where YAML needs it)."""
-    text = yaml.safe_dump(value, default_flow_style=True, width=10_000, sort_keys=False, allow_unicode=True).strip()
+    text = yaml.safe_dump(
+        value, default_flow_style=True, width=10_000, sort_keys=False, allow_unicode=True
+    ).strip()
     return text.removesuffix("\n...").removesuffix("...").strip()
 
 
@@ -38,11 +40,19 @@ def render(draft: Draft, *, project: str, target: str, source: str) -> str:
     if draft.todo:
         lines.append("# Still to do by hand:")
         lines += [f"#  - {item}" for item in draft.todo]
-    lines += ["", f"project: {_flow(project)}", "targets:", f"  {target}:", f"{ind}base_url: {_flow(draft.base_url)}"]
+    lines += [
+        "",
+        f"project: {_flow(project)}",
+        "targets:",
+        f"  {target}:",
+        f"{ind}base_url: {_flow(draft.base_url)}",
+    ]
     if draft.auth:
         lines.append(f"{ind}auth: {_flow(draft.auth.value)}   # {draft.auth.why}")
     if draft.users:
-        lines.append(f"{ind}users:   # no tenant: each user is a tenant of its own; add tenant: when two share one")
+        lines.append(
+            f"{ind}users:   # no tenant: each user is a tenant of its own; add tenant: when two share one"
+        )
         for name, guess in draft.users.items():
             lines.append(f"{ind}  {name}: {_flow(guess.value)}   # {guess.why}")
     lines += _items("public_routes", draft.public_routes, ind)
@@ -58,5 +68,7 @@ def render(draft: Draft, *, project: str, target: str, source: str) -> str:
     if draft.latency:
         lines.append(f"{ind}latency: {_flow(draft.latency.value)}   # {draft.latency.why}")
     lines += _items("webhooks", draft.webhooks, ind, commented=True)
-    lines.append(f"{ind}# cors: {{allowed_origins: [https://app.example.com]}}   # your front end's origins")
+    lines.append(
+        f"{ind}# cors: {{allowed_origins: [https://app.example.com]}}   # your front end's origins"
+    )
     return "\n".join(lines) + "\n"

@@ -76,7 +76,9 @@ def load_document(text: str, source: str) -> dict[str, Any]:
         try:
             data = yaml.safe_load(text)
         except yaml.YAMLError as exc:
-            raise SpecError(f"{source} is neither JSON nor YAML ({str(exc).splitlines()[0]})") from None
+            raise SpecError(
+                f"{source} is neither JSON nor YAML ({str(exc).splitlines()[0]})"
+            ) from None
     if not isinstance(data, dict):
         raise SpecError(f"{source} is not an OpenAPI document (its top level is not a mapping)")
     return data
@@ -85,7 +87,9 @@ def load_document(text: str, source: str) -> dict[str, Any]:
 def parse_spec(document: dict[str, Any], source: str) -> ApiSpec:
     version = str(document.get("openapi") or document.get("swagger") or "")
     if not (version.startswith("3.") or version == "2.0"):
-        raise SpecError(f"{source} is not an OpenAPI 3.x or Swagger 2.0 document (no openapi: 3.x or swagger: \"2.0\" key)")
+        raise SpecError(
+            f'{source} is not an OpenAPI 3.x or Swagger 2.0 document (no openapi: 3.x or swagger: "2.0" key)'
+        )
     paths = document.get("paths")
     if not isinstance(paths, dict):
         raise SpecError(f"{source} has no paths: mapping, so there are no operations to read")
@@ -105,12 +109,16 @@ def parse_spec(document: dict[str, Any], source: str) -> ApiSpec:
             if not isinstance(op, dict):
                 continue
             security = op.get("security", global_security)
-            body, content_type = (_swagger_body(op, shared, resolved) if swagger else _openapi_body(op))
+            body, content_type = (
+                _swagger_body(op, shared, resolved) if swagger else _openapi_body(op)
+            )
             spec.operations.append(
                 Operation(
                     method=method.upper(),
                     path=(prefix + str(path)) if prefix else str(path),
-                    summary=str(op.get("summary") or op.get("operationId") or op.get("description") or "")[:200],
+                    summary=str(
+                        op.get("summary") or op.get("operationId") or op.get("description") or ""
+                    )[:200],
                     security=_requirement(security),
                     body_schema=body,
                     content_type=content_type,
@@ -160,7 +168,11 @@ def _requirement(security: Any) -> tuple[str, ...] | None:
 
 
 def _schemes(document: dict[str, Any], swagger: bool) -> dict[str, SecurityScheme]:
-    raw = document.get("securityDefinitions") if swagger else (document.get("components") or {}).get("securitySchemes")
+    raw = (
+        document.get("securityDefinitions")
+        if swagger
+        else (document.get("components") or {}).get("securitySchemes")
+    )
     schemes: dict[str, SecurityScheme] = {}
     for name, item in (raw or {}).items():
         if not isinstance(item, dict):
@@ -196,7 +208,11 @@ def _prefix(document: dict[str, Any], swagger: bool) -> str:
 
 def _openapi_body(op: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None]:
     content = (op.get("requestBody") or {}).get("content") or {}
-    for media, kind in (("application/json", "json"), ("application/x-www-form-urlencoded", "form"), ("multipart/form-data", "form")):
+    for media, kind in (
+        ("application/json", "json"),
+        ("application/x-www-form-urlencoded", "form"),
+        ("multipart/form-data", "form"),
+    ):
         for key, value in content.items():
             if key.split(";")[0].strip().lower() == media and isinstance(value, dict):
                 return value.get("schema") or {}, kind
@@ -206,7 +222,9 @@ def _openapi_body(op: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None
     return None, None
 
 
-def _swagger_body(op: dict[str, Any], shared: list[Any], document: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None]:
+def _swagger_body(
+    op: dict[str, Any], shared: list[Any], document: dict[str, Any]
+) -> tuple[dict[str, Any] | None, str | None]:
     params = [p for p in [*shared, *(op.get("parameters") or [])] if isinstance(p, dict)]
     for param in params:
         if param.get("in") == "body":
@@ -214,7 +232,13 @@ def _swagger_body(op: dict[str, Any], shared: list[Any], document: dict[str, Any
     form = [p for p in params if p.get("in") == "formData"]
     if not form:
         return None, None
-    properties = {p["name"]: {k: v for k, v in p.items() if k in ("type", "format", "enum", "default", "example")} for p in form if "name" in p}
+    properties = {
+        p["name"]: {
+            k: v for k, v in p.items() if k in ("type", "format", "enum", "default", "example")
+        }
+        for p in form
+        if "name" in p
+    }
     required = [p["name"] for p in form if p.get("required") and "name" in p]
     return {"type": "object", "properties": properties, "required": required}, "form"
 

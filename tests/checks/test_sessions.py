@@ -28,21 +28,33 @@ def users(**extra) -> dict:
     return {"alice": login("alice", **extra), "bob": login("bob", **extra)}
 
 
-NOTE = {"route": "GET /api/notes/{id}", "id": "n_alice", "owner": "alice", "methods": ["GET", "PUT"]}
+NOTE = {
+    "route": "GET /api/notes/{id}",
+    "id": "n_alice",
+    "owner": "alice",
+    "methods": ["GET", "PUT"],
+}
 
 
 async def test_oauth2_password_logins_carry_tenant_isolation(serve):
     notes = NotesApp(isolated=True)
-    result = await run_one(tenant_isolation, make_target(await serve(notes.build()), users=users(), objects=[NOTE]))
+    result = await run_one(
+        tenant_isolation, make_target(await serve(notes.build()), users=users(), objects=[NOTE])
+    )
     assert result.status is Status.PASS, result.summary
     assert sorted(notes.logins) == ["alice", "bob"]  # once each, shared by every request
 
 
 async def test_logged_in_users_find_the_leak(serve):
     notes = NotesApp(isolated=False)
-    result = await run_one(tenant_isolation, make_target(await serve(notes.build()), users=users(), objects=[NOTE]))
+    result = await run_one(
+        tenant_isolation, make_target(await serve(notes.build()), users=users(), objects=[NOTE])
+    )
     assert result.status is Status.FAIL
-    assert any(f.message.startswith("bob (another user) read alice's object n_alice") for f in result.findings)
+    assert any(
+        f.message.startswith("bob (another user) read alice's object n_alice")
+        for f in result.findings
+    )
     text = str([f.to_dict() for f in result.findings]) + result.summary
     assert not any(token in text for token in notes.tokens)  # tokens obtained are scrubbed
     assert not any(password in text for password in PASSWORDS.values())
@@ -52,7 +64,9 @@ async def test_a_wrong_password_is_an_error_naming_the_user_and_route(serve):
     notes = NotesApp()
     wrong = users()
     wrong["bob"]["login"]["body"]["password"] = "not-" + PASSWORDS["bob"]
-    result = await run_one(tenant_isolation, make_target(await serve(notes.build()), users=wrong, objects=[NOTE]))
+    result = await run_one(
+        tenant_isolation, make_target(await serve(notes.build()), users=wrong, objects=[NOTE])
+    )
     assert result.status is Status.ERROR
     assert "User bob could not log in at POST /api/token: it answered 400" in result.summary
     assert notes.logins == ["alice"]
@@ -61,19 +75,32 @@ async def test_a_wrong_password_is_an_error_naming_the_user_and_route(serve):
 async def test_a_token_refused_mid_run_is_renewed_once(serve):
     # Each token works for one request, then the app answers 401 as if it had expired.
     notes = NotesApp(isolated=True, max_uses=1)
-    result = await run_one(tenant_isolation, make_target(await serve(notes.build()), users=users(), objects=[NOTE]))
+    result = await run_one(
+        tenant_isolation, make_target(await serve(notes.build()), users=users(), objects=[NOTE])
+    )
     assert result.status is Status.PASS, result.summary
     # alice's token ran out before her read-back, bob's before his PUT: each logged in again once
     assert notes.logins.count("alice") == 2 and notes.logins.count("bob") == 2
 
 
-@check(id="test.as_alice", title="t", severity=Severity.LOW, passes_when="", why="", breaks="", remediation="", max_requests=20)
+@check(
+    id="test.as_alice",
+    title="t",
+    severity=Severity.LOW,
+    passes_when="",
+    why="",
+    breaks="",
+    remediation="",
+    max_requests=20,
+)
 async def as_alice(target: Target, ctx: CheckContext) -> Outcome:
     """Two reads as alice with the clock moved past her token's exp in between."""
     first = await ctx.http.get("/api/notes", as_user="alice")
     CLOCK[0] += timedelta(hours=1)
     second = await ctx.http.get("/api/notes", as_user="alice")
-    return Outcome.passed("read twice", [Finding("x", "statuses", {"statuses": [first.status, second.status]})])
+    return Outcome.passed(
+        "read twice", [Finding("x", "statuses", {"statuses": [first.status, second.status]})]
+    )
 
 
 CLOCK = [datetime.fromtimestamp(1_900_000_000, UTC)]
@@ -91,7 +118,9 @@ async def test_a_jwt_past_its_exp_is_renewed_before_it_is_sent(serve):
 
 async def test_cookie_sessions_are_kept_per_user(serve):
     notes = NotesApp(isolated=True, cookie_sessions=True)
-    result = await run_one(tenant_isolation, make_target(await serve(notes.build()), users=users(), objects=[NOTE]))
+    result = await run_one(
+        tenant_isolation, make_target(await serve(notes.build()), users=users(), objects=[NOTE])
+    )
     assert result.status is Status.PASS, result.summary
     by_cookie = {cookie for path, cookie in notes.seen_cookies if cookie}
     assert len(by_cookie) == 2  # alice's and bob's sessions, each sent only with its own user
@@ -117,10 +146,26 @@ async def test_json_login_with_a_jsonpath_to_the_token(serve):
     target = make_target(
         await serve(app),
         auth={"header": "Authorization", "scheme": "Token"},
-        users={"alice": {"login": {"route": "POST /api/users/login", "body": {"user": {"email": EMAILS["alice"], "password": PASSWORDS["alice"]}}, "token": "$.user.token"}}},
+        users={
+            "alice": {
+                "login": {
+                    "route": "POST /api/users/login",
+                    "body": {"user": {"email": EMAILS["alice"], "password": PASSWORDS["alice"]}},
+                    "token": "$.user.token",
+                }
+            }
+        },
     )
 
-    @check(id="test.me", title="t", severity=Severity.LOW, passes_when="", why="", breaks="", remediation="")
+    @check(
+        id="test.me",
+        title="t",
+        severity=Severity.LOW,
+        passes_when="",
+        why="",
+        breaks="",
+        remediation="",
+    )
     async def me_check(target: Target, ctx: CheckContext) -> Outcome:
         answer = await ctx.http.get("/api/user", as_user="alice")
         return Outcome.passed(f"status {answer.status} {answer.text}")
@@ -140,15 +185,27 @@ targets:
 """
     with pytest.raises(ConfigError) as caught:
         parse_config(text, env={})
-    assert caught.value.errors == ["targets.staging.users.alice.login.body.password: write the password as ${VARIABLE} and export it; passwords never live in app.yaml"]
-    ok = parse_config(text.replace("hunter2hunter2", "'${ALICE_PASSWORD}'"), env={"ALICE_PASSWORD": "s3cret-value"})
+    assert caught.value.errors == [
+        "targets.staging.users.alice.login.body.password: write the password as ${VARIABLE} and export it; passwords never live in app.yaml"
+    ]
+    ok = parse_config(
+        text.replace("hunter2hunter2", "'${ALICE_PASSWORD}'"),
+        env={"ALICE_PASSWORD": "s3cret-value"},
+    )
     assert ok.targets["staging"].users["alice"].login.body["password"] == "s3cret-value"
 
 
 def test_a_user_needs_a_token_or_a_login():
     with pytest.raises(ConfigError) as caught:
-        parse_config("project: x\ntargets:\n  s:\n    base_url: http://127.0.0.1:9\n    users: {alice: {role: buyer}}\n", env={})
-    assert "targets.s.users.alice" in caught.value.errors[0] and "token" in caught.value.errors[0] and "login" in caught.value.errors[0]
+        parse_config(
+            "project: x\ntargets:\n  s:\n    base_url: http://127.0.0.1:9\n    users: {alice: {role: buyer}}\n",
+            env={},
+        )
+    assert (
+        "targets.s.users.alice" in caught.value.errors[0]
+        and "token" in caught.value.errors[0]
+        and "login" in caught.value.errors[0]
+    )
 
 
 def test_token_and_expiry_readers():
@@ -157,5 +214,7 @@ def test_token_and_expiry_readers():
     assert find_token({"nothing": 1}, None) is None
     with pytest.raises(ValueError):
         find_token({}, "$[[[")
-    assert jwt_expiry("a.eyJleHAiOiAxOTAwMDAwMDAwfQ.c") == datetime.fromtimestamp(1_900_000_000, UTC)
+    assert jwt_expiry("a.eyJleHAiOiAxOTAwMDAwMDAwfQ.c") == datetime.fromtimestamp(
+        1_900_000_000, UTC
+    )
     assert jwt_expiry("not-a-jwt") is None

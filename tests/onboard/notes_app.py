@@ -42,14 +42,29 @@ class NotesApp:
     uses: dict[str, int] = field(default_factory=dict)
     logins: list[str] = field(default_factory=list)
     notes: dict[str, dict[str, Any]] = field(default_factory=dict)
-    profiles: dict[str, dict[str, str]] = field(default_factory=lambda: {n: {"username": n, "bio": f"{n}'s bio"} for n in EMAILS})
+    profiles: dict[str, dict[str, str]] = field(
+        default_factory=lambda: {n: {"username": n, "bio": f"{n}'s bio"} for n in EMAILS}
+    )
     seen_cookies: list[tuple[str, str]] = field(default_factory=list)  # (path, cookie header)
 
     def __post_init__(self) -> None:
-        self.notes = {"n_alice": {"id": "n_alice", "owner": "alice", "title": "alice's plan", "body": "ship it"}}
+        self.notes = {
+            "n_alice": {
+                "id": "n_alice",
+                "owner": "alice",
+                "title": "alice's plan",
+                "body": "ship it",
+            }
+        }
 
     def _issue(self, user: str) -> str:
-        token = ".".join((_b64({"alg": "HS256"}), _b64({"sub": user, "exp": int(self.now + self.token_life)}), secrets.token_urlsafe(16)))
+        token = ".".join(
+            (
+                _b64({"alg": "HS256"}),
+                _b64({"sub": user, "exp": int(self.now + self.token_life)}),
+                secrets.token_urlsafe(16),
+            )
+        )
         self.tokens[token] = user
         return token
 
@@ -89,14 +104,21 @@ class NotesApp:
             user = self.caller(request)
             if user is None:
                 return unauthorized()
-            return web.json_response({"data": [n for n in self.notes.values() if n["owner"] == user], "count": 1})
+            return web.json_response(
+                {"data": [n for n in self.notes.values() if n["owner"] == user], "count": 1}
+            )
 
         async def create_note(request: web.Request) -> web.Response:
             user = self.caller(request)
             if user is None:
                 return unauthorized()
             body = await request.json()
-            note = {"id": "n_" + secrets.token_hex(4), "owner": user, "title": str(body.get("title", "")), "body": ""}
+            note = {
+                "id": "n_" + secrets.token_hex(4),
+                "owner": user,
+                "title": str(body.get("title", "")),
+                "body": "",
+            }
             self.notes[note["id"]] = note
             return web.json_response(note)
 
@@ -111,7 +133,11 @@ class NotesApp:
             user, note = visible(request)
             if user is None:
                 return unauthorized()
-            return web.json_response(note) if note else web.json_response({"detail": "Not found"}, status=404)
+            return (
+                web.json_response(note)
+                if note
+                else web.json_response({"detail": "Not found"}, status=404)
+            )
 
         async def put_note(request: web.Request) -> web.Response:
             user, note = visible(request)
@@ -180,12 +206,37 @@ class NotesApp:
 def _schemas(prefix: str) -> dict[str, Any]:
     ref = lambda name: {"$ref": f"{prefix}{name}"}  # noqa: E731
     return {
-        "NoteBase": {"type": "object", "required": ["title"], "properties": {"title": {"type": "string", "maxLength": 100}}},
+        "NoteBase": {
+            "type": "object",
+            "required": ["title"],
+            "properties": {"title": {"type": "string", "maxLength": 100}},
+        },
         "NoteCreate": {"allOf": [ref("NoteBase")]},  # a $ref chain: NoteCreate -> NoteBase
-        "Note": {"allOf": [ref("NoteBase"), {"type": "object", "properties": {"id": {"type": "string"}, "owner": {"type": "string"}}}]},
-        "Notes": {"type": "object", "properties": {"data": {"type": "array", "items": ref("Note")}, "count": {"type": "integer"}}},
-        "Profile": {"type": "object", "required": ["username", "bio"], "properties": {"username": {"type": "string"}, "bio": {"type": "string"}}},
-        "Token": {"type": "object", "properties": {"access_token": {"type": "string"}, "token_type": {"type": "string"}}},
+        "Note": {
+            "allOf": [
+                ref("NoteBase"),
+                {
+                    "type": "object",
+                    "properties": {"id": {"type": "string"}, "owner": {"type": "string"}},
+                },
+            ]
+        },
+        "Notes": {
+            "type": "object",
+            "properties": {
+                "data": {"type": "array", "items": ref("Note")},
+                "count": {"type": "integer"},
+            },
+        },
+        "Profile": {
+            "type": "object",
+            "required": ["username", "bio"],
+            "properties": {"username": {"type": "string"}, "bio": {"type": "string"}},
+        },
+        "Token": {
+            "type": "object",
+            "properties": {"access_token": {"type": "string"}, "token_type": {"type": "string"}},
+        },
     }
 
 
@@ -198,48 +249,112 @@ def spec_document(version: str) -> dict[str, Any]:
     def answer(schema: dict[str, Any] | None) -> dict[str, Any]:
         if schema is None:
             return {"200": {"description": "OK"}}
-        return {"200": {"description": "OK", **({"schema": schema} if swagger else {"content": {"application/json": {"schema": schema}}})}}
+        return {
+            "200": {
+                "description": "OK",
+                **(
+                    {"schema": schema}
+                    if swagger
+                    else {"content": {"application/json": {"schema": schema}}}
+                ),
+            }
+        }
 
     def body(schema: dict[str, Any]) -> dict[str, Any]:
         if swagger:
-            return {"parameters": [{"in": "body", "name": "body", "required": True, "schema": schema}]}
-        return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+            return {
+                "parameters": [{"in": "body", "name": "body", "required": True, "schema": schema}]
+            }
+        return {
+            "requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}
+        }
 
-    id_param = {"name": "id", "in": "path", "required": True, **({"type": "string"} if swagger else {"schema": {"type": "string"}})}
+    id_param = {
+        "name": "id",
+        "in": "path",
+        "required": True,
+        **({"type": "string"} if swagger else {"schema": {"type": "string"}}),
+    }
     if swagger:
-        login = {"summary": "Login", "security": [], "consumes": ["application/x-www-form-urlencoded"], "responses": answer(ref("Token")),
-                 "parameters": [{"in": "formData", "name": "username", "type": "string", "required": True}, {"in": "formData", "name": "password", "type": "string", "required": True}]}
+        login = {
+            "summary": "Login",
+            "security": [],
+            "consumes": ["application/x-www-form-urlencoded"],
+            "responses": answer(ref("Token")),
+            "parameters": [
+                {"in": "formData", "name": "username", "type": "string", "required": True},
+                {"in": "formData", "name": "password", "type": "string", "required": True},
+            ],
+        }
     else:
-        form = {"type": "object", "required": ["username", "password"], "properties": {"username": {"type": "string"}, "password": {"type": "string"}, "grant_type": {"type": "string", "pattern": "password"}}}
-        login = {"summary": "Login", "security": [], "requestBody": {"content": {"application/x-www-form-urlencoded": {"schema": form}}}, "responses": answer(ref("Token"))}
+        form = {
+            "type": "object",
+            "required": ["username", "password"],
+            "properties": {
+                "username": {"type": "string"},
+                "password": {"type": "string"},
+                "grant_type": {"type": "string", "pattern": "password"},
+            },
+        }
+        login = {
+            "summary": "Login",
+            "security": [],
+            "requestBody": {"content": {"application/x-www-form-urlencoded": {"schema": form}}},
+            "responses": answer(ref("Token")),
+        }
     paths = {
         "/health": {"get": {"summary": "Health", "security": [], "responses": answer(None)}},
         "/token": {"post": login},
         "/notes": {
             "get": {"summary": "My notes", "responses": answer(ref("Notes"))},
-            "post": {"summary": "New note", **body(ref("NoteCreate")), "responses": answer(ref("Note"))},
+            "post": {
+                "summary": "New note",
+                **body(ref("NoteCreate")),
+                "responses": answer(ref("Note")),
+            },
         },
         "/notes/{id}": {
             "parameters": [id_param],
             "get": {"summary": "One note", "responses": answer(ref("Note"))},
-            "put": {"summary": "Edit a note", **body(ref("NoteBase")), "responses": answer(ref("Note"))},
+            "put": {
+                "summary": "Edit a note",
+                **body(ref("NoteBase")),
+                "responses": answer(ref("Note")),
+            },
             "delete": {"summary": "Delete a note", "responses": answer(None)},
         },
         "/admin/stats": {"get": {"summary": "Stats (admin only)", "responses": answer(None)}},
         "/profile": {
             "get": {"summary": "My profile", "responses": answer(ref("Profile"))},
-            "put": {"summary": "Edit a profile", **body(ref("Profile")), "responses": answer(ref("Profile"))},
+            "put": {
+                "summary": "Edit a profile",
+                **body(ref("Profile")),
+                "responses": answer(ref("Profile")),
+            },
         },
     }
     if swagger:
         return {
-            "swagger": "2.0", "info": {"title": "Notes", "version": "1"}, "basePath": "/api",
-            "securityDefinitions": {"oauth": {"type": "oauth2", "flow": "password", "tokenUrl": "/api/token"}},
-            "security": [{"oauth": []}], "definitions": _schemas(prefix), "paths": paths,
+            "swagger": "2.0",
+            "info": {"title": "Notes", "version": "1"},
+            "basePath": "/api",
+            "securityDefinitions": {
+                "oauth": {"type": "oauth2", "flow": "password", "tokenUrl": "/api/token"}
+            },
+            "security": [{"oauth": []}],
+            "definitions": _schemas(prefix),
+            "paths": paths,
         }
     return {
-        "openapi": "3.1.0" if version == "3.1" else "3.0.3", "info": {"title": "Notes", "version": "1"},
+        "openapi": "3.1.0" if version == "3.1" else "3.0.3",
+        "info": {"title": "Notes", "version": "1"},
         "servers": [{"url": "/api"}],
-        "components": {"securitySchemes": {"oauth": {"type": "oauth2", "flows": {"password": {"tokenUrl": "api/token"}}}}, "schemas": _schemas(prefix)},
-        "security": [{"oauth": []}], "paths": paths,
+        "components": {
+            "securitySchemes": {
+                "oauth": {"type": "oauth2", "flows": {"password": {"tokenUrl": "api/token"}}}
+            },
+            "schemas": _schemas(prefix),
+        },
+        "security": [{"oauth": []}],
+        "paths": paths,
     }

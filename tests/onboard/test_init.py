@@ -73,31 +73,48 @@ def target_of(text: str, env: dict[str, str] | None = None):
     return parse_config(text, env=ENV if env is None else env).target()[1]
 
 
-@pytest.mark.parametrize(("version", "as_yaml"), [("3.0", False), ("3.1", True), ("2.0", False), ("2.0", True)])
+@pytest.mark.parametrize(
+    ("version", "as_yaml"), [("3.0", False), ("3.1", True), ("2.0", False), ("2.0", True)]
+)
 def test_each_spec_version_reads_the_same(version, as_yaml):
     text = yaml.safe_dump(spec_document(version)) if as_yaml else json.dumps(spec_document(version))
     spec = parse_spec(load_document(text, "spec"), "spec")
     routes = {op.route: op for op in spec.operations}
-    assert "POST /api/token" in routes and routes["POST /api/token"].security is None  # security: []
+    assert (
+        "POST /api/token" in routes and routes["POST /api/token"].security is None
+    )  # security: []
     assert routes["GET /api/notes"].security == ("oauth",)  # the global requirement
     assert routes["POST /api/token"].content_type == "form"
     # NoteCreate -> allOf -> NoteBase: the $ref chain is resolved
-    assert routes["POST /api/notes"].body_schema["allOf"][0]["properties"]["title"]["type"] == "string"
+    assert (
+        routes["POST /api/notes"].body_schema["allOf"][0]["properties"]["title"]["type"] == "string"
+    )
     assert spec.schemes["oauth"].token_url in ("/api/token", "api/token")
 
 
-@pytest.mark.parametrize(("version", "as_yaml"), [("3.0", False), ("3.1", True), ("2.0", False), ("2.0", True)])
+@pytest.mark.parametrize(
+    ("version", "as_yaml"), [("3.0", False), ("3.1", True), ("2.0", False), ("2.0", True)]
+)
 def test_init_finds_writes_and_the_file_validates(tmp_path, version, as_yaml):
-    notes = NotesApp(spec_version=version, spec_yaml=as_yaml, spec_path="/openapi.yaml" if as_yaml else "/openapi.json")
+    notes = NotesApp(
+        spec_version=version,
+        spec_yaml=as_yaml,
+        spec_path="/openapi.yaml" if as_yaml else "/openapi.json",
+    )
     with Served(notes.build()) as served:
         output = tmp_path / "app.yaml"
-        result = runner.invoke(build_app("init"), ["init", "--url", served.url, "--output", str(output)])
+        result = runner.invoke(
+            build_app("init"), ["init", "--url", served.url, "--output", str(output)]
+        )
     assert result.exit_code == 0, result.output
     text = output.read_text()
     target = target_of(text)
     assert target.users["alice"].login.route.path == "/api/token"
     assert target.users["alice"].login.content_type == "form"
-    assert target.users["alice"].login.body == {"username": EMAILS["alice"], "password": PASSWORDS["alice"]} | ({"grant_type": "password"} if "grant_type" in target.users["alice"].login.body else {})
+    assert target.users["alice"].login.body == {
+        "username": EMAILS["alice"],
+        "password": PASSWORDS["alice"],
+    } | ({"grant_type": "password"} if "grant_type" in target.users["alice"].login.body else {})
     assert target.users["admin"].role == "admin" and target.users["alice"].tenant is None
     assert [str(r) for r in target.health_routes] == ["GET /api/health"]
     private = {str(p.route): p for p in target.private_routes}
@@ -108,30 +125,60 @@ def test_init_finds_writes_and_the_file_validates(tmp_path, version, as_yaml):
     profile = next(o for o in target.objects if o.body_addressed)
     assert profile.body["username"] == "{owner}" and str(profile.read) == "GET /api/profile"
     assert {str(r) for r in target.latency.routes} == {"GET /api/notes", "GET /api/admin/stats"}
-    assert any(str(r.route) == "POST /api/token" and r.content_type == "form" for r in target.rate_limits)
+    assert any(
+        str(r.route) == "POST /api/token" and r.content_type == "form" for r in target.rate_limits
+    )
     # every guessed line says why
     for line in text.splitlines():
-        if line.strip().startswith("- ") or line.strip().split(":")[0] in ("alice", "bob", "admin", "latency"):
+        if line.strip().startswith("- ") or line.strip().split(":")[0] in (
+            "alice",
+            "bob",
+            "admin",
+            "latency",
+        ):
             assert "#" in line, line
     assert "ALICE_PASSWORD" in result.output
 
 
 def test_the_generated_config_runs_auth_tenancy_role_and_latency(tmp_path, notes_app):
     notes, url = notes_app
-    result = runner.invoke(build_app("init"), ["init", "--url", url, "--output", str(tmp_path / "app.yaml"), "--users", "alice@example.com,bob@example.com,admin@example.com"])
+    result = runner.invoke(
+        build_app("init"),
+        [
+            "init",
+            "--url",
+            url,
+            "--output",
+            str(tmp_path / "app.yaml"),
+            "--users",
+            "alice@example.com,bob@example.com,admin@example.com",
+        ],
+    )
     assert result.exit_code == 0, result.output
     target = target_of((tmp_path / "app.yaml").read_text())
-    target = target.model_copy(update={"latency": target.latency.model_copy(update={"samples": 5, "warmup": 1, "concurrency": 2})})
+    target = target.model_copy(
+        update={
+            "latency": target.latency.model_copy(
+                update={"samples": 5, "warmup": 1, "concurrency": 2}
+            )
+        }
+    )
     report = asyncio.run(run_checks(target, [tenant_isolation, role_boundaries, latency]))
     statuses = {r.check_id: r.status for r in report.results}
-    assert statuses == {"auth.tenant_isolation": Status.PASS, "auth.role_boundaries": Status.PASS, "perf.latency_p95": Status.PASS}, [r.summary for r in report.results]
+    assert statuses == {
+        "auth.tenant_isolation": Status.PASS,
+        "auth.role_boundaries": Status.PASS,
+        "perf.latency_p95": Status.PASS,
+    }, [r.summary for r in report.results]
     assert sorted(set(notes.logins)) == ["admin", "alice", "bob"]
 
 
 def test_the_generated_config_finds_the_planted_flaws(tmp_path):
     notes = NotesApp(isolated=False)
     with Served(notes.build()) as served:
-        runner.invoke(build_app("init"), ["init", "--url", served.url, "--output", str(tmp_path / "app.yaml")])
+        runner.invoke(
+            build_app("init"), ["init", "--url", served.url, "--output", str(tmp_path / "app.yaml")]
+        )
         target = target_of((tmp_path / "app.yaml").read_text())
         report = asyncio.run(run_checks(target, [tenant_isolation]))
     result = report.results[0]
@@ -163,9 +210,15 @@ def test_no_spec_gives_a_skeleton_with_the_keys_to_fill_in(tmp_path):
     app.router.add_get("/healthz", healthz)
     with Served(app) as served:
         output = tmp_path / "app.yaml"
-        result = runner.invoke(build_app("init"), ["init", "--url", served.url, "--output", str(output)])
+        result = runner.invoke(
+            build_app("init"), ["init", "--url", served.url, "--output", str(output)]
+        )
     assert result.exit_code == 0, result.output
-    assert "No OpenAPI spec found" in result.output and "users:" in result.output and "private_routes:" in result.output
+    assert (
+        "No OpenAPI spec found" in result.output
+        and "users:" in result.output
+        and "private_routes:" in result.output
+    )
     target = target_of(output.read_text(), env={})
     assert [str(r) for r in target.public_routes] == ["GET /"]
     assert [str(r) for r in target.health_routes] == ["GET /healthz"]
@@ -178,7 +231,9 @@ def test_never_overwrites_without_force(tmp_path, notes_app):
     result = runner.invoke(build_app("init"), ["init", "--url", url, "--output", str(output)])
     assert result.exit_code == 2 and "exists; pass --force" in result.output
     assert output.read_text() == "project: mine\n"
-    result = runner.invoke(build_app("init"), ["init", "--url", url, "--output", str(output), "--force"])
+    result = runner.invoke(
+        build_app("init"), ["init", "--url", url, "--output", str(output), "--force"]
+    )
     assert result.exit_code == 0 and "targets:" in output.read_text()
 
 
@@ -189,29 +244,50 @@ def test_bad_input_is_one_sentence_and_exit_2(tmp_path):
         ("--url", "http://127.0.0.1:9"): "could not be reached",
         ("--url", "not-a-url"): "is not an absolute http(s) URL",
         ("--openapi", str(bad), "--url", "http://127.0.0.1:9"): "has no paths",
-        ("--openapi", str(tmp_path / "missing.json"), "--url", "http://127.0.0.1:9"): "cannot be read",
+        (
+            "--openapi",
+            str(tmp_path / "missing.json"),
+            "--url",
+            "http://127.0.0.1:9",
+        ): "cannot be read",
         (): "give --url",
     }
     for args, sentence in cases.items():
-        result = runner.invoke(build_app("init"), ["init", *args, "--output", str(tmp_path / "out.yaml")])
+        result = runner.invoke(
+            build_app("init"), ["init", *args, "--output", str(tmp_path / "out.yaml")]
+        )
         assert result.exit_code == 2, (args, result.output)
         assert sentence in result.output and "Traceback" not in result.output
     assert not (tmp_path / "out.yaml").exists()
 
 
 def test_a_spec_file_and_api_key_schemes(tmp_path):
-    for location, auth in (("header", {"in": "header", "header": "X-API-Key", "scheme": ""}), ("query", {"in": "query", "header": "api_key", "scheme": ""})):
+    for location, auth in (
+        ("header", {"in": "header", "header": "X-API-Key", "scheme": ""}),
+        ("query", {"in": "query", "header": "api_key", "scheme": ""}),
+    ):
         document = {
-            "openapi": "3.0.3", "info": {"title": "Keys"},
-            "components": {"securitySchemes": {"key": {"type": "apiKey", "in": location, "name": auth["header"]}}},
+            "openapi": "3.0.3",
+            "info": {"title": "Keys"},
+            "components": {
+                "securitySchemes": {
+                    "key": {"type": "apiKey", "in": location, "name": auth["header"]}
+                }
+            },
             "security": [{"key": []}],
             "paths": {"/things": {"get": {"responses": {"200": {"description": "ok"}}}}},
         }
         spec = tmp_path / f"{location}.yaml"
         spec.write_text(yaml.safe_dump(document))
         made = onboard("http://127.0.0.1:9", str(spec))
-        target = target_of(made.text, env={"ALICE_TOKEN": "a" * 12, "BOB_TOKEN": "b" * 12, "ADMIN_TOKEN": "c" * 12})
-        assert target.auth.location == location and target.auth.header == auth["header"] and target.auth.scheme == ""
+        target = target_of(
+            made.text, env={"ALICE_TOKEN": "a" * 12, "BOB_TOKEN": "b" * 12, "ADMIN_TOKEN": "c" * 12}
+        )
+        assert (
+            target.auth.location == location
+            and target.auth.header == auth["header"]
+            and target.auth.scheme == ""
+        )
         assert target.users["alice"].token is not None
 
 
@@ -226,12 +302,40 @@ def test_unreadable_documents_raise_spec_errors():
 
 def test_circular_refs_are_cut(tmp_path):
     document = {
-        "openapi": "3.1.0", "info": {"title": "Tree"},
-        "components": {"schemas": {"Node": {"type": "object", "properties": {"name": {"type": "string"}, "children": {"type": "array", "items": {"$ref": "#/components/schemas/Node"}}}}}},
-        "paths": {"/nodes": {"post": {"requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Node"}}}}, "responses": {"200": {"description": "ok"}}}}},
+        "openapi": "3.1.0",
+        "info": {"title": "Tree"},
+        "components": {
+            "schemas": {
+                "Node": {
+                    "type": "object",
+                    "properties": {
+                        "name": {"type": "string"},
+                        "children": {
+                            "type": "array",
+                            "items": {"$ref": "#/components/schemas/Node"},
+                        },
+                    },
+                }
+            }
+        },
+        "paths": {
+            "/nodes": {
+                "post": {
+                    "requestBody": {
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Node"}}
+                        }
+                    },
+                    "responses": {"200": {"description": "ok"}},
+                }
+            }
+        },
     }
     spec = parse_spec(document, "x")
-    assert spec.operations[0].body_schema["properties"]["children"]["items"]["x-circular"] == "#/components/schemas/Node"
+    assert (
+        spec.operations[0].body_schema["properties"]["children"]["items"]["x-circular"]
+        == "#/components/schemas/Node"
+    )
 
 
 def test_init_is_listed_in_the_cli():

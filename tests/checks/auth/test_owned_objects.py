@@ -13,14 +13,31 @@ from tests.onboard.notes_app import NotesApp
 
 
 def discover(**extra) -> dict:
-    return {"route": "GET /api/notes/{id}", "owner": "alice", "discover": "GET /api/notes", "methods": ["GET", "PUT"], **extra}
+    return {
+        "route": "GET /api/notes/{id}",
+        "owner": "alice",
+        "discover": "GET /api/notes",
+        "methods": ["GET", "PUT"],
+        **extra,
+    }
 
 
 def create() -> dict:
-    return {"route": "GET /api/notes/{id}", "owner": "alice", "create": "POST /api/notes", "body": {"title": "fresh"}, "methods": ["GET", "PUT", "DELETE"]}
+    return {
+        "route": "GET /api/notes/{id}",
+        "owner": "alice",
+        "create": "POST /api/notes",
+        "body": {"title": "fresh"},
+        "methods": ["GET", "PUT", "DELETE"],
+    }
 
 
-PROFILE = {"route": "PUT /api/profile", "owner": "alice", "body": {"username": "{owner}", "bio": "changed by {user}"}, "read": "GET /api/profile"}
+PROFILE = {
+    "route": "PUT /api/profile",
+    "owner": "alice",
+    "body": {"username": "{owner}", "bio": "changed by {user}"},
+    "read": "GET /api/profile",
+}
 
 
 def with_identity() -> dict:
@@ -31,22 +48,35 @@ def with_identity() -> dict:
 
 async def test_discovered_object_passes_when_isolated(serve):
     notes = NotesApp(isolated=True)
-    result = await run_one(tenant_isolation, make_target(await serve(notes.build()), users=users(), objects=[discover()]))
+    result = await run_one(
+        tenant_isolation,
+        make_target(await serve(notes.build()), users=users(), objects=[discover()]),
+    )
     assert result.status is Status.PASS, result.summary
     assert any("n_alice" in f.resource for f in result.findings)  # the id found in alice's list
 
 
 async def test_discovered_object_fails_when_bob_reads_it(serve):
     notes = NotesApp(isolated=False)
-    result = await run_one(tenant_isolation, make_target(await serve(notes.build()), users=users(), objects=[discover(id_path="$.data[0].id")]))
+    result = await run_one(
+        tenant_isolation,
+        make_target(
+            await serve(notes.build()), users=users(), objects=[discover(id_path="$.data[0].id")]
+        ),
+    )
     assert result.status is Status.FAIL
-    assert any("bob (another user) read alice's object n_alice" in f.message for f in result.findings)
+    assert any(
+        "bob (another user) read alice's object n_alice" in f.message for f in result.findings
+    )
 
 
 async def test_discovery_of_an_empty_list_is_an_error_that_says_so(serve):
     notes = NotesApp(isolated=True)
     notes.notes.clear()
-    result = await run_one(tenant_isolation, make_target(await serve(notes.build()), users=users(), objects=[discover()]))
+    result = await run_one(
+        tenant_isolation,
+        make_target(await serve(notes.build()), users=users(), objects=[discover()]),
+    )
     assert result.status is Status.ERROR
     assert "no id was found" in result.summary and "The list is empty" in result.summary
 
@@ -54,7 +84,9 @@ async def test_discovery_of_an_empty_list_is_an_error_that_says_so(serve):
 async def test_created_object_is_fresh_and_destructive_probes_use_it(serve):
     notes = NotesApp(isolated=False)
     before = set(notes.notes)
-    result = await run_one(tenant_isolation, make_target(await serve(notes.build()), users=users(), objects=[create()]))
+    result = await run_one(
+        tenant_isolation, make_target(await serve(notes.build()), users=users(), objects=[create()])
+    )
     assert result.status is Status.FAIL
     assert "n_alice" in notes.notes  # the seeded note was never touched
     assert any("was allowed to DELETE alice's object" in f.message for f in result.findings)
@@ -64,22 +96,35 @@ async def test_created_object_is_fresh_and_destructive_probes_use_it(serve):
 
 async def test_created_object_passes_when_isolated(serve):
     notes = NotesApp(isolated=True)
-    result = await run_one(tenant_isolation, make_target(await serve(notes.build()), users=users(), objects=[create()]))
+    result = await run_one(
+        tenant_isolation, make_target(await serve(notes.build()), users=users(), objects=[create()])
+    )
     assert result.status is Status.PASS, result.summary
-    assert len([n for n in notes.notes.values() if n["owner"] == "alice"]) == 2  # seeded + created, still there
+    assert (
+        len([n for n in notes.notes.values() if n["owner"] == "alice"]) == 2
+    )  # seeded + created, still there
 
 
 async def test_body_addressed_object_fails_when_another_user_edits_by_name(serve):
     notes = NotesApp(isolated=False)
-    result = await run_one(tenant_isolation, make_target(await serve(notes.build()), users=with_identity(), objects=[PROFILE]))
+    result = await run_one(
+        tenant_isolation,
+        make_target(await serve(notes.build()), users=with_identity(), objects=[PROFILE]),
+    )
     assert result.status is Status.FAIL
-    assert any(f.message.startswith("bob (another user) changed alice's object by naming alice") for f in result.findings)
+    assert any(
+        f.message.startswith("bob (another user) changed alice's object by naming alice")
+        for f in result.findings
+    )
     assert notes.profiles["alice"]["bio"] == "changed by bob"
 
 
 async def test_body_addressed_object_passes_when_the_app_uses_the_caller(serve):
     notes = NotesApp(isolated=True)
-    result = await run_one(tenant_isolation, make_target(await serve(notes.build()), users=with_identity(), objects=[PROFILE]))
+    result = await run_one(
+        tenant_isolation,
+        make_target(await serve(notes.build()), users=with_identity(), objects=[PROFILE]),
+    )
     assert result.status is Status.PASS, result.summary
     assert notes.profiles["alice"]["bio"] == "alice's bio"
     assert notes.profiles["bob"]["bio"] == "changed by bob"  # bob only ever edited himself
@@ -89,7 +134,10 @@ async def test_body_addressed_owner_name_comes_from_the_login_username(serve):
     notes = NotesApp(isolated=False)
     body = {"username": "{owner}", "bio": "changed by {user}"}
     # Without identity: the login's username (alice@example.com), which this app does not know.
-    result = await run_one(tenant_isolation, make_target(await serve(notes.build()), users=users(), objects=[PROFILE | {"body": body}]))
+    result = await run_one(
+        tenant_isolation,
+        make_target(await serve(notes.build()), users=users(), objects=[PROFILE | {"body": body}]),
+    )
     assert result.status is Status.PASS  # 404 "No such user" for alice@example.com: nothing changed
     assert any("was refused with 404" in f.message for f in result.findings)
 
@@ -105,7 +153,9 @@ async def test_role_boundaries_fill_placeholders_from_a_created_object(serve):
     result = await run_one(role_boundaries, target)
     # bob deletes alice's fresh note? refused (404); alice owns it: the app lets her (no role rule)
     messages = [f.message for f in result.findings]
-    assert any(m.startswith("bob (role user") and "rejected with 404" in m for m in messages), messages
+    assert any(m.startswith("bob (role user") and "rejected with 404" in m for m in messages), (
+        messages
+    )
     assert "n_alice" in notes.notes  # only the created note was ever addressed
 
 

@@ -15,7 +15,17 @@ async def test_private_route_is_measured_as_a_user_who_may_call_it(serve):
     notes = NotesApp()
     target = make_target(
         await serve(notes.build()),
-        users=users() | {"admin": {"login": {"route": "POST /api/token", "content_type": "form", "body": {"username": "admin@example.com", "password": PASSWORDS["admin"]}}, "role": "admin"}},
+        users=users()
+        | {
+            "admin": {
+                "login": {
+                    "route": "POST /api/token",
+                    "content_type": "form",
+                    "body": {"username": "admin@example.com", "password": PASSWORDS["admin"]},
+                },
+                "role": "admin",
+            }
+        },
         private_routes=["GET /api/notes", {"route": "GET /api/admin/stats", "roles": ["admin"]}],
         latency={"routes": ["GET /api/notes", "GET /api/admin/stats"], **FAST},
         safe=True,
@@ -30,7 +40,13 @@ async def test_private_route_is_measured_as_a_user_who_may_call_it(serve):
 
 async def test_public_route_is_measured_without_a_token(serve):
     notes = NotesApp()
-    target = make_target(await serve(notes.build()), users=users(), public_routes=["GET /api/health"], latency={"routes": ["GET /api/health"], **FAST}, safe=True)
+    target = make_target(
+        await serve(notes.build()),
+        users=users(),
+        public_routes=["GET /api/health"],
+        latency={"routes": ["GET /api/health"], **FAST},
+        safe=True,
+    )
     assert signed_in_as(target.latency.routes[0], target) is None
     result = await run_one(CHECK, target)
     assert result.status is Status.PASS
@@ -39,7 +55,11 @@ async def test_public_route_is_measured_without_a_token(serve):
 
 async def test_only_refusals_stop_after_a_handful_with_the_key_to_set(serve):
     notes = NotesApp()
-    target = make_target(await serve(notes.build()), latency={"routes": ["GET /api/notes"], "samples": 40, "warmup": 3}, safe=True)
+    target = make_target(
+        await serve(notes.build()),
+        latency={"routes": ["GET /api/notes"], "samples": 40, "warmup": 3},
+        safe=True,
+    )
     result = await run_one(CHECK, target)
     assert result.status is Status.ERROR
     assert "answered only 401/403" in result.summary and "without a token" in result.summary
