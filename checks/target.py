@@ -234,6 +234,7 @@ class OwnedObject(_Model):
     content_type: ContentType = None  # json (default) or form
     id_path: str | None = None  # JSONPath to the id(s) in the answer (default: the first id-like field)
     read: RouteField | None = None  # body-addressed: how the owner reads the object back
+    public: bool = False  # anyone may read it (a published article): only writes are probed
 
     @model_validator(mode="after")
     def _how_to_find(self) -> OwnedObject:

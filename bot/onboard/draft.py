@@ -24,6 +24,7 @@ PROBE_EMAIL = "launchready-probe@example.com"
 _DOCS = re.compile(r"/(docs|redoc|swagger|openapi|api-docs)(\b|/|\.|-)", re.I)
 _HEALTH = re.compile(r"(health|healthz|livez|readyz|heartbeat|/ping\b|/status$)", re.I)
 _LOGIN = re.compile(r"(log-?in|sign-?in|/token\b|access-token|/auth/?$|/session)", re.I)
+_SESSION_END = re.compile(r"(logout|log-out|sign-?out|revoke)", re.I)
 _NOT_LOGIN = re.compile(r"(refresh|logout|log-out|verify|test-token|revoke|introspect)", re.I)
 _SIGNUP = re.compile(r"(sign-?up|register|/users/open|create-account)", re.I)
 _RESET = re.compile(r"(password-recovery|forgot|reset-password|password/reset|recover)", re.I)
@@ -80,6 +81,7 @@ class Draft:
     latency: Guess | None = None
     webhooks: list[Guess] = field(default_factory=list)  # written commented out: they need secrets
     todo: list[str] = field(default_factory=list)  # keys still to fill in, one sentence each
+    public_items: set[str] = field(default_factory=set)  # item reads whose collection is public
     env: list[str] = field(default_factory=list)  # variables the file reads
 
 
@@ -272,12 +274,18 @@ def _harmless(op: Operation, body: Any) -> Any:
         op.method in ("PUT", "PATCH") or re.search(r"/me\b|password", op.path, re.I)
     ):
         return body
-    kept = {k: v for k, v in body.items() if not _IDENTITY.search(k)}
+    kept = {
+        k: (_harmless(op, v) if isinstance(v, dict) else v)
+        for k, v in body.items()
+        if not _IDENTITY.search(k)
+    }
+    kept = {k: v for k, v in kept.items() if v is not None}
     return kept or None
 
 
 def _routes(spec: ApiSpec, draft: Draft, object_paths: set[str], admin_user: str | None) -> None:
     private = 0
+    skipped_logout: list[str] = []
     for op in spec.operations:
         if _is_docs(op) or op.method in ("HEAD", "OPTIONS"):
             continue
@@ -293,6 +301,11 @@ def _routes(spec: ApiSpec, draft: Draft, object_paths: set[str], admin_user: str
             continue
         if _has_param(op) and op.path not in object_paths:
             continue  # its placeholder needs an object; see objects
+        if op.route in draft.public_items:
+            continue  # its collection is public: a read of one item is public too
+        if op.method != "GET" and _SESSION_END.search(op.path):
+            skipped_logout.append(op.route)
+            continue  # checks sign in as the users: a logout probe would end their sessions
         if private >= MAX_PRIVATE:
             continue
         private += 1
@@ -310,8 +323,14 @@ def _routes(spec: ApiSpec, draft: Draft, object_paths: set[str], admin_user: str
         if content_type:
             entry["content_type"] = content_type
         draft.private_routes.append(Guess(entry if len(entry) > 1 else op.route, why))
+    if skipped_logout:
+        draft.todo.append(
+            f"Left out of private_routes because checks sign in as your users: {', '.join(skipped_logout)} (a probe would end their sessions)."
+        )
     extra = (
-        sum(1 for op in spec.operations if op.security is not None and not _is_docs(op)) - private
+        sum(1 for op in spec.operations if op.security is not None and not _is_docs(op))
+        - private
+        - len(skipped_logout)
     )
     if extra > 0:
         draft.todo.append(
@@ -339,6 +358,7 @@ def _objects(spec: ApiSpec, draft: Draft, owner: str | None, admin_paths: set[st
             continue  # every user's list is admin-only: not an object a user owns
         writes = [m for m in ("PATCH", "PUT") if (m, op.path) in by_route]
         entry: dict[str, Any] = {"route": op.route, "owner": owner}
+        public = lister is not None and lister.security is None
         if creator is not None and creator.security is not None and creator.content_type == "json":
             body = example_for(creator.body_schema) if creator.body_schema else {}
             entry |= {"create": creator.route, "body": body if body is not None else {}}
@@ -353,11 +373,14 @@ def _objects(spec: ApiSpec, draft: Draft, owner: str | None, admin_paths: set[st
         else:
             continue
         entry["methods"] = ["GET", *writes]
+        if public:
+            entry["public"] = True
+            why += f"; {lister.route} needs no credentials, so anyone may read them: only writes are probed"
+            draft.public_items.add(op.route)
         draft.objects.append(
             Guess(entry, f"{op.route} reads one object by id; its id comes from {why}")
         )
         chosen.add(op.path)
-        chosen.update(op2.path for op2 in spec.operations if op2.path == op.path)
     for op in spec.operations:  # objects named in the body (PUT /profile {"username": ...})
         if (
             len(draft.objects) >= MAX_OBJECTS + 1

@@ -28,8 +28,10 @@ def example_for(schema: dict[str, Any] | None, name: str = "", depth: int = 0) -
     if not isinstance(schema, dict) or depth > MAX_DEPTH:
         return None
     for key in ("example", "default", "const"):
-        if key in schema and schema[key] is not None:
-            return schema[key]
+        value = schema.get(key)
+        # Some frameworks write default: {} on any optional field: not a sample of its type.
+        if value is not None and not (value == {} and schema.get("type") != "object"):
+            return value
     examples = schema.get("examples")
     if isinstance(examples, list) and examples:
         return examples[0]

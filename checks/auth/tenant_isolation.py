@@ -78,7 +78,8 @@ def planned_requests(target: Target) -> int:
             total += 0 if target.is_safe else 1 + 2 * intruders
             continue
         writes = len(_writes(obj, target))
-        total += (obj.id is None) + 1 + intruders + writes * intruders + (1 if writes else 0)
+        reads = 0 if obj.public else intruders
+        total += (obj.id is None) + 1 + reads + writes * intruders + (1 if writes else 0)
     return total
 
 
@@ -147,7 +148,7 @@ async def _probe(resolved: ResolvedObject, target: Target, ctx: CheckContext) ->
     failures: list[Finding] = []
     notes: list[Finding] = []
     intruders = _intruders(obj, target)
-    for user in intruders:
+    for user in [] if obj.public else intruders:
         other = await ctx.http.request(read, path, as_user=user)
         leak, score = is_leak(owner, other)
         evidence = other.evidence() | {"similarity_to_owner_view": round(score, 2)}
