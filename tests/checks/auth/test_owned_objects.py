@@ -167,3 +167,13 @@ def test_first_id_reads_usual_shapes():
     assert first_id({"items": [{"note_id": "n9"}]}) == "n9"
     assert first_id({"data": []}) is None
     assert first_id({"a": {"b": [{"id": 3}]}}, "$.a.b[0].id") == "3"
+
+
+async def test_public_objects_probe_writes_only(serve):
+    notes = NotesApp(isolated=False)
+    public = discover(public=True)
+    target = make_target(await serve(notes.build()), users=users(), objects=[public])
+    result = await run_one(tenant_isolation, target)
+    assert result.status is Status.FAIL  # bob's PUT went through
+    assert not any(f.message.startswith("bob (another user) read") for f in result.findings)  # reads are allowed
+    assert any("was allowed to PUT alice's object n_alice" in f.message for f in result.findings)
