@@ -246,7 +246,7 @@ def _routes(routes: Iterable[object]) -> str:
 def config_summary(config: AppConfig, name: str, target: Target) -> tuple[tuple[str, str], ...]:
     """What the run was configured with, in words; never a secret value."""
     key = f"targets.{name}"
-    users = ", ".join(f"{u} ({spec.tenant}/{spec.role})" for u, spec in target.users.items())
+    users = ", ".join(f"{u} ({spec.tenant or 'own tenant'}/{spec.role})" for u, spec in target.users.items())
     pairs: list[tuple[str, object]] = [
         ("project", config.project),
         ("launch_date", config.launch_date or "not set"),
