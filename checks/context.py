@@ -442,6 +442,17 @@ class RunResources:
     async def aclose(self) -> None:
         await self.http.aclose()
 
+    async def log_in(self, target: Target) -> None:
+        """Every user with ``login:`` signs in at the start of the run (the run's requests, not
+        a check's). A failure is kept and reported by each check that acts as that user."""
+        users = [name for name, user in target.users.items() if user.login is not None]
+        http = CheckHttp(self.http, "logins", len(users))
+        for name in users:
+            try:
+                await self.http.sessions.credential(name, http._count)
+            except ProbeError:
+                continue
+
     async def resolve_objects(self, target: Target) -> Target:
         """The target with the ids of discovered and created objects filled in, found once at
         the start of the run so every check sees them. An object that cannot be found keeps

@@ -31,7 +31,9 @@ __all__ = ["ResultCallback", "run_checks"]
 
 log = logging.getLogger(__name__)
 
-# Areas whose checks probe owned objects: discovered and created ids are found before they run.
+# Areas whose checks act as users (who log in before they run) or probe owned objects
+# (whose discovered and created ids are found before they run).
+SIGNED_IN_AREAS = frozenset({"auth", "api", "obs", "perf", "ai", "webhooks"})
 OBJECT_AREAS = frozenset({"auth", "api", "obs"})
 
 ResultCallback = Callable[[CheckResult], Awaitable[None] | None]
@@ -77,6 +79,8 @@ async def run_checks(
                 await maybe
 
     try:
+        if any(item.area in SIGNED_IN_AREAS for item in checks):
+            await resources.log_in(target)
         if any(item.area in OBJECT_AREAS for item in checks):
             target = await resources.resolve_objects(target)
         await asyncio.gather(*(one(item) for item in checks if not (item.exclusive or item.after_probes)))

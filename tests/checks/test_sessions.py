@@ -83,37 +83,35 @@ async def test_a_token_refused_mid_run_is_renewed_once(serve):
     assert notes.logins.count("alice") == 2 and notes.logins.count("bob") == 2
 
 
-@check(
-    id="test.as_alice",
-    title="t",
-    severity=Severity.LOW,
-    passes_when="",
-    why="",
-    breaks="",
-    remediation="",
-    max_requests=20,
-)
-async def as_alice(target: Target, ctx: CheckContext) -> Outcome:
-    """Two reads as alice with the clock moved past her token's exp in between."""
-    first = await ctx.http.get("/api/notes", as_user="alice")
-    CLOCK[0] += timedelta(hours=1)
-    second = await ctx.http.get("/api/notes", as_user="alice")
-    return Outcome.passed(
-        "read twice", [Finding("x", "statuses", {"statuses": [first.status, second.status]})]
-    )
-
-
-CLOCK = [datetime.fromtimestamp(1_900_000_000, UTC)]
-
-
 async def test_a_jwt_past_its_exp_is_renewed_before_it_is_sent(serve):
     notes = NotesApp(token_life=1800)
+    now = [datetime.fromtimestamp(notes.now, UTC)]
+
+    @check(
+        id="test.as_alice",
+        title="t",
+        severity=Severity.LOW,
+        passes_when="",
+        why="",
+        breaks="",
+        remediation="",
+        max_requests=20,
+    )
+    async def as_alice(target: Target, ctx: CheckContext) -> Outcome:
+        """Two reads as alice with the run's clock moved past her token's exp in between."""
+        first = await ctx.http.get("/api/notes", as_user="alice")
+        now[0] += timedelta(hours=1)
+        second = await ctx.http.get("/api/notes", as_user="alice")
+        return Outcome.passed(
+            "read twice", [Finding("x", "statuses", {"statuses": [first.status, second.status]})]
+        )
+
     target = make_target(await serve(notes.build()), users={"alice": login("alice")})
-    report = await run_checks(target, [as_alice], clock=lambda: CLOCK[0])
+    report = await run_checks(target, [as_alice], clock=lambda: now[0])
     assert report.results[0].status is Status.PASS
     assert report.results[0].findings[0].evidence["statuses"] == [200, 200]
     assert notes.logins == ["alice", "alice"]  # the second read logged in again first
-    assert report.results[0].requests == 4  # two logins count toward the check's bound
+    assert report.results[0].requests == 4  # both logins count toward the check's bound
 
 
 async def test_cookie_sessions_are_kept_per_user(serve):

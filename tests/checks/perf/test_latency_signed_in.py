@@ -35,7 +35,8 @@ async def test_private_route_is_measured_as_a_user_who_may_call_it(serve):
     result = await run_one(CHECK, target)
     assert result.status is Status.PASS, result.summary
     assert all(set(f.evidence["statuses"]) == {"200"} for f in result.findings)
-    assert sorted(notes.logins) == ["admin", "alice"]
+    assert sorted(notes.logins) == ["admin", "alice", "bob"]  # every user, once, at the run's start
+    assert {notes.tokens[token] for token in notes.uses} == {"alice", "admin"}  # who measured
 
 
 async def test_public_route_is_measured_without_a_token(serve):
@@ -50,7 +51,7 @@ async def test_public_route_is_measured_without_a_token(serve):
     assert signed_in_as(target.latency.routes[0], target) is None
     result = await run_one(CHECK, target)
     assert result.status is Status.PASS
-    assert notes.logins == []
+    assert notes.uses == {}  # no token was ever sent
 
 
 async def test_only_refusals_stop_after_a_handful_with_the_key_to_set(serve):
