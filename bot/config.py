@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
-from checks.target import Duration, Target
+from checks.target import Duration, Target, body_leaves
 
 __all__ = [
     "AlertsConfig",
@@ -299,8 +299,8 @@ def _inline_passwords(raw: Mapping[str, Any]) -> list[str]:
         for user, spec in (users or {}).items() if isinstance(users, dict) else ():
             login = spec.get("login") if isinstance(spec, dict) else None
             body = login.get("body") if isinstance(login, dict) else None
-            for key, value in (body or {}).items() if isinstance(body, dict) else ():
-                if _PASSWORD_KEY.search(str(key)) and isinstance(value, str) and "${" not in value:
+            for key, value in body_leaves(body):
+                if _PASSWORD_KEY.search(key) and isinstance(value, str) and "${" not in value:
                     errors.append(f"targets.{name}.users.{user}.login.body.{key}: write the password as ${{VARIABLE}} and export it; passwords never live in app.yaml")
     return errors
 

@@ -42,6 +42,7 @@ __all__ = [
     "User",
     "Webhook",
     "body_kwargs",
+    "body_leaves",
     "parse_duration",
 ]
 
@@ -199,11 +200,22 @@ class User(_Model):
     def name_in_app(self) -> str | None:
         if self.identity:
             return self.identity
-        body = self.login.body if self.login else {}
+        leaves = dict(body_leaves(self.login.body)) if self.login else {}
         for key in ("username", "email", "login", "user", "name"):
-            if isinstance(body.get(key), str):
-                return body[key]
+            if isinstance(leaves.get(key), str):
+                return leaves[key]
         return None
+
+
+def body_leaves(body: Any) -> list[tuple[str, Any]]:
+    """(key, value) of every non-mapping value in a body, nested ones included
+    (``{user: {email, password}}`` logins)."""
+    if not isinstance(body, dict):
+        return []
+    leaves: list[tuple[str, Any]] = []
+    for key, value in body.items():
+        leaves += body_leaves(value) if isinstance(value, dict) else [(str(key), value)]
+    return leaves
 
 
 def _private_route(value: Any) -> Any:
@@ -453,7 +465,7 @@ class Target(_Model):
         # Login bodies hold passwords (from ${ENV}); scrub every string in them but the name.
         for user in self.users.values():
             if user.login:
-                values += [v for k, v in user.login.body.items() if isinstance(v, str) and k not in _NAME_KEYS]
+                values += [v for k, v in body_leaves(user.login.body) if isinstance(v, str) and k not in _NAME_KEYS]
         values += [w.secret.get_secret_value() for w in self.webhooks]
         if self.chat and self.chat.canary:
             values.append(self.chat.canary.get_secret_value())

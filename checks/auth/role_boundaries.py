@@ -83,7 +83,7 @@ async def _path(route: PrivateRoute, target: Target, ctx: CheckContext) -> str:
     if "{" not in route.route.path:
         return route.route.path
     for index, obj in enumerate(target.objects):
-        if obj.route.path == route.route.path or (obj.id is None and not obj.body_addressed and obj.route.path.split("{")[0] == route.route.path.split("{")[0]):
+        if obj.route.path == route.route.path:
             return (await ctx.owned_object(index)).path_for(route.route)
     raise ProbeError(f"{route.route} has a placeholder and no objects entry gives it a value (add one with route: {route.route.method} {route.route.path}).")
 

@@ -216,3 +216,17 @@ def test_token_and_expiry_readers():
         1_900_000_000, UTC
     )
     assert jwt_expiry("not-a-jwt") is None
+
+
+def test_nested_login_passwords_are_checked_and_scrubbed():
+    text = "project: x\ntargets:\n  s:\n    base_url: http://127.0.0.1:9\n    users:\n      alice: {login: {route: POST /api/users/login, body: {user: {email: a@x.test, password: PASSWORD}}}}\n"
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text.replace("PASSWORD", "hunter2hunter2"), env={})
+    assert caught.value.errors[0].startswith(
+        "targets.s.users.alice.login.body.password: write the password as ${VARIABLE}"
+    )
+    target = parse_config(
+        text.replace("PASSWORD", "'${ALICE_PASSWORD}'"), env={"ALICE_PASSWORD": "nested-s3cret"}
+    ).targets["s"]
+    assert "nested-s3cret" in target.secret_values() and "a@x.test" not in target.secret_values()
+    assert target.users["alice"].name_in_app == "a@x.test"
