@@ -3,6 +3,8 @@ in a write's body; each user its own tenant when no tenant is given."""
 
 from __future__ import annotations
 
+import secrets
+
 from checks.auth.role_boundaries import CHECK as role_boundaries
 from checks.auth.tenant_isolation import CHECK as tenant_isolation
 from checks.model import Status
@@ -146,7 +148,7 @@ async def test_role_boundaries_fill_placeholders_from_a_created_object(serve):
     notes = NotesApp(isolated=True)
     target = make_target(
         await serve(notes.build()),
-        users=users() | {"admin": {"token": "static-admin-token-1234", "role": "admin"}},
+        users=users() | {"admin": {"token": "-".join(("static", "admin", secrets.token_hex(4))), "role": "admin"}},
         objects=[create()],
         private_routes=[{"route": "DELETE /api/notes/{id}", "roles": ["admin"]}],
     )
