@@ -55,14 +55,22 @@ def init(
         "--users",
         help="Usernames of the three test users: two of different tenants, then an admin (default alice@, bob@, admin@example.com).",
     ),
+    ca_file: Path | None = typer.Option(
+        None,
+        "--ca-file",
+        help="Extra CA bundle for an HTTPS app with a private CA (written to the target's ca_file).",
+    ),
     force: bool = typer.Option(False, "--force", help="Overwrite the output file if it exists."),
 ) -> None:
     """Write a commented app.yaml from a running app and its OpenAPI spec."""
     if output.exists() and not force:
         raise _fail(f"{output} exists; pass --force to overwrite it, or --output another file")
     seeds = _seeds(users)
+    if ca_file is not None and not ca_file.is_file():
+        raise _fail(f"--ca-file: {ca_file} is not a file")
+    verify: bool | str = str(ca_file.resolve()) if ca_file else True
     try:
-        result = onboard(url, openapi, project=project, target=target, seeds=seeds)
+        result = onboard(url, openapi, project=project, target=target, seeds=seeds, verify=verify)
     except OnboardError as exc:
         raise _fail(str(exc)) from None
     try:

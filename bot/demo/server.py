@@ -17,12 +17,14 @@ from typing import Any
 import yaml
 from aiohttp import web
 
+from bot.config import expand_env
 from bot.demo import api, chat, edge, guards, objects, openapi, webhooks, workspace
 from bot.demo import web as demo_web
 from bot.demo.state import DEMO_PASSWORD, DemoState
 from bot.onboard.draft import UserSeed, draft_from_spec
 from bot.onboard.render import render
 from bot.onboard.spec import parse_spec
+from checks.target import Target
 
 __all__ = ["DemoTarget", "MODULES"]
 
@@ -123,6 +125,10 @@ class DemoTarget:
         for module in MODULES:
             target = deep_merge(target, module.target_config(self.state))
         return target
+
+    def target(self) -> Target:
+        """The target as a run loads it from the written app.yaml (``${...}`` expanded)."""
+        return Target.model_validate(expand_env(self.target_config(), {}, []))
 
     def config(self, *, database: str | None = None) -> dict[str, Any]:
         """The whole app.yaml (as data) for a run against this demo."""

@@ -86,5 +86,7 @@ def onboard(
         if found.spec and found.spec.title
         else urlsplit(base_url).hostname or "My app"
     )
+    if isinstance(verify, str):
+        draft.ca_file = verify
     text = render(draft, project=name, target=target, source=found.source)
     return Onboarding(text=text, draft=draft, found=found, seconds=time.perf_counter() - started)

@@ -6,6 +6,7 @@ URL); a redirect elsewhere is not followed. Bodies are capped; each request has 
 
 from __future__ import annotations
 
+import ssl
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -63,9 +64,11 @@ def _same_origin(a: str, b: str) -> bool:
 class _Client:
     """GETs on one origin only, following redirects that stay on it."""
 
-    def __init__(self, origin: str, verify: bool | str = True) -> None:
+    def __init__(self, origin: str, verify: bool | str | ssl.SSLContext = True) -> None:
         self.origin = origin
         self.requests = 0
+        if isinstance(verify, str):  # a CA bundle: the app's private CA
+            verify = ssl.create_default_context(cafile=verify)
         self.http = httpx.Client(
             follow_redirects=False,
             timeout=TIMEOUT,

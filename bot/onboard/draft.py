@@ -82,6 +82,7 @@ class Draft:
     webhooks: list[Guess] = field(default_factory=list)  # written commented out: they need secrets
     todo: list[str] = field(default_factory=list)  # keys still to fill in, one sentence each
     public_items: set[str] = field(default_factory=set)  # item reads whose collection is public
+    ca_file: str | None = None  # the CA bundle init trusted, for an HTTPS app with a private CA
     env: list[str] = field(default_factory=list)  # variables the file reads
 
 

@@ -47,6 +47,10 @@ def render(draft: Draft, *, project: str, target: str, source: str) -> str:
         f"  {target}:",
         f"{ind}base_url: {_flow(draft.base_url)}",
     ]
+    if draft.ca_file:
+        lines.append(
+            f"{ind}ca_file: {_flow(draft.ca_file)}   # the CA bundle init was given (--ca-file)"
+        )
     if draft.auth:
         lines.append(f"{ind}auth: {_flow(draft.auth.value)}   # {draft.auth.why}")
     if draft.users:

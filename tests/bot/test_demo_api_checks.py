@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import expand_env
 from bot.demo import DemoTarget
 from checks.ai.prompt_injection import CHECK as prompt_injection
 from checks.api.cors import CHECK as cors
@@ -18,7 +17,6 @@ from checks.model import RunReport, Status
 from checks.obs.error_disclosure import CHECK as error_disclosure
 from checks.perf.latency_p95 import CHECK as latency_p95
 from checks.runner import run_checks
-from checks.target import Target
 from checks.webhooks.replay import CHECK as webhook_replay
 from checks.webhooks.signature import CHECK as webhook_signature
 
@@ -43,8 +41,7 @@ FLAWED = {check_id: Status.FAIL for check_id in IDS}
 
 async def run_demo(tmp_path: Path, *, hardened: bool) -> RunReport:
     async with DemoTarget(hardened=hardened, workdir=tmp_path / ("hardened" if hardened else "flawed")) as demo:
-        # As `launchready demo` loads it: ${...} expanded (the users' demo password).
-        target = Target.model_validate(expand_env(demo.target_config(), {}, []))
+        target = demo.target()  # as `launchready demo` loads it: the users log in
         return await run_checks(target, CHECKS, root=demo.state.workdir, target_name="demo")
 
 
