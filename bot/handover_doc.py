@@ -259,7 +259,7 @@ def config_summary(config: AppConfig, name: str, target: Target) -> tuple[tuple[
         (f"{key}.public_routes", _routes(target.public_routes)),
         (f"{key}.health_routes", _routes(target.health_routes)),
         (f"{key}.private_routes", ", ".join(f"{p.route}" + (f" (roles: {', '.join(p.roles)})" if p.roles else "") for p in target.private_routes) or "none"),
-        (f"{key}.objects", ", ".join(f"{o.route} id {o.id} owned by {o.owner}" for o in target.objects) or "none"),
+        (f"{key}.objects", ", ".join(f"{o.route} id {o.id_source} owned by {o.owner}" for o in target.objects) or "none"),
         (f"{key}.rate_limits", ", ".join(f"{r.route} at most {r.max_per_minute}/min" for r in target.rate_limits) or "none"),
         (f"{key}.cors.allowed_origins", ", ".join(target.cors.allowed_origins) if target.cors else "not set"),
         (f"{key}.webhooks", ", ".join(f"{w.route} ({w.scheme}, secret not shown)" for w in target.webhooks) or "none"),

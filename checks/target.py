@@ -258,6 +258,15 @@ class OwnedObject(_Model):
         return self
 
     @property
+    def id_source(self) -> str:
+        """Where the id comes from, in words: the id itself, or how it is found."""
+        if self.id is not None:
+            return self.id
+        if self.discover or self.create:
+            return f"from {self.discover or self.create}"
+        return "named in the body"
+
+    @property
     def body_addressed(self) -> bool:
         return "{" not in self.route.path and self.body is not None and self.discover is None and self.create is None and self.id is None
 
