@@ -465,7 +465,7 @@ class RunResources:
         objects = list(target.objects)
         for index in pending:
             try:
-                resolved = await self.objects.resolve(index, target.objects[index], http)
+                resolved = await self.objects.resolve(index, target.objects[index], http, safe=target.is_safe)
             except Exception:  # kept by the resolver; the checks that probe objects report it
                 continue
             objects[index] = objects[index].model_copy(update={"id": resolved.id})
@@ -491,7 +491,7 @@ class CheckContext:
 
     async def owned_object(self, index: int) -> ResolvedObject:
         """``target.objects[index]`` with its id (named, discovered or created as its owner)."""
-        return await self.resources.objects.resolve(index, self.target.objects[index], self.http)
+        return await self.resources.objects.resolve(index, self.target.objects[index], self.http, safe=self.target.is_safe)
 
     def path(self, value: Path | str) -> Path:
         return self.target.resolve_path(value, self.root)

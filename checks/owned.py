@@ -107,7 +107,9 @@ class ObjectResolver:
         self._done: dict[int, ResolvedObject | Exception] = {}
         self._locks: dict[int, asyncio.Lock] = {}
 
-    async def resolve(self, index: int, spec: OwnedObject, http: CheckHttp) -> ResolvedObject:
+    async def resolve(
+        self, index: int, spec: OwnedObject, http: CheckHttp, *, safe: bool = False
+    ) -> ResolvedObject:
         """The object's id; a :class:`ProbeError` whose sentence names the owner and route."""
         async with self._locks.setdefault(index, asyncio.Lock()):
             done = self._done.get(index)
@@ -115,15 +117,20 @@ class ObjectResolver:
                 raise done
             if done is None:
                 try:
-                    done = await self._resolve(spec, http)
+                    done = await self._resolve(spec, http, safe)
                 except Exception as exc:
                     self._done[index] = exc
                     raise
                 self._done[index] = done
             return done
 
-    async def _resolve(self, spec: OwnedObject, http: CheckHttp) -> ResolvedObject:
+    async def _resolve(self, spec: OwnedObject, http: CheckHttp, safe: bool) -> ResolvedObject:
         from checks.context import ProbeError
+
+        if spec.create is not None and safe:
+            raise ProbeError(
+                f"objects[].create ({spec.create}) is a write and the target is safe/production: use discover: (the owner's list) or id: instead."
+            )
 
         if spec.id is not None:
             return ResolvedObject(spec, spec.id, "configured")

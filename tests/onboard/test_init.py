@@ -341,3 +341,25 @@ def test_circular_refs_are_cut(tmp_path):
 def test_init_is_listed_in_the_cli():
     result = runner.invoke(build_app(), ["--help"])
     assert "init" in result.output
+
+
+def test_a_redirect_to_another_origin_is_not_followed():
+    hits: list[str] = []
+    other = web.Application()
+
+    async def spec(request: web.Request) -> web.Response:
+        hits.append(request.path)
+        return web.json_response(spec_document("3.1"))
+
+    other.router.add_get("/openapi.json", spec)
+    with Served(other) as elsewhere:
+        app = web.Application()
+
+        async def moved(request: web.Request) -> web.Response:
+            raise web.HTTPFound(elsewhere.url + "/openapi.json")  # another port: another origin
+
+        app.router.add_get("/openapi.json", moved)
+        with Served(app) as served, pytest.raises(OnboardError) as caught:
+            onboard(None, served.url + "/openapi.json")
+    assert "a redirect to another host" in str(caught.value)
+    assert hits == []  # init never asked the other origin

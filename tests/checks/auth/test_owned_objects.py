@@ -148,7 +148,10 @@ async def test_role_boundaries_fill_placeholders_from_a_created_object(serve):
     notes = NotesApp(isolated=True)
     target = make_target(
         await serve(notes.build()),
-        users=users() | {"admin": {"token": "-".join(("static", "admin", secrets.token_hex(4))), "role": "admin"}},
+        users=users()
+        | {
+            "admin": {"token": "-".join(("static", "admin", secrets.token_hex(4))), "role": "admin"}
+        },
         objects=[create()],
         private_routes=[{"route": "DELETE /api/notes/{id}", "roles": ["admin"]}],
     )
@@ -177,5 +180,22 @@ async def test_public_objects_probe_writes_only(serve):
     target = make_target(await serve(notes.build()), users=users(), objects=[public])
     result = await run_one(tenant_isolation, target)
     assert result.status is Status.FAIL  # bob's PUT went through
-    assert not any(f.message.startswith("bob (another user) read") for f in result.findings)  # reads are allowed
+    assert not any(
+        f.message.startswith("bob (another user) read") for f in result.findings
+    )  # reads are allowed
     assert any("was allowed to PUT alice's object n_alice" in f.message for f in result.findings)
+
+
+async def test_create_is_refused_on_a_safe_target(serve):
+    notes = NotesApp(isolated=True)
+    before = dict(notes.notes)
+    result = await run_one(
+        tenant_isolation,
+        make_target(await serve(notes.build()), users=users(), objects=[create()], safe=True),
+    )
+    assert result.status is Status.ERROR
+    assert (
+        "objects[].create (POST /api/notes) is a write and the target is safe/production"
+        in result.summary
+    )
+    assert notes.notes == before  # nothing was created
