@@ -1,9 +1,10 @@
 """Signed-in users: each configured user's credential, obtained by logging in when needed.
 
 A user with a static ``token`` needs nothing here. A user with ``login:`` signs in through the
-scoped client (so the login route must be on the target's hosts, and it counts toward the
-calling check's bound and the run's budget) the first time a check acts as that user, and
-again when the credential expires: the JWT's ``exp`` (or the answer's ``expires_in``, or the
+scoped client (so the login route must be on the target's hosts, and every login counts
+toward the run's budget) at the start of the run (``RunResources.log_in``), or the first time
+a check acts as that user, and again, counted toward the check that needs it, when the
+credential expires: the JWT's ``exp`` (or the answer's ``expires_in``, or the
 configured ``expires_in``) has passed, or the app answers 401 to a credential it accepted
 before. A session cookie is kept per user and sent only with that user's requests.
 
@@ -116,7 +117,7 @@ def _set_cookies(response: HttpResponse) -> dict[str, str]:
     return cookies
 
 
-Send = Callable[..., Any]
+Send = Callable[..., Any]  # ScopedHttp.send
 
 
 class Sessions:
