@@ -230,3 +230,43 @@ def test_nested_login_passwords_are_checked_and_scrubbed():
     ).targets["s"]
     assert "nested-s3cret" in target.secret_values() and "a@x.test" not in target.secret_values()
     assert target.users["alice"].name_in_app == "a@x.test"
+
+
+@pytest.mark.parametrize("location", ["header", "query", "cookie"])
+async def test_api_keys_go_where_the_scheme_says(serve, location):
+    key = "key-" + PASSWORDS["alice"]
+    app = web.Application()
+
+    async def things(request: web.Request) -> web.Response:
+        sent = {
+            "header": request.headers.get("X-Key"),
+            "query": request.query.get("X-Key"),
+            "cookie": request.cookies.get("X-Key"),
+        }[location]
+        return web.json_response({"ok": True}) if sent == key else web.json_response({}, status=401)
+
+    app.router.add_get("/things", things)
+    target = make_target(
+        await serve(app),
+        auth={"in": location, "header": "X-Key", "scheme": ""},
+        users={"alice": {"token": key}},
+    )
+
+    @check(
+        id="test.key",
+        title="t",
+        severity=Severity.LOW,
+        passes_when="",
+        why="",
+        breaks="",
+        remediation="",
+    )
+    async def key_check(target: Target, ctx: CheckContext) -> Outcome:
+        signed = await ctx.http.get("/things", as_user="alice")
+        anonymous = await ctx.http.get("/things")
+        return Outcome.passed(f"{signed.status} {anonymous.status} {signed.url}")
+
+    report = await run_checks(target, [key_check])
+    summary = report.results[0].summary
+    assert summary.startswith("200 401")
+    assert key not in summary  # a key in the URL is scrubbed from the report
