@@ -18,7 +18,8 @@ from bot.onboard.spec import ApiSpec, SpecError, load_document, parse_spec
 __all__ = ["WELL_KNOWN", "Found", "OnboardError", "find_spec", "look_around", "read_spec"]
 
 # Where frameworks serve their spec: FastAPI, Swagger/springdoc, NestJS, Django Ninja,
-# drf-spectacular, ASP.NET, and the same under a common /api or /api/v1 prefix.
+# drf-spectacular, ASP.NET, the same under a common /api or /api/v1 prefix, and Swagger UI's
+# init script for Express apps that serve no JSON.
 WELL_KNOWN = (
     "/openapi.json",
     "/openapi.yaml",
@@ -38,6 +39,10 @@ WELL_KNOWN = (
     "/api/schema/",
     "/swagger/v1/swagger.json",
     "/openapi/v1.json",
+    # swagger-ui-express (Express + swagger-jsdoc) embeds the spec in its init script
+    "/api-docs/swagger-ui-init.js",
+    "/docs/swagger-ui-init.js",
+    "/swagger/swagger-ui-init.js",
 )
 HEALTH_CANDIDATES = ("/health", "/healthz", "/api/health", "/status", "/ping", "/livez", "/readyz")
 MAX_SPEC_BYTES = 20 * 1024 * 1024

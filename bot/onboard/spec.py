@@ -68,8 +68,26 @@ class ApiSpec:
     schemes: dict[str, SecurityScheme] = field(default_factory=dict)
 
 
+def _embedded(text: str) -> dict[str, Any] | None:
+    """The spec swagger-ui-express embeds in its ``swagger-ui-init.js`` (``"swaggerDoc": {...}``),
+    for Express apps that publish their swagger-jsdoc spec only through Swagger UI."""
+    at = text.find('"swaggerDoc":')
+    if at < 0:
+        return None
+    try:
+        value, _ = json.JSONDecoder().raw_decode(text[at + len('"swaggerDoc":') :].lstrip())
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
 def load_document(text: str, source: str) -> dict[str, Any]:
     """JSON or YAML text as a mapping, or a :class:`SpecError` naming the source."""
+    if source.endswith(".js"):
+        embedded = _embedded(text)
+        if embedded is None:
+            raise SpecError(f"{source} holds no swaggerDoc")
+        return embedded
     try:
         data = json.loads(text)
     except ValueError:

@@ -185,6 +185,10 @@ class NotesApp:
 
         async def spec(request: web.Request) -> web.Response:
             document = spec_document(self.spec_version)
+            if self.spec_path.endswith(".js"):  # as swagger-ui-express serves it
+                options = json.dumps({"swaggerDoc": document, "customOptions": {}})
+                script = f"window.onload = function() {{\n  var options = {options};\n  url = options.swaggerUrl || url\n}}\n"
+                return web.Response(text=script, content_type="application/javascript")
             if self.spec_yaml:
                 return web.Response(text=yaml.safe_dump(document), content_type="application/yaml")
             return web.json_response(document)
