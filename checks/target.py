@@ -7,9 +7,11 @@ models only validate. Secrets are ``SecretStr`` so they never print by accident.
 
 from __future__ import annotations
 
+import difflib
 import re
 from datetime import timedelta
 from pathlib import Path
+from string import Formatter
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
@@ -108,6 +110,15 @@ class Route(BaseModel):
         if len(names) == 1 and names[0] not in params and "id" in params:
             params = {names[0]: params["id"]}
         return self.path.format(**params)
+
+    @property
+    def placeholders(self) -> list[str]:
+        """The names in ``{braces}``, in order: ``/users/{user_id}`` has ``user_id``."""
+        return [name for _, name, _, _ in Formatter().parse(self.path) if name]
+
+    def fill(self, value: str) -> str:
+        """The path with every placeholder, whatever its name, set to ``value``."""
+        return self.path.format(**dict.fromkeys(self.placeholders, value))
 
     @property
     def has_body(self) -> bool:
@@ -269,6 +280,9 @@ class OwnedObject(_Model):
     @property
     def body_addressed(self) -> bool:
         return "{" not in self.route.path and self.body is not None and self.discover is None and self.create is None and self.id is None
+    # The object may be deleted or changed by probes (DELETE, role changes, bad bodies); an
+    # object the run creates (``create``) is disposable whatever this says.
+    disposable: bool = False
 
     @field_validator("methods")
     @classmethod
@@ -372,6 +386,9 @@ class Target(_Model):
     extra_hosts: list[str] = Field(default_factory=list)
     auth: AuthScheme = Field(default_factory=AuthScheme)
     users: dict[str, User] = Field(default_factory=dict)
+    # Roles that may read every tenant by design (admin, support): tenant isolation leaves
+    # them to auth.role_boundaries.
+    cross_tenant_roles: list[str] = Field(default_factory=list)
     public_routes: list[RouteField] = Field(default_factory=list)
     health_routes: list[RouteField] = Field(default_factory=lambda: [Route.parse("GET /health")])
     # Not a list: left as is, so pydantic says "should be a valid list" instead of a TypeError.
@@ -427,6 +444,39 @@ class Target(_Model):
                 raise ValueError(f'{key}: "{name}" is not one of the users ({choices})')
         return self
 
+    @model_validator(mode="after")
+    def _roles_exist(self) -> Target:
+        """Role names must match ``users:`` exactly: ``chef`` against a user whose role is
+        ``Chef`` would make every real chef a violator."""
+        known = sorted({u.role for u in self.users.values()})
+        if not known:
+            return self
+        refs = [(f"private_routes[{i}].roles", r.roles) for i, r in enumerate(self.private_routes)]
+        refs.append(("cross_tenant_roles", self.cross_tenant_roles))
+        for key, roles in refs:
+            for role in roles:
+                if role not in known:
+                    raise ValueError(f'{key}: "{role}" is not the role of any user ({", ".join(known)}){_did_you_mean(role, known)}')
+        return self
+
+    @model_validator(mode="after")
+    def _placeholders_filled(self) -> Target:
+        """Every ``{placeholder}`` gets a value from an ``objects`` entry, or validate says so."""
+        for i, obj in enumerate(self.objects):
+            names = obj.route.placeholders
+            if len(names) > 1:
+                raise ValueError(f"objects[{i}].route: {obj.route} has {len(names)} placeholders ({', '.join(names)}); an object route takes one, filled with its id")
+        # Role-limited routes are sent with their placeholders filled; other private routes
+        # without an object are skipped by auth.private_routes with a note.
+        for i, private in enumerate(self.private_routes):
+            names = private.route.placeholders
+            if names and private.roles and self.object_for(private.route) is None:
+                raise ValueError(
+                    f"private_routes[{i}].route: nothing fills {{{'}, {'.join(names)}}} in {private.route}; "
+                    f"add an objects entry with route: {private.route} (and its id and owner)"
+                )
+        return self
+
     # -- derived facts -------------------------------------------------------------------
 
     @property
@@ -450,6 +500,17 @@ class Target(_Model):
         hosts = {self.host, urlsplit(self.plain_http_url).hostname or ""}
         hosts.update(h.lower() for h in self.extra_hosts)
         return frozenset(h.lower() for h in hosts if h)
+
+    def object_for(self, route: Route) -> OwnedObject | None:
+        """The ``objects`` entry whose route has the same path as ``route``, if any."""
+        return next((o for o in self.objects if o.route.path == route.path), None)
+
+    def fill(self, route: Route) -> str | None:
+        """``route``'s path with its placeholders filled from the matching ``objects`` entry."""
+        if not route.placeholders:
+            return route.path
+        obj = self.object_for(route)
+        return route.fill(obj.id) if obj and obj.id is not None else None
 
     def url(self, path: str) -> str:
         return self.base_url + path
@@ -483,3 +544,9 @@ class Target(_Model):
     def resolve_path(self, path: Path | str, base: Path) -> Path:
         path = Path(path)
         return path if path.is_absolute() else base / path
+
+
+def _did_you_mean(value: str, choices: list[str]) -> str:
+    folded = {c.lower(): c for c in choices}
+    close = folded.get(value.lower()) or next(iter(difflib.get_close_matches(value, choices, n=1)), None)
+    return f'; did you mean "{close}"?' if close else ""

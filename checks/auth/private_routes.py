@@ -11,7 +11,6 @@ import re
 import secrets
 import string
 from dataclasses import dataclass
-from string import Formatter
 from urllib.parse import urlsplit
 
 from checks.check import check
@@ -102,13 +101,7 @@ def _probes(target: Target) -> list[Probe]:
 
 def _fill(route: PrivateRoute, target: Target) -> str | None:
     """The route's path with placeholders filled from a matching ``objects`` entry."""
-    names = [name for _, name, _, _ in Formatter().parse(route.route.path) if name]
-    if not names:
-        return route.route.path
-    for obj in target.objects:
-        if obj.route.path == route.route.path:
-            return route.route.format(**{name: obj.id for name in names})
-    return None
+    return target.fill(route.route)
 
 
 def _is_login_redirect(response: HttpResponse) -> bool:

@@ -57,12 +57,15 @@ def _writes(obj: OwnedObject, target: Target) -> list[str]:
 
 def _intruders(obj: OwnedObject, target: Target) -> list[str | None]:
     """Users of other tenants, and no token. Without tenants (each user its own), an admin
-    is the platform's staff, who may see every user's objects by design: not an intruder."""
+    is the platform's staff, who may see every user's objects by design: not an intruder.
+    Roles declared in ``cross_tenant_roles`` read every tenant by design: role_boundaries'."""
     tenant = target.tenant_of(obj.owner)
     return [
         name
         for name, user in target.users.items()
-        if target.tenant_of(name) != tenant and (user.tenant is not None or user.role != "admin")
+        if target.tenant_of(name) != tenant
+        and (user.tenant is not None or user.role != "admin")
+        and user.role not in target.cross_tenant_roles
     ] + [None]
 
 

@@ -39,7 +39,7 @@ def _probes(target: Target) -> list[tuple[str, str, str, dict]]:
         headers = {"Content-Type": "application/json"}
         probes.append(("a malformed JSON body", route.method, route.path, {"content": MALFORMED_JSON, "headers": headers, "as_user": user}))
     for obj in target.objects[:1]:
-        path = obj.route.format(id="1'\"><launchready")
+        path = obj.route.fill("1'\"><launchready")
         probes.append(("an id with quotes (SQL)", "GET", path, {"as_user": obj.owner}))
     return probes
 
