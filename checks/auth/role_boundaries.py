@@ -1,89 +1,169 @@
-"""auth.role_boundaries: a route limited to roles rejects every user without the role."""
+"""auth.role_boundaries: a route limited to roles rejects every user without the role.
+
+Each role-limited route is sent as every user whose role the route does not admit (users in
+name order, so the order of ``users:`` changes nothing). A read is first sent once as a user
+the route admits: if even that user is turned away, a rejection proves nothing. A destructive
+route (DELETE, or a body that changes a role) is only sent to an object marked
+``disposable: true`` (or created by the run); the object is read before and after, so a 404
+from an object that is already gone never counts as a rejection.
+"""
 
 from __future__ import annotations
 
-from checks.check import check
-from checks.context import CheckContext, ProbeError
-from checks.model import Finding, Outcome, Severity
-from checks.target import PrivateRoute, Target
+from dataclasses import dataclass, field
 
-__all__ = ["CHECK"]
+from checks.check import check
+from checks.context import CheckContext, HttpResponse, ProbeError
+from checks.model import Finding, Outcome, Severity
+from checks.rejected_body import body_rejected
+from checks.target import OwnedObject, PrivateRoute, Target, body_kwargs
+
+__all__ = ["CHECK", "destructive"]
 
 REJECTED = (401, 403, 404)
+READS = ("GET", "HEAD", "OPTIONS")
+_ROLE_KEYS = ("role", "roles", "is_admin", "admin", "is_superuser", "is_staff", "permissions")
 
 
-def _probes(target: Target) -> list[tuple[PrivateRoute, str]]:
-    """(route, user) for every role-limited route and every user without one of its roles.
+def destructive(route: PrivateRoute) -> str | None:
+    """What the route destroys if the guard is missing ("deletes", "changes a role"), or None."""
+    if route.route.method == "DELETE":
+        return "deletes"
+    keys = {str(k).lower() for k in route.body} if isinstance(route.body, dict) else set()
+    if route.route.method in ("POST", "PUT", "PATCH") and (keys & set(_ROLE_KEYS) or "/role" in route.route.path.lower()):
+        return "changes a role"
+    return None
 
-    Write routes are left out on safe targets: a missing check would let the probe write.
-    """
-    return [
-        (route, name)
-        for route in target.private_routes
-        if route.roles and (not target.is_safe or route.route.method in ("GET", "HEAD", "OPTIONS"))
-        for name, user in target.users.items()
-        if user.role not in route.roles
-    ]
+
+def _outsiders(route: PrivateRoute, target: Target) -> list[str]:
+    return sorted(name for name, user in target.users.items() if user.role not in route.roles)
+
+
+def _insider(route: PrivateRoute, target: Target) -> str | None:
+    """A user the route admits, the same one whatever the order of ``users:``."""
+    return next((name for name in sorted(target.users) if target.users[name].role in route.roles), None)
+
+
+@dataclass
+class _Verdicts:
+    reached: list[Finding] = field(default_factory=list)
+    rejected: list[Finding] = field(default_factory=list)
+    unclear: list[Finding] = field(default_factory=list)
+    unjudged: list[Finding] = field(default_factory=list)  # the probe could not prove anything
+    untouched: list[Finding] = field(default_factory=list)  # destructive, no disposable object
+    sent: int = 0
+
+
+def _untouched_reason(route: PrivateRoute, does: str, obj: OwnedObject | None, target: Target, name: str) -> str:
+    if obj is None:
+        return (
+            f"Not probed: {route.route} {does}; add an objects entry with route: {route.route}, an id this check may "
+            f"destroy and disposable: true to targets.{name}.objects."
+        )
+    index = target.objects.index(obj)
+    return f"Not probed: {route.route} {does} and object {obj.id} is shared; set targets.{name}.objects[{index}].disposable: true (or give it an object made for the purpose)."
 
 
 @check(
     id="auth.role_boundaries",
     title="Role-limited routes reject users without the role",
     severity=Severity.CRITICAL,
-    passes_when="Every private route with roles answers 401, 403 or 404 to each configured user who lacks those roles.",
+    passes_when="Every private route with roles answers 401, 403 or 404 to each configured user who lacks those roles, while a user with the role gets through.",
     why="Admin and staff routes guarded only by 'is logged in' hand every customer the admin console.",
     breaks="Any signed-up user can list users, change plans or read other tenants' data through admin routes.",
     remediation="Check the caller's role on the server for every role-limited route (a decorator or middleware per route group), and answer 403.",
-    max_requests=200,  # one per (role-limited route, user without the role)
+    max_requests=200,  # per route: a control read, then one probe per user without the role (+2 reads if destructive)
 )
 async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
     limited = [r for r in target.private_routes if r.roles]
     if not limited:
         return Outcome.skipped("No private route is limited to roles: set targets.<name>.private_routes[].roles (e.g. {route: GET /admin/users, roles: [admin]}).")
-    probes = _probes(target)
-    if not probes:
+    routes = [r for r in limited if _outsiders(r, target) and (not target.is_safe or r.route.method in READS)]
+    if not routes:
         return Outcome.skipped("No configured user lacks the roles of the limited routes: add a user with another role to targets.<name>.users.")
-    if len(probes) > ctx.http.max_requests:
-        return Outcome.errored(f"{len(probes)} (route, user) pairs exceed this check's bound of {ctx.http.max_requests} requests.")
-    reached: list[Finding] = []
-    unclear: list[Finding] = []
-    rejected: list[Finding] = []
-    unreachable = 0
-    for route, name in probes:
-        user = target.users[name]
-        resource = str(route.route)
-        kwargs = {"json": route.body if route.body is not None else {}} if route.route.has_body else {}
+    planned = sum(1 + 3 * len(_outsiders(r, target)) for r in routes)
+    if planned > ctx.http.max_requests:
+        return Outcome.errored(f"{len(routes)} role-limited routes need up to {planned} requests, more than this check's bound of {ctx.http.max_requests}.")
+    verdicts = _Verdicts()
+    for route in routes:
+        await _probe_route(route, target, ctx, verdicts)
+    return _outcome(verdicts, len(routes))
+
+
+async def _probe_route(route: PrivateRoute, target: Target, ctx: CheckContext, out: _Verdicts) -> None:
+    resource = str(route.route)
+    path = target.fill(route.route)
+    if path is None:  # validate refuses this; kept so a literal {id} is never sent
+        out.untouched.append(Finding(resource, f"Not probed: nothing fills the placeholders of {resource}."))
+        return
+    obj = target.object_for(route.route)
+    does = destructive(route)
+    if does and not (obj and obj.disposable):
+        out.untouched.append(Finding(resource, _untouched_reason(route, does, obj, target, ctx.target_name)))
+        return
+    insider = _insider(route, target)
+    if route.route.method in READS and insider is not None:
         try:
-            path = await _path(route, target, ctx)
+            control = await ctx.http.request(route.route.method, path, as_user=insider)
+        except ProbeError as exc:
+            out.unjudged.append(Finding(resource, f"{insider} (role {target.users[insider].role}), whom the route admits: {exc}"))
+            return
+        out.sent += 1
+        if not 200 <= control.status < 300:
+            out.unjudged.append(
+                Finding(resource, f"Even {insider} (role {target.users[insider].role}), whom the route admits, got {control.status}: rejections of others prove nothing; check the route.", control.evidence())
+            )
+            return
+    kwargs = body_kwargs(route.body if route.body is not None else {}, route.content_type) if route.route.has_body else {}
+    answers: list[HttpResponse] = []
+    for name in _outsiders(route, target):
+        user = target.users[name]
+        who = f"{name} (role {user.role}; route needs {', '.join(route.roles)})"
+        reader = obj.owner if obj else name
+        if does and obj and not await _exists(obj, reader, ctx, out):
+            out.unjudged.append(Finding(resource, f"{who}: object {obj.id} no longer exists before the probe (deleted by an earlier probe or by hand), so a 404 would prove nothing; recreate it."))
+            continue
+        try:
             response = await ctx.http.request(route.route.method, path, as_user=name, **kwargs)
         except ProbeError as exc:
-            unreachable += 1
-            unclear.append(Finding(resource, f"{name} (role {user.role}): {exc}"))
+            out.unclear.append(Finding(resource, f"{who}: {exc}"))
             continue
+        out.sent += 1
+        answers.append(response)
         evidence = response.evidence()
-        who = f"{name} (role {user.role}; route needs {', '.join(route.roles)})"
         if 200 <= response.status < 300:
-            reached.append(Finding(resource, f"{who} reached {resource}: {response.status}.", evidence))
+            out.reached.append(Finding(resource, f"{who} reached {resource}: {response.status}.", evidence))
+        elif does and obj and not await _exists(obj, reader, ctx, out):
+            out.reached.append(Finding(resource, f"{who} got {response.status}, yet object {obj.id} is gone afterwards: the {route.route.method} was applied.", evidence))
         elif response.status in REJECTED or 300 <= response.status < 400:
-            rejected.append(Finding(resource, f"{who} was rejected with {response.status}.", evidence))
+            out.rejected.append(Finding(resource, f"{who} was rejected with {response.status}.", evidence))
         else:
-            unclear.append(Finding(resource, f"{who} got {response.status}, not a clear 401/403.", evidence))
-    if unreachable == len(probes):
-        return Outcome.errored(f"No role-limited route could be reached: {unclear[0].message}", unclear)
-    if reached:
-        return Outcome.failed(f"{len(reached)} of {len(probes)} requests by users without the role reached a role-limited route.", reached + unclear + rejected)
-    if unclear:
-        return Outcome.warned(f"{len(unclear)} of {len(probes)} requests got neither access nor a 401/403.", unclear + rejected)
-    return Outcome.passed(f"All {len(probes)} requests by users without the role were rejected on {len(limited)} routes.", rejected)
+            out.unclear.append(Finding(resource, f"{who} got {response.status}, not a clear 401/403.", evidence))
+    sentence = body_rejected(answers)
+    if sentence:  # every answer a 400/422: those are not rejections by role
+        for finding in [f for f in out.unclear if f.resource == resource]:
+            out.unclear.remove(finding)
+        out.unjudged.append(Finding(resource, f"{resource}: {sentence}.", answers[0].evidence()))
 
 
-async def _path(route: PrivateRoute, target: Target, ctx: CheckContext) -> str:
-    """The route's path, its ``{placeholder}`` filled from an owned object on the same path
-    (named, discovered or created: ``checks.owned``)."""
-    if "{" not in route.route.path:
-        return route.route.path
-    for index, obj in enumerate(target.objects):
-        if obj.route.path == route.route.path:
-            return (await ctx.owned_object(index)).path_for(route.route)
-    raise ProbeError(f"{route.route} has a placeholder and no objects entry gives it a value (add one with route: {route.route.method} {route.route.path}).")
+async def _exists(obj: OwnedObject, user: str, ctx: CheckContext, out: _Verdicts) -> bool:
+    try:
+        response = await ctx.http.request("GET", obj.path, as_user=user)
+    except ProbeError:
+        return False
+    out.sent += 1
+    return 200 <= response.status < 300
 
+
+def _outcome(out: _Verdicts, routes: int) -> Outcome:
+    untouched = f" {len(out.untouched)} destructive routes were not probed (see the notes for the key to set)." if out.untouched else ""
+    if out.reached:
+        return Outcome.failed(f"{len(out.reached)} requests by users without the role reached a role-limited route.{untouched}", out.reached + out.unclear + out.unjudged + out.untouched + out.rejected)
+    if out.unjudged and not out.rejected:
+        return Outcome.errored(f"No role-limited route could be judged: {out.unjudged[0].message}{untouched}", out.unjudged + out.unclear + out.untouched)
+    if out.unclear or out.unjudged:
+        count = len(out.unclear) + len(out.unjudged)
+        return Outcome.warned(f"{count} probes got neither access nor a clear 401/403.{untouched}", out.unclear + out.unjudged + out.untouched + out.rejected)
+    if not out.rejected:
+        return Outcome.skipped(out.untouched[0].message)
+    return Outcome.passed(f"All {len(out.rejected)} requests by users without the role were rejected on {routes - len(out.untouched)} routes.{untouched}", out.rejected + out.untouched)

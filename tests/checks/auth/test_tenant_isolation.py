@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import pytest
 from aiohttp import web
+from pydantic import ValidationError
 
 from checks.auth.tenant_isolation import CHECK, planned_requests
 from checks.model import Status
@@ -112,3 +114,47 @@ async def test_skipped_without_objects(serve):
     result = await run_one(CHECK, make_target("http://127.0.0.1:9", users=USERS))
     assert result.status is Status.SKIPPED
     assert "objects" in result.summary
+
+
+def support_app() -> web.Application:
+    """Alice's conversation, readable by its tenant and by a support role of another tenant
+    (by design), and by nobody else; routed by ``{conversation_id}``, not ``{id}``."""
+    tenants = {"Bearer tok_alice_0000000000": "acme", "Bearer tok_bob_000000000000": "globex", "Bearer tok_sam_000000000000": "*"}
+    item = {"id": "c_1", "tenant": "acme", "title": "Q3 pricing"}
+    app = web.Application()
+
+    async def get(request: web.Request) -> web.Response:
+        tenant = tenants.get(request.headers.get("Authorization", ""))
+        if tenant is None:
+            return web.json_response({"error": "unauthorized"}, status=401)
+        if request.match_info["conversation_id"] != "c_1" or tenant not in ("acme", "*"):
+            return web.json_response({"error": "not found"}, status=404)
+        return web.json_response(item)
+
+    app.router.add_get("/api/conversations/{conversation_id}", get)
+    return app
+
+
+SUPPORT_USERS = USERS | {"sam": {"token": "tok_sam_000000000000", "tenant": "helpdesk", "role": "support"}}
+SUPPORT_OBJECT = {"route": "GET /api/conversations/{conversation_id}", "id": "c_1", "owner": "alice"}
+
+
+async def test_a_declared_cross_tenant_role_is_not_a_leak(serve):
+    base = await serve(support_app())
+    declared = await run_one(CHECK, make_target(base, users=SUPPORT_USERS, objects=[SUPPORT_OBJECT], cross_tenant_roles=["support"]))
+    assert declared.status is Status.PASS, declared.summary
+    assert not any("sam" in f.message for f in declared.findings)
+    undeclared = await run_one(CHECK, make_target(base, users=SUPPORT_USERS, objects=[SUPPORT_OBJECT]))
+    assert undeclared.status is Status.FAIL
+    assert [f.message.split(" ")[0] for f in undeclared.findings if "read alice" in f.message] == ["sam"]
+
+
+def test_cross_tenant_roles_must_be_roles_of_users():
+    with pytest.raises(ValidationError, match=r'cross_tenant_roles: "Support" is not the role of any user .*did you mean "support"\?'):
+        make_target("http://127.0.0.1:9", users=SUPPORT_USERS, cross_tenant_roles=["Support"])
+
+
+def test_an_object_route_takes_one_placeholder_of_any_name():
+    two = {"route": "GET /orgs/{org}/items/{item}", "id": "1", "owner": "alice"}
+    with pytest.raises(ValidationError, match=r"has 2 placeholders \(org, item\)"):
+        make_target("http://127.0.0.1:9", users=USERS, objects=[two])
