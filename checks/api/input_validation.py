@@ -1,30 +1,63 @@
-"""api.input_validation: malformed, wrong-typed, oversized and over-privileged bodies get 4xx."""
+"""api.input_validation: malformed, wrong-typed, oversized and over-privileged bodies get 4xx.
+
+A route is judged only on what it promises. Only routes with a sample ``body`` (or objects'
+PATCH/PUT, sampled from the object itself) are sent bodies. The valid sample goes first: if
+the app rejects it (400/422) nothing else can be judged, and a route that fails even for it
+is reported once as broken. A 2xx to a bad body is read back: a partial update that changed
+nothing is correct. Privileged fields come from what the config knows (the roles and tenants
+of ``users:``) and from what the route's answer shows. Objects that are not disposable are
+put back as they were, and the restore is verified.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from checks.check import check
 from checks.context import CheckContext, HttpResponse, ProbeError
 from checks.model import Finding, Outcome, Severity
 from checks.obs.disclosure import find_disclosures
-from checks.target import Route, Target
+from checks.rejected_body import body_rejected
+from checks.target import OwnedObject, Route, Target, body_kwargs
 
-__all__ = ["CHECK", "PRIVILEGED", "payloads"]
+__all__ = ["CHECK", "PRIVILEGED", "payloads", "privileged_fields"]
 
 ONE_MIB = 1024 * 1024
 DEPTH = 5000
+MAX_ROUTES = 20
+PER_ROUTE = 14  # object read, control, 7 payloads, up to 3 read-backs, restore and its check
 PRIVILEGED = {"role": "admin", "tenant": "launchready-probe", "is_admin": True, "owner": "launchready-probe"}
+_PRIVILEGED_KEY = re.compile(r"role|admin|superuser|staff|tenant|owner|org_id|permission|verified", re.I)
 
 
 @dataclass(frozen=True)
 class Payload:
     name: str
     content: bytes
+    content_type: str = "application/json"
     mass_assignment: bool = False
+    empty: bool = False  # no fields at all: a correct partial update may accept it
+
+
+@dataclass(frozen=True)
+class Subject:
+    """One route to probe: where, as whom, with which valid sample."""
+
+    route: Route
+    path: str
+    sample: Any
+    user: str | None
+    form: bool = False
+    obj: OwnedObject | None = None  # read back through this object's route
+
+    @property
+    def resource(self) -> str:
+        return f"{self.route.method} {self.path}"
 
 
 def _wrong_type(value: Any) -> Any:
@@ -43,123 +76,233 @@ def _first_string_key(body: dict[str, Any]) -> str:
     return next((k for k, v in body.items() if isinstance(v, str)), next(iter(body), "message"))
 
 
-def payloads(sample: Any) -> list[Payload]:
+def payloads(sample: Any, privileged: dict[str, Any] | None = None, *, form: bool = False) -> list[Payload]:
     """The bodies sent to each route: what a fuzzer or an abusive client tries first."""
     body = sample if isinstance(sample, dict) else {}
-    dumps = lambda value: json.dumps(value).encode()  # noqa: E731
+    privileged = PRIVILEGED if privileged is None else privileged
     key = _first_string_key(body)
+    if form:
+
+        def make(name: str, value: dict[str, Any], **flags: Any) -> Payload:
+            encoded = urlencode(body_kwargs(value, "form")["form"]).encode()
+            return Payload(name, encoded, "application/x-www-form-urlencoded", **flags)
+
+        return [
+            make("wrong types", {k: _wrong_type(v) if not isinstance(v, str) else "" for k, v in body.items()} or {"message": ""}),
+            make("missing fields (an empty form)", {}, empty=True),
+            make("a 1 MiB string", body | {key: "A" * ONE_MIB}),
+            make("privileged fields (mass assignment)", body | privileged, mass_assignment=True),
+        ]
+    dumps = lambda value: json.dumps(value).encode()  # noqa: E731
     return [
         Payload("invalid JSON", b'{"' + key.encode() + b'": "unterminated'),
         Payload("wrong types", dumps({k: _wrong_type(v) for k, v in body.items()} or {"message": 12345})),
         Payload("a JSON array instead of an object", dumps([body])),
-        Payload("missing fields (an empty object)", b"{}"),
+        Payload("missing fields (an empty object)", b"{}", empty=True),
         Payload("a 1 MiB string", dumps(body | {key: "A" * ONE_MIB})),
         Payload(f"{DEPTH}-level deep nesting", b'{"a":' * DEPTH + b"1" + b"}" * DEPTH),
-        Payload("privileged fields (mass assignment)", dumps(body | PRIVILEGED), mass_assignment=True),
+        Payload("privileged fields (mass assignment)", dumps(body | privileged), mass_assignment=True),
     ]
 
 
-def _routes(target: Target) -> list[tuple[Route, str, Any, str | None]]:
-    """(route, path, sample body, user): private routes that take a body, then owned objects'
-    PATCH/PUT as their owner (where mass assignment usually lives)."""
-    chosen: list[tuple[Route, str, Any, str | None]] = []
-    users = list(target.users)
-    for private in target.private_routes:
-        if not private.route.has_body or "{" in private.route.path:
+def _walk(node: Any) -> Iterator[tuple[str, Any]]:
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield str(k), v
+            yield from _walk(v)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _walk(item)
+
+
+def privileged_fields(target: Target, user: str | None, seen: Any) -> dict[str, Any]:
+    """What a client must not set, with values the config makes meaningful: a role this user
+    lacks (one a role-limited route admits, if any), another tenant, and every privileged-looking
+    key of the sample or the route's answer (``is_superuser``, ``tenant_id`` ...)."""
+    me = target.users.get(user) if user else None
+    roles = sorted({u.role for u in target.users.values()} - ({me.role} if me else set()))
+    guarded = [r for route in target.private_routes for r in route.roles if r in roles]
+    role = (guarded or roles or ["admin"])[0]
+    tenants = sorted({u.tenant for u in target.users.values()} - ({me.tenant} if me else set()))
+    tenant = (tenants or ["launchready-probe"])[0]
+    others = sorted(set(target.users) - {user})
+    fields: dict[str, Any] = {"role": role, "tenant": tenant, "is_admin": True, "owner": (others or ["launchready-probe"])[0]}
+    for key, value in _walk(seen):
+        if key in fields or not _PRIVILEGED_KEY.search(key):
             continue
-        user = next((u for u in users if not private.roles or target.users[u].role in private.roles), users[0] if users else None)
-        chosen.append((private.route, private.route.path, private.body, user))
+        if isinstance(value, bool):
+            fields[key] = not value
+        elif "role" in key.lower():
+            fields[key] = [role] if isinstance(value, list) else role
+        elif "tenant" in key.lower() or "org" in key.lower():
+            fields[key] = tenant
+        elif "owner" in key.lower():
+            fields[key] = fields["owner"]
+    return fields
+
+
+def _subjects(target: Target) -> tuple[list[Subject], list[Finding]]:
+    """Private routes with a sample body (as a user they admit, in name order), then owned
+    objects' PATCH/PUT as their owner (where mass assignment usually lives)."""
+    chosen: list[Subject] = []
+    notes: list[Finding] = []
+    users = sorted(target.users)
+    for private in target.private_routes:
+        if not private.route.has_body:
+            continue
+        if private.body is None:
+            notes.append(Finding(str(private.route), f"Not probed: no sample body is configured, so the route is taken to need none (set body: on {private.route} to probe it)."))
+            continue
+        path = target.fill(private.route)
+        if path is None:
+            notes.append(Finding(str(private.route), f"Not probed: nothing fills the placeholders of {private.route}."))
+            continue
+        user = next((u for u in users if not private.roles or target.users[u].role in private.roles), None)
+        chosen.append(Subject(private.route, path, private.body, user, private.content_type == "form", target.object_for(private.route)))
     for obj in target.objects:
         for method in obj.methods:
             if method in ("PATCH", "PUT"):
-                route = Route(method=method, path=obj.route.path)
-                chosen.append((route, obj.route.format(id=obj.id), {"title": "launchready"}, obj.owner))
-    return chosen
-
-
-def _applied(reply: Any) -> list[str]:
-    """The privileged fields the reply shows with the values we sent."""
-    found: list[str] = []
-
-    def walk(node: Any) -> Iterator[tuple[str, Any]]:
-        if isinstance(node, dict):
-            for k, v in node.items():
-                yield k, v
-                yield from walk(v)
-        elif isinstance(node, list):
-            for item in node:
-                yield from walk(item)
-
-    for key, value in walk(reply):
-        if key in PRIVILEGED and value == PRIVILEGED[key] and key not in found:
-            found.append(key)
-    return found
+                chosen.append(Subject(Route(method=method, path=obj.route.path), obj.path, None, obj.owner, obj=obj))
+    return chosen, notes
 
 
 @check(
     id="api.input_validation",
     title="Malformed and oversized bodies get 4xx, never 5xx or a stack trace",
     severity=Severity.HIGH,
-    passes_when="Invalid JSON, wrong types, arrays, empty objects, a 1 MiB string and deep nesting get 4xx; privileged fields (role, tenant) are not applied.",
+    passes_when="Invalid JSON, wrong types, arrays, a 1 MiB string and deep nesting get 4xx (or change nothing); privileged fields (role, tenant) are not applied, as read back.",
     why="Unvalidated bodies crash handlers (5xx), leak traces and let clients set fields they must not (mass assignment).",
     breaks="A customer makes themselves admin or moves an object to another tenant; bad input takes workers down.",
     remediation="Validate every body against a schema (pydantic, zod, JSON Schema) with an allowlist of writable fields and size/depth limits; answer 400/413/422.",
-    max_requests=7 * 20,  # 7 payloads per route, at most 20 routes
-    timeout=60,
+    max_requests=PER_ROUTE * MAX_ROUTES,
+    timeout=90,
 )
 async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
-    routes = _routes(target)
-    if not routes:
-        return Outcome.skipped("No route takes a body: add POST/PUT/PATCH routes with a sample body to targets.<name>.private_routes, or PATCH to objects[].methods.")
+    subjects, notes = _subjects(target)
+    if not subjects:
+        reason = f" ({notes[0].message})" if notes else ""
+        return Outcome.skipped(f"No route takes a body: add POST/PUT/PATCH routes with a sample body to targets.<name>.private_routes, or PATCH to objects[].methods{reason}.")
     if target.is_safe:
         return Outcome.skipped("Skipped on a safe/production target: the probes write (mass assignment) and may crash handlers.")
-    planned = len(routes) * 7
+    planned = len(subjects) * PER_ROUTE
     if planned > ctx.http.max_requests:
-        return Outcome.errored(f"{len(routes)} routes need {planned} requests, more than this check's bound of {ctx.http.max_requests}.")
-    failures: list[Finding] = []
-    warnings: list[Finding] = []
-    fine: list[Finding] = []
-    errors: list[str] = []
-    for route, path, sample, user in routes:
-        resource = f"{route.method} {path}"
-        for payload in payloads(sample):
-            try:
-                response = await ctx.http.request(route.method, path, as_user=user, content=payload.content, headers={"Content-Type": "application/json"}, body_cap=64 * 1024)
-            except ProbeError as exc:
-                errors.append(f"{resource} with {payload.name}: {exc}")
-                continue
-            verdict, message = _judge(payload, response)
-            evidence = response.evidence(headers=("content-type",), body_bytes=200) | {"sent": f"{resource} with {payload.name} ({len(payload.content)} bytes)"}
-            finding = Finding(resource, f"{payload.name.capitalize()}: {message}", evidence)
-            {"fail": failures, "warn": warnings, "pass": fine}[verdict].append(finding)
-    if not failures and not warnings and not fine:
-        return Outcome.errored(f"No probe got an answer: {errors[0]}")
-    if errors:
-        # A connection reset on a big or deep body is a crash seen from outside.
-        failures += [Finding("connection", f"The connection broke instead of a 4xx: {e}") for e in errors]
+        return Outcome.errored(f"{len(subjects)} routes need up to {planned} requests, more than this check's bound of {ctx.http.max_requests}.")
+    verdicts: dict[str, list[Finding]] = {"fail": [], "warn": [], "pass": [], "error": []}
+    for subject in subjects:
+        try:
+            await _probe(subject, target, ctx, verdicts)
+        except ProbeError as exc:
+            verdicts["error"].append(Finding(subject.resource, f"{subject.resource}: {exc}"))
+    failures, warnings, fine, errors = verdicts["fail"], verdicts["warn"], verdicts["pass"], verdicts["error"]
+    if errors and not failures and not warnings and not fine:
+        return Outcome.errored(errors[0].message, errors + notes)
     if failures:
-        return Outcome.failed(f"{len(failures)} bad bodies got a 5xx, a stack trace, a broken connection or were applied.", failures + warnings)
+        return Outcome.failed(f"{len(failures)} bad bodies got a 5xx, a stack trace, a broken connection or were applied.", failures + warnings + errors + notes)
+    if errors:
+        return Outcome.errored(f"{len(errors)} routes could not be judged: {errors[0].message}", errors + warnings + fine + notes)
     if warnings:
-        return Outcome.warned(f"{len(warnings)} bad bodies were accepted with 2xx instead of a 4xx.", warnings)
-    return Outcome.passed(f"All {len(fine)} bad bodies on {len(routes)} routes got a 4xx.", fine)
+        return Outcome.warned(f"{len(warnings)} bad bodies were accepted with 2xx, or routes fail for every input.", warnings + notes)
+    return Outcome.passed(f"All {len(fine)} bad bodies on {len(subjects)} routes got a 4xx or changed nothing.", fine + notes)
 
 
-def _judge(payload: Payload, response: HttpResponse) -> tuple[str, str]:
-    leaks = find_disclosures(response)
-    traces = [d for d in leaks if d.kind != "version banner"]
+async def _send(subject: Subject, ctx: CheckContext, **kwargs: Any) -> HttpResponse:
+    return await ctx.http.request(subject.route.method, subject.path, as_user=subject.user, body_cap=64 * 1024, **kwargs)
+
+
+async def _read(subject: Subject, ctx: CheckContext) -> Any:
+    """The object as its owner sees it now (JSON), or None when it cannot be read."""
+    if subject.obj is None:
+        return None
+    response = await ctx.http.request("GET", subject.obj.path, as_user=subject.obj.owner)
+    if not 200 <= response.status < 300:
+        return None
+    try:
+        return json.loads(response.body)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+async def _probe(subject: Subject, target: Target, ctx: CheckContext, out: dict[str, list[Finding]]) -> None:
+    before = await _read(subject, ctx)
+    sample = subject.sample if subject.sample is not None else (before if isinstance(before, dict) else {})
+    kind = "form" if subject.form else None
+    control = await _send(subject, ctx, **body_kwargs(sample, kind))
+    sentence = body_rejected([control])
+    if sentence and subject.sample is not None:
+        out["error"].append(Finding(subject.resource, f"{subject.resource}: {sentence}.", control.evidence()))
+        return
+    privileged = privileged_fields(target, subject.user, [sample, _json(control)])
+    results: list[tuple[Payload, HttpResponse | str]] = []
+    for payload in payloads(sample, privileged, form=subject.form):
+        try:
+            response = await _send(subject, ctx, content=payload.content, headers={"Content-Type": payload.content_type})
+        except ProbeError as exc:
+            results.append((payload, str(exc)))
+            continue
+        results.append((payload, response))
+    statuses = [r.status for _, r in results if isinstance(r, HttpResponse)]
+    if control.status >= 500 and statuses and all(s >= 500 for s in statuses):
+        out["warn"].append(Finding(subject.resource, f"{subject.resource} answered {control.status} even to its valid sample body, and 5xx to every bad one: the route is broken for every input, so its validation cannot be judged.", control.evidence()))
+        return
+    for payload, response in results:
+        if isinstance(response, str):  # a connection reset on a big or deep body is a crash seen from outside
+            out["fail"].append(Finding(subject.resource, f"{payload.name.capitalize()}: the connection broke instead of a 4xx: {response}"))
+            continue
+        verdict, message = await _judge(subject, payload, response, privileged, before, ctx)
+        evidence = response.evidence(headers=("content-type",), body_bytes=200) | {"sent": f"{subject.resource} with {payload.name} ({len(payload.content)} bytes)"}
+        out[verdict].append(Finding(subject.resource, f"{payload.name.capitalize()}: {message}", evidence))
+    if subject.obj is not None and not subject.obj.disposable and before is not None:
+        await _restore(subject, before, ctx, out)
+
+
+async def _judge(subject: Subject, payload: Payload, response: HttpResponse, privileged: dict[str, Any], before: Any, ctx: CheckContext) -> tuple[str, str]:
+    traces = [d for d in find_disclosures(response) if d.kind != "version banner"]
     if response.status >= 500:
         extra = f" showing {traces[0].kind}" if traces else ""
         return "fail", f"answered {response.status}{extra}."
     if traces:
         return "fail", f"answered {response.status} showing {traces[0].kind}."
-    if payload.mass_assignment and 200 <= response.status < 300:
-        try:
-            applied = _applied(json.loads(response.body))
-        except (ValueError, UnicodeDecodeError):
-            applied = []
-        if applied:
-            return "fail", f"answered {response.status} and echoed {', '.join(applied)} as applied (mass assignment)."
-        return "pass", f"answered {response.status} without applying role or tenant."
     if 400 <= response.status < 500:
         return "pass", f"answered {response.status}."
+    if not 200 <= response.status < 300:
+        return "warn", f"answered {response.status}; expected a 4xx."
+    after = await _read(subject, ctx)
+    if payload.mass_assignment:
+        applied = _applied(_json(response), privileged) or _applied(after, privileged)
+        if applied:
+            return "fail", f"answered {response.status} and {', '.join(applied)} took the values we sent (mass assignment)."
+        shown = "read back" if after is not None else "in the answer"
+        return "pass", f"answered {response.status}; no privileged field took our value ({shown})."
+    if payload.empty and subject.route.method == "PATCH":
+        return "pass", f"answered {response.status} to an empty partial update, which is correct."
+    if before is not None and after == before:
+        return "pass", f"answered {response.status} and changed nothing (read back)."
     return "warn", f"answered {response.status}; expected a 4xx."
+
+
+def _json(response: HttpResponse) -> Any:
+    try:
+        return json.loads(response.body)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def _applied(reply: Any, privileged: dict[str, Any]) -> list[str]:
+    """The privileged fields the reply shows with the values we sent."""
+    found: list[str] = []
+    for key, value in _walk(reply):
+        if key in privileged and value == privileged[key] and key not in found:
+            found.append(key)
+    return found
+
+
+async def _restore(subject: Subject, before: Any, ctx: CheckContext, out: dict[str, list[Finding]]) -> None:
+    """Put a shared object back as it was and prove it, or say that it could not be."""
+    if await _read(subject, ctx) == before:
+        return
+    await _send(subject, ctx, json=before)
+    if await _read(subject, ctx) != before:
+        assert subject.obj is not None
+        out["fail"].append(
+            Finding(subject.resource, f"The probes changed object {subject.obj.id} and writing its original back did not restore it; check it by hand, and mark objects made for testing disposable: true.")
+        )

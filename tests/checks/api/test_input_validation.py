@@ -61,7 +61,7 @@ def test_payloads_cover_the_battery():
 async def test_pass_when_every_bad_body_gets_4xx(serve):
     result = await run_one(CHECK, make_target(await serve(app("strict")), users=USERS, private_routes=ROUTES))
     assert result.status is Status.PASS, result.summary
-    assert result.requests == 7
+    assert result.requests == 8  # the valid sample first, then 7 bad bodies
 
 
 async def test_fail_on_500_trace_and_mass_assignment(serve):
@@ -69,7 +69,7 @@ async def test_fail_on_500_trace_and_mass_assignment(serve):
     assert result.status is Status.FAIL
     messages = " ".join(f.message for f in result.findings)
     assert "Invalid json: answered 500 showing Python stack trace." in messages
-    assert "echoed role, tenant, is_admin, owner as applied (mass assignment)" in messages
+    assert "role, tenant, is_admin, owner took the values we sent (mass assignment)" in messages
 
 
 async def test_warn_when_bad_bodies_are_accepted(serve):
@@ -81,9 +81,120 @@ async def test_error_when_connections_reset():
     async with broken_server("reset") as base:
         result = await run_one(CHECK, make_target(base, users=USERS, private_routes=ROUTES))
     assert result.status is Status.ERROR
-    assert "No probe got an answer" in result.summary
+    assert "broke the connection" in result.summary
 
 
 async def test_skipped_without_body_routes():
     result = await run_one(CHECK, make_target("http://127.0.0.1:9", users=USERS, private_routes=["GET /api/me"]))
     assert result.status is Status.SKIPPED
+
+
+KITCHEN = {
+    "cook": {"token": "tok_cook_00000000000", "tenant": "north", "role": "Customer"},
+    "chef": {"token": "tok_chef_00000000000", "tenant": "north", "role": "Chef"},
+}
+PROFILE = {"route": "GET /api/profiles/{username}", "id": "cook", "owner": "cook", "methods": ["GET", "PATCH"]}
+STATE = web.AppKey("state", dict)
+
+
+def profile_app(*, trusting: bool) -> web.Application:
+    """A profile with a partial update. ``trusting`` applies any known field, including a role
+    from this app's own role names (any other role value is a 500, as a real enum column does);
+    otherwise only ``bio`` is writable, unknown keys are ignored and wrong types get 422."""
+    state = {"username": "cook", "bio": "hello", "role": "Customer"}
+    app = web.Application()
+
+    async def get(request: web.Request) -> web.Response:
+        return web.json_response(state)
+
+    async def patch(request: web.Request) -> web.Response:
+        try:
+            body = await request.json()
+        except (ValueError, RecursionError):
+            return web.json_response({"detail": "invalid JSON"}, status=400)
+        if not isinstance(body, dict):
+            return web.json_response({"detail": "expected an object"}, status=422)
+        if "bio" in body and not isinstance(body["bio"], str):
+            return web.json_response({"detail": "bio must be a string"}, status=422)
+        if len(body.get("bio", "")) > 500:
+            return web.json_response({"detail": "bio too long"}, status=422)
+        if trusting:
+            if "role" in body and body["role"] not in ("Customer", "Chef"):
+                return web.Response(status=500, text="invalid input value for enum role")
+            state.update({k: v for k, v in body.items() if k in state})
+        elif "bio" in body:
+            state["bio"] = body["bio"]
+        return web.json_response({})
+
+    app.router.add_get("/api/profiles/{username}", get)
+    app.router.add_patch("/api/profiles/{username}", patch)
+    app[STATE] = state
+    return app
+
+
+async def test_mass_assignment_uses_the_configs_role_names_and_reads_back(serve):
+    server = profile_app(trusting=True)
+    result = await run_one(CHECK, make_target(await serve(server), users=KITCHEN, objects=[PROFILE]))
+    assert result.status is Status.FAIL
+    assert any("role took the values we sent (mass assignment)" in f.message for f in result.findings)
+    # the shared profile is put back as it was, and that is verified
+    assert server[STATE] == {"username": "cook", "bio": "hello", "role": "Customer"}
+
+
+async def test_partial_update_that_changes_nothing_is_correct(serve):
+    server = profile_app(trusting=False)
+    result = await run_one(CHECK, make_target(await serve(server), users=KITCHEN, objects=[PROFILE]))
+    assert result.status is Status.PASS, [f.message for f in result.findings]
+    messages = " ".join(f.message for f in result.findings)
+    assert "empty partial update, which is correct" in messages
+    assert server[STATE]["bio"] == "hello"
+
+
+def form_app(*, broken: bool = False) -> web.Application:
+    """An OAuth2-style form login: JSON gets 422, a form with both fields gets 401/200."""
+    app = web.Application(client_max_size=4 * 1024 * 1024)
+
+    async def token(request: web.Request) -> web.Response:
+        if broken:
+            return web.Response(status=500, text="database is down")
+        if request.content_type != "application/x-www-form-urlencoded":
+            return web.json_response({"detail": [{"loc": ["body", "username"], "msg": "field required"}]}, status=422)
+        form = await request.post()
+        if not form.get("username") or not form.get("password") or len(form["username"]) > 200:
+            return web.json_response({"detail": "username and password are required"}, status=422)
+        return web.json_response({"detail": "wrong password"}, status=401)
+
+    app.router.add_post("/token", token)
+    return app
+
+
+LOGIN = {"route": "POST /token", "body": {"username": "cook", "password": "not-the-password"}}
+
+
+async def test_form_route_gets_form_bodies(serve):
+    route = LOGIN | {"content_type": "form"}
+    result = await run_one(CHECK, make_target(await serve(form_app()), users=KITCHEN, private_routes=[route]))
+    assert result.status is Status.PASS, result.summary
+    assert result.requests == 5  # the valid form, then 4 bad forms (JSON-only probes do not apply)
+
+
+async def test_error_when_the_app_rejects_the_sample_body(serve):
+    result = await run_one(CHECK, make_target(await serve(form_app()), users=KITCHEN, private_routes=[LOGIN]))
+    assert result.status is Status.ERROR
+    assert "the app rejects this body: 422 (body.username: field required); fix `body`" in result.summary
+    assert result.requests == 1
+
+
+async def test_a_route_broken_for_every_input_is_reported_once(serve):
+    route = LOGIN | {"content_type": "form"}
+    result = await run_one(CHECK, make_target(await serve(form_app(broken=True)), users=KITCHEN, private_routes=[route]))
+    assert result.status is Status.WARN
+    assert len(result.findings) == 1
+    assert "broken for every input" in result.findings[0].message
+
+
+async def test_a_route_without_a_sample_body_is_not_sent_bodies(serve):
+    result = await run_one(CHECK, make_target(await serve(form_app()), users=KITCHEN, private_routes=["POST /token"]))
+    assert result.status is Status.SKIPPED
+    assert result.requests == 0
+    assert "set body:" in result.summary
