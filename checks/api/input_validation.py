@@ -32,6 +32,7 @@ DEPTH = 5000
 MAX_ROUTES = 20
 PER_ROUTE = 14  # object read, control, 7 payloads, up to 3 read-backs, restore and its check
 PRIVILEGED = {"role": "admin", "tenant": "launchready-probe", "is_admin": True, "owner": "launchready-probe"}
+_UNIQUE_KEY = re.compile(r"user|name|mail|title|slug|login", re.I)
 _PRIVILEGED_KEY = re.compile(r"role|admin|superuser|staff|tenant|owner|org_id|permission|verified", re.I)
 
 
@@ -126,7 +127,7 @@ def privileged_fields(target: Target, user: str | None, seen: Any) -> dict[str, 
     tenants = sorted({u.tenant for u in target.users.values()} - ({me.tenant} if me else set()))
     tenant = (tenants or ["launchready-probe"])[0]
     others = sorted(set(target.users) - {user})
-    fields: dict[str, Any] = {"role": role, "tenant": tenant, "is_admin": True, "owner": (others or ["launchready-probe"])[0]}
+    fields: dict[str, Any] = {"role": role, "tenant": tenant, "is_admin": True, "admin": True, "owner": (others or ["launchready-probe"])[0]}
     for key, value in _walk(seen):
         if key in fields or not _PRIVILEGED_KEY.search(key):
             continue
@@ -226,14 +227,15 @@ async def _probe(subject: Subject, target: Target, ctx: CheckContext, out: dict[
     before = await _read(subject, ctx)
     sample = subject.sample if subject.sample is not None else (before if isinstance(before, dict) else {})
     kind = "form" if subject.form else None
-    control = await _send(subject, ctx, **body_kwargs(sample, kind))
+    control = await _send(subject, ctx, **body_kwargs(_fresh(sample, subject, 1), kind))
     sentence = body_rejected([control])
     if sentence and subject.sample is not None:
         out["error"].append(Finding(subject.resource, f"{subject.resource}: {sentence}.", control.evidence()))
         return
     privileged = privileged_fields(target, subject.user, [sample, _json(control)])
     results: list[tuple[Payload, HttpResponse | str]] = []
-    for payload in payloads(sample, privileged, form=subject.form):
+    for index in range(len(payloads(sample, privileged, form=subject.form))):
+        payload = payloads(_fresh(sample, subject, index + 2), privileged, form=subject.form)[index]
         try:
             response = await _send(subject, ctx, content=payload.content, headers={"Content-Type": payload.content_type})
         except ProbeError as exc:
@@ -278,6 +280,19 @@ async def _judge(subject: Subject, payload: Payload, response: HttpResponse, pri
     if before is not None and after == before:
         return "pass", f"answered {response.status} and changed nothing (read back)."
     return "warn", f"answered {response.status}; expected a 4xx."
+
+
+def _fresh(sample: Any, subject: Subject, n: int) -> Any:
+    """On a create (POST), unique-looking fields (username, email, title ...) differ per probe,
+    so a probe is not refused as a duplicate of the one before it: that 4xx would prove nothing."""
+    if subject.route.method != "POST" or not isinstance(sample, dict):
+        return sample
+    fresh = dict(sample)
+    for key, value in sample.items():
+        if isinstance(value, str) and _UNIQUE_KEY.search(str(key)):
+            local, at, domain = value.partition("@")
+            fresh[key] = f"{local}+lr{n}@{domain}" if at else f"{value}-lr{n}"
+    return fresh
 
 
 def _json(response: HttpResponse) -> Any:

@@ -69,7 +69,7 @@ async def test_fail_on_500_trace_and_mass_assignment(serve):
     assert result.status is Status.FAIL
     messages = " ".join(f.message for f in result.findings)
     assert "Invalid json: answered 500 showing Python stack trace." in messages
-    assert "role, tenant, is_admin, owner took the values we sent (mass assignment)" in messages
+    assert "role, tenant, is_admin, admin, owner took the values we sent (mass assignment)" in messages
 
 
 async def test_warn_when_bad_bodies_are_accepted(serve):

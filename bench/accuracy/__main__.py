@@ -1,0 +1,3 @@
+from bench.accuracy.suite import main
+
+raise SystemExit(main())

@@ -1,0 +1,101 @@
+"""Starting and stopping an app under test on loopback: ports, venvs, node_modules, Postgres."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+__all__ = ["free_port", "node_modules", "postgres", "serve", "venv"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _run(argv: Sequence[str], *, cwd: Path | None = None, env: Mapping[str, str] | None = None, log: Path) -> None:
+    with log.open("ab") as out:
+        done = subprocess.run(list(argv), cwd=cwd, env=dict(env) if env is not None else None, stdout=out, stderr=subprocess.STDOUT, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"accuracy: {' '.join(map(str, argv))} failed with {done.returncode}; see {log}")
+
+
+def venv(path: Path, requirements: Sequence[str], *, log: Path) -> Path:
+    """A virtualenv with ``requirements`` (pip arguments), made once and reused; its python."""
+    python = path / "bin" / "python"
+    marker = path / ".launchready-ready"
+    if not marker.exists():
+        _run([sys.executable, "-m", "venv", str(path)], log=log)
+        _run([str(python), "-m", "pip", "install", "-q", *requirements], log=log)
+        marker.write_text("\n".join(requirements), encoding="utf-8")
+    return python
+
+
+def node_modules(source: Path, *, log: Path) -> None:
+    if not (source / "node_modules").exists():
+        _run(["npm", "install", "--no-audit", "--no-fund"], cwd=source, log=log)
+
+
+@contextmanager
+def serve(argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], ready: str, log: Path, within_s: float = 60) -> Iterator[None]:
+    """Start the app, wait until ``ready`` (a URL) answers, stop it (and its children) after."""
+    with log.open("ab") as out:
+        process = subprocess.Popen(list(argv), cwd=cwd, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + within_s
+        while True:
+            if process.poll() is not None:
+                raise SystemExit(f"accuracy: {argv[0]} exited with {process.returncode}; see {log}")
+            try:
+                if httpx.get(ready, timeout=2).status_code < 500:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise SystemExit(f"accuracy: {ready} did not answer within {within_s:g} s; see {log}")
+            time.sleep(0.3)
+        yield
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, 15)
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, 9)
+                process.wait()
+
+
+@contextmanager
+def postgres(work: Path, *, log: Path) -> Iterator[tuple[int, str]]:
+    """A throwaway Postgres cluster on a free loopback port (trust auth, superuser ``admin``).
+
+    Postgres refuses to run as root; as root the cluster runs as LR_ACCURACY_PG_USER
+    (default ``nobody``), which must be able to write ``work``."""
+    initdb, pg_ctl = shutil.which("initdb"), shutil.which("pg_ctl")
+    if not initdb or not pg_ctl:
+        raise SystemExit("accuracy: initdb/pg_ctl not found; install Debian's postgresql package")
+    data, port = work / "pgdata", free_port()
+    as_user: list[str] = []
+    if os.geteuid() == 0:
+        user = os.environ.get("LR_ACCURACY_PG_USER", "nobody")
+        shutil.chown(work, user)
+        as_user = ["runuser", "-u", user, "--"]
+    if data.exists():
+        shutil.rmtree(data)
+    _run([*as_user, initdb, "-D", str(data), "-U", "admin", "--auth=trust"], log=log)
+    options = f"-p {port} -k {work} -c listen_addresses=127.0.0.1 -c fsync=off"
+    _run([*as_user, pg_ctl, "-D", str(data), "-o", options, "-l", str(work / "postgres.log"), "-w", "start"], log=log)
+    try:
+        yield port, "admin"
+    finally:
+        subprocess.run([*as_user, pg_ctl, "-D", str(data), "-m", "fast", "stop"], capture_output=True, check=False)
