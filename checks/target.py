@@ -455,7 +455,9 @@ class Target(_Model):
         refs.append(("cross_tenant_roles", self.cross_tenant_roles))
         for key, roles in refs:
             for role in roles:
-                if role not in known:
+                # A role no configured user holds is allowed (nobody logs in as it); one that
+                # nearly matches a user's role is a typo that would make real users violators.
+                if role not in known and _did_you_mean(role, known):
                     raise ValueError(f'{key}: "{role}" is not the role of any user ({", ".join(known)}){_did_you_mean(role, known)}')
         return self
 

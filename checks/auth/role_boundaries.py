@@ -116,11 +116,14 @@ async def _probe_route(route: PrivateRoute, target: Target, ctx: CheckContext, o
             return
     kwargs = body_kwargs(route.body if route.body is not None else {}, route.content_type) if route.route.has_body else {}
     answers: list[HttpResponse] = []
+    # A destructive probe is judged by reading the object before and after. An object the
+    # app offers no read for (a DELETE-only route) is judged by status alone, and then a 404
+    # is never taken for a rejection.
+    readable = bool(does and obj and await _exists(obj, obj.owner, ctx, out))
     for name in _outsiders(route, target):
         user = target.users[name]
         who = f"{name} (role {user.role}; route needs {', '.join(route.roles)})"
-        reader = obj.owner if obj else name
-        if does and obj and not await _exists(obj, reader, ctx, out):
+        if readable and obj and answers and not await _exists(obj, obj.owner, ctx, out):
             out.unjudged.append(Finding(resource, f"{who}: object {obj.id} no longer exists before the probe (deleted by an earlier probe or by hand), so a 404 would prove nothing; recreate it."))
             continue
         try:
@@ -133,8 +136,10 @@ async def _probe_route(route: PrivateRoute, target: Target, ctx: CheckContext, o
         evidence = response.evidence()
         if 200 <= response.status < 300:
             out.reached.append(Finding(resource, f"{who} reached {resource}: {response.status}.", evidence))
-        elif does and obj and not await _exists(obj, reader, ctx, out):
+        elif readable and obj and not await _exists(obj, obj.owner, ctx, out):
             out.reached.append(Finding(resource, f"{who} got {response.status}, yet object {obj.id} is gone afterwards: the {route.route.method} was applied.", evidence))
+        elif does and not readable and response.status == 404:
+            out.unclear.append(Finding(resource, f"{who} got 404; object {obj.id if obj else ''} cannot be read back, so that may mean it is gone rather than refused.", evidence))
         elif response.status in REJECTED or 300 <= response.status < 400:
             out.rejected.append(Finding(resource, f"{who} was rejected with {response.status}.", evidence))
         else:

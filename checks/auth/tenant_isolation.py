@@ -52,7 +52,16 @@ def is_leak(owner: HttpResponse, other: HttpResponse) -> tuple[bool, float]:
 
 
 def _writes(obj: OwnedObject, target: Target) -> list[str]:
-    return [] if target.is_safe else [m for m in obj.methods if m in WRITE_METHODS]
+    """Cross-tenant writes to send; a DELETE only to a disposable object (it may succeed)."""
+    if target.is_safe:
+        return []
+    return [m for m in obj.methods if m in WRITE_METHODS and (m != "DELETE" or obj.disposable)]
+
+
+def _readable(obj: OwnedObject) -> bool:
+    """An object listed only for its writes (``methods: [DELETE]``) has no read to compare; a
+    body-addressed object has its own read (``read``)."""
+    return obj.body_addressed or (obj.route.method in ("GET", "HEAD") and any(m in ("GET", "HEAD") for m in obj.methods))
 
 
 def _intruders(obj: OwnedObject, target: Target) -> list[str | None]:
@@ -75,7 +84,7 @@ def planned_requests(target: Target) -> int:
     intruder, and one owner read to verify the object is intact. A body-addressed object:
     owner read, then per intruder a write and an owner read-back. Logins come on top."""
     total = 0
-    for obj in target.objects:
+    for obj in filter(_readable, target.objects):
         intruders = len(_intruders(obj, target))
         if obj.body_addressed:
             total += 0 if target.is_safe else 1 + 2 * intruders
@@ -111,6 +120,8 @@ def _who(user: str | None, target: Target) -> str:
 async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
     if not target.objects:
         return Outcome.skipped("No owned object is configured: set targets.<name>.objects (route, owner, and id, discover or create).")
+    if not any(map(_readable, target.objects)):
+        return Outcome.skipped("No owned object can be read (every objects[] entry lacks GET in methods), so there is no owner's view to compare.")
     planned = planned_requests(target) + _logins(target)
     if planned > ctx.http.max_requests:
         return Outcome.errored(f"The configured objects need {planned} requests, more than this check's bound of {ctx.http.max_requests}; configure fewer objects or users.")
@@ -118,6 +129,8 @@ async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
     notes: list[Finding] = []
     lonely = False
     for index, obj in enumerate(target.objects):
+        if not _readable(obj):
+            continue
         try:
             resolved = await ctx.owned_object(index)
             if resolved.id is None:
@@ -132,10 +145,10 @@ async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
         notes += result[1]
         lonely = lonely or len(_intruders(obj, target)) == 1
     if failures:
-        return Outcome.failed(f"{len(failures)} cross-tenant reads or writes succeeded on {len(target.objects)} owned objects.", failures + notes)
+        return Outcome.failed(f"{len(failures)} cross-tenant reads or writes succeeded on {sum(map(_readable, target.objects))} owned objects.", failures + notes)
     if lonely:
         return Outcome.warned("Only the no-token probe ran for some objects: add a user of another tenant to targets.<name>.users.", notes)
-    return Outcome.passed(f"No other tenant could read or change any of {len(target.objects)} owned objects.", notes)
+    return Outcome.passed(f"No other tenant could read or change any of {sum(map(_readable, target.objects))} owned objects.", notes)
 
 
 async def _probe(resolved: ResolvedObject, target: Target, ctx: CheckContext) -> Outcome | tuple[list[Finding], list[Finding]]:

@@ -172,3 +172,8 @@ async def test_skipped_without_role_limited_routes():
     result = await run_one(CHECK, make_target("http://127.0.0.1:9", users=USERS, private_routes=["GET /api/me"]))
     assert result.status is Status.SKIPPED
     assert "roles" in result.summary
+
+
+def test_a_role_no_user_holds_is_allowed_unless_it_looks_like_a_typo():
+    routes = [{"route": "GET /admin/users", "roles": ["admin", "owner"]}]
+    assert make_target("http://127.0.0.1:9", users=USERS, private_routes=routes).private_routes[0].roles == ["admin", "owner"]

@@ -158,3 +158,14 @@ def test_an_object_route_takes_one_placeholder_of_any_name():
     two = {"route": "GET /orgs/{org}/items/{item}", "id": "1", "owner": "alice"}
     with pytest.raises(ValidationError, match=r"has 2 placeholders \(org, item\)"):
         make_target("http://127.0.0.1:9", users=USERS, objects=[two])
+
+
+async def test_delete_is_sent_across_tenants_only_to_disposable_objects(serve):
+    obj = {"route": "GET /api/conversations/{id}", "id": "c_1", "owner": "alice", "methods": ["GET", "DELETE"]}
+    base = await serve(app(isolated=True))
+    shared = await run_one(CHECK, make_target(base, users=USERS, objects=[obj]))
+    assert shared.status is Status.PASS
+    assert not any("DELETE" in f.resource for f in shared.findings)
+    write_only = await run_one(CHECK, make_target(base, users=USERS, objects=[obj | {"methods": ["DELETE"], "disposable": True}]))
+    assert write_only.status is Status.SKIPPED
+    assert "lacks GET" in write_only.summary
