@@ -34,10 +34,12 @@ def venv(path: Path, requirements: Sequence[str], *, log: Path) -> Path:
     """A virtualenv with ``requirements`` (pip arguments), made once and reused; its python."""
     python = path / "bin" / "python"
     marker = path / ".launchready-ready"
-    if not marker.exists():
-        _run([sys.executable, "-m", "venv", str(path)], log=log)
+    wanted = "\n".join(requirements)
+    if not marker.exists() or marker.read_text(encoding="utf-8") != wanted:
+        if not python.exists():
+            _run([sys.executable, "-m", "venv", str(path)], log=log)
         _run([str(python), "-m", "pip", "install", "-q", *requirements], log=log)
-        marker.write_text("\n".join(requirements), encoding="utf-8")
+        marker.write_text(wanted, encoding="utf-8")
     return python
 
 

@@ -32,7 +32,7 @@ DEPTH = 5000
 MAX_ROUTES = 20
 PER_ROUTE = 14  # object read, control, 7 payloads, up to 3 read-backs, restore and its check
 PRIVILEGED = {"role": "admin", "tenant": "launchready-probe", "is_admin": True, "owner": "launchready-probe"}
-_UNIQUE_KEY = re.compile(r"user|name|mail|title|slug|login", re.I)
+_UNIQUE_KEY = re.compile(r"user|name|mail|phone|title|slug|login", re.I)
 _PRIVILEGED_KEY = re.compile(r"role|admin|superuser|staff|tenant|owner|org_id|permission|verified", re.I)
 
 
@@ -176,6 +176,7 @@ def _subjects(target: Target) -> tuple[list[Subject], list[Finding]]:
     breaks="A customer makes themselves admin or moves an object to another tenant; bad input takes workers down.",
     remediation="Validate every body against a schema (pydantic, zod, JSON Schema) with an allowlist of writable fields and size/depth limits; answer 400/413/422.",
     max_requests=PER_ROUTE * MAX_ROUTES,
+    exclusive=True,  # it writes to objects other checks read: run alone, so neither sees the other's writes
     timeout=90,
 )
 async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
@@ -231,6 +232,9 @@ async def _probe(subject: Subject, target: Target, ctx: CheckContext, out: dict[
     sentence = body_rejected([control])
     if sentence and subject.sample is not None:
         out["error"].append(Finding(subject.resource, f"{subject.resource}: {sentence}.", control.evidence()))
+        return
+    if control.status in (404, 405):  # then every 4xx below would be this one, not validation
+        out["error"].append(Finding(subject.resource, f"{subject.resource} answered {control.status} to its valid sample body, so refusals of bad bodies prove nothing; check the route and its object.", control.evidence()))
         return
     privileged = privileged_fields(target, subject.user, [sample, _json(control)])
     results: list[tuple[Payload, HttpResponse | str]] = []

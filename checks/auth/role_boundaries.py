@@ -72,7 +72,8 @@ def _untouched_reason(route: PrivateRoute, does: str, obj: OwnedObject | None, t
     why="Admin and staff routes guarded only by 'is logged in' hand every customer the admin console.",
     breaks="Any signed-up user can list users, change plans or read other tenants' data through admin routes.",
     remediation="Check the caller's role on the server for every role-limited route (a decorator or middleware per route group), and answer 403.",
-    max_requests=200,  # per route: a control read, then one probe per user without the role (+2 reads if destructive)
+    max_requests=200,
+    exclusive=True,  # it writes to objects other checks read: run alone, so neither sees the other's writes  # per route: a control read, then one probe per user without the role (+2 reads if destructive)
 )
 async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
     limited = [r for r in target.private_routes if r.roles]

@@ -198,3 +198,10 @@ async def test_a_route_without_a_sample_body_is_not_sent_bodies(serve):
     assert result.status is Status.SKIPPED
     assert result.requests == 0
     assert "set body:" in result.summary
+
+
+async def test_error_when_the_valid_sample_is_not_found(serve):
+    route = {"route": "POST /api/gone", "body": {"message": "hi"}}
+    result = await run_one(CHECK, make_target(await serve(web.Application()), users=KITCHEN, private_routes=[route]))
+    assert result.status is Status.ERROR
+    assert "answered 404 to its valid sample body" in result.summary
