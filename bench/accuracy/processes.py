@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 
-__all__ = ["free_port", "node_modules", "postgres", "serve", "venv"]
+__all__ = ["free_port", "node_modules", "postgres", "run_logged", "serve", "venv"]
 
 
 def free_port() -> int:
@@ -23,7 +23,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _run(argv: Sequence[str], *, cwd: Path | None = None, env: Mapping[str, str] | None = None, log: Path) -> None:
+def run_logged(argv: Sequence[str], *, cwd: Path | None = None, env: Mapping[str, str] | None = None, log: Path) -> None:
     with log.open("ab") as out:
         done = subprocess.run(list(argv), cwd=cwd, env=dict(env) if env is not None else None, stdout=out, stderr=subprocess.STDOUT, check=False)
     if done.returncode != 0:
@@ -37,15 +37,15 @@ def venv(path: Path, requirements: Sequence[str], *, log: Path) -> Path:
     wanted = "\n".join(requirements)
     if not marker.exists() or marker.read_text(encoding="utf-8") != wanted:
         if not python.exists():
-            _run([sys.executable, "-m", "venv", str(path)], log=log)
-        _run([str(python), "-m", "pip", "install", "-q", *requirements], log=log)
+            run_logged([sys.executable, "-m", "venv", str(path)], log=log)
+        run_logged([str(python), "-m", "pip", "install", "-q", *requirements], log=log)
         marker.write_text(wanted, encoding="utf-8")
     return python
 
 
 def node_modules(source: Path, *, log: Path) -> None:
     if not (source / "node_modules").exists():
-        _run(["npm", "install", "--no-audit", "--no-fund"], cwd=source, log=log)
+        run_logged(["npm", "install", "--no-audit", "--no-fund"], cwd=source, log=log)
 
 
 @contextmanager
@@ -94,9 +94,9 @@ def postgres(work: Path, *, log: Path) -> Iterator[tuple[int, str]]:
         as_user = ["runuser", "-u", user, "--"]
     if data.exists():
         shutil.rmtree(data)
-    _run([*as_user, initdb, "-D", str(data), "-U", "admin", "--auth=trust"], log=log)
+    run_logged([*as_user, initdb, "-D", str(data), "-U", "admin", "--auth=trust"], log=log)
     options = f"-p {port} -k {work} -c listen_addresses=127.0.0.1 -c fsync=off"
-    _run([*as_user, pg_ctl, "-D", str(data), "-o", options, "-l", str(work / "postgres.log"), "-w", "start"], log=log)
+    run_logged([*as_user, pg_ctl, "-D", str(data), "-o", options, "-l", str(work / "postgres.log"), "-w", "start"], log=log)
     try:
         yield port, "admin"
     finally:

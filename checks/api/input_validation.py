@@ -295,7 +295,7 @@ def _fresh(sample: Any, subject: Subject, n: int) -> Any:
     for key, value in sample.items():
         if isinstance(value, str) and _UNIQUE_KEY.search(str(key)):
             local, at, domain = value.partition("@")
-            fresh[key] = f"{local}+lr{n}@{domain}" if at else f"{value}-lr{n}"
+            fresh[key] = f"{local}.lr{n}@{domain}" if at else f"{value}-lr{n}"
     return fresh
 
 

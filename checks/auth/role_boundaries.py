@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from checks.auth.tenant_isolation import is_leak
 from checks.check import check
 from checks.context import CheckContext, HttpResponse, ProbeError
 from checks.model import Finding, Outcome, Severity
@@ -103,6 +104,7 @@ async def _probe_route(route: PrivateRoute, target: Target, ctx: CheckContext, o
         out.untouched.append(Finding(resource, _untouched_reason(route, does, obj, target, ctx.target_name)))
         return
     insider = _insider(route, target)
+    control: HttpResponse | None = None
     if route.route.method in READS and insider is not None:
         try:
             control = await ctx.http.request(route.route.method, path, as_user=insider)
@@ -135,7 +137,11 @@ async def _probe_route(route: PrivateRoute, target: Target, ctx: CheckContext, o
         out.sent += 1
         answers.append(response)
         evidence = response.evidence()
-        if 200 <= response.status < 300:
+        if 200 <= response.status < 300 and control is not None and not is_leak(control, response)[0]:
+            # Many apps refuse with a 200 and an error inside; what counts is whether the
+            # outsider got the view the admitted user gets.
+            out.rejected.append(Finding(resource, f"{who} got {response.status} but not the view {insider} gets (an error inside a 2xx).", evidence))
+        elif 200 <= response.status < 300:
             out.reached.append(Finding(resource, f"{who} reached {resource}: {response.status}.", evidence))
         elif readable and obj and not await _exists(obj, obj.owner, ctx, out):
             out.reached.append(Finding(resource, f"{who} got {response.status}, yet object {obj.id} is gone afterwards: the {route.route.method} was applied.", evidence))

@@ -177,3 +177,23 @@ async def test_skipped_without_role_limited_routes():
 def test_a_role_no_user_holds_is_allowed_unless_it_looks_like_a_typo():
     routes = [{"route": "GET /admin/users", "roles": ["admin", "owner"]}]
     assert make_target("http://127.0.0.1:9", users=USERS, private_routes=routes).private_routes[0].roles == ["admin", "owner"]
+
+
+def soft_app() -> web.Application:
+    """Refuses non-admins with a 200 and an error inside, as many Express apps do."""
+    roles = {f"Bearer {u['token']}": u["role"] for u in USERS.values()}
+    app = web.Application()
+
+    async def admin(request: web.Request) -> web.Response:
+        if roles.get(request.headers.get("Authorization", "")) != "admin":
+            return web.json_response({"error": "Not Admin, try again"})
+        return web.json_response([{"id": 1, "email": "alice@acme.test", "role": "buyer"}, {"id": 2, "email": "bob@globex.test", "role": "seller"}])
+
+    app.router.add_get("/admin/users", admin)
+    return app
+
+
+async def test_an_error_inside_a_200_is_not_access(serve):
+    result = await run_one(CHECK, make_target(await serve(soft_app()), users=USERS, private_routes=ROUTES))
+    assert result.status is Status.PASS, result.summary
+    assert all("not the view root gets" in f.message for f in result.findings)
