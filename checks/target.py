@@ -475,7 +475,7 @@ class Target(_Model):
             if names and private.roles and self.object_for(private.route) is None:
                 raise ValueError(
                     f"private_routes[{i}].route: nothing fills {{{'}, {'.join(names)}}} in {private.route}; "
-                    f"add an objects entry with route: {private.route} (and its id and owner)"
+                    f"add an objects entry with route: GET {private.route.path} (and its id and owner)"
                 )
         return self
 

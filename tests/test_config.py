@@ -135,3 +135,28 @@ def test_relative_paths_resolve_against_the_file(tmp_path, monkeypatch):
     config = load_config(tmp_path / "app.yaml", env={})
     assert config.root == tmp_path.resolve()
     assert config.database_url == f"sqlite:///{tmp_path.resolve() / 'launchready.db'}"
+
+
+KITCHEN = """\
+project: x
+targets:
+  s:
+    base_url: http://127.0.0.1:9
+    users:
+      cook: {token: tok_cook_0000000000000, role: Chef}
+      guest: {token: tok_guest_000000000000, role: Customer}
+    private_routes:
+"""
+
+
+@pytest.mark.parametrize(
+    ("route", "expected"),
+    [
+        ("{route: GET /menu/stats, roles: [chef]}", 'targets.s.private_routes[0].roles: "chef" is not the role of any user (Chef, Customer); did you mean "Chef"?'),
+        ("{route: 'DELETE /menu/{item_id}', roles: [Chef]}", "targets.s.private_routes[0].route: nothing fills {item_id} in DELETE /menu/{item_id}; add an objects entry with route: GET /menu/{item_id}"),
+    ],
+)
+def test_role_names_and_placeholders_are_checked_at_validate(route, expected):
+    with pytest.raises(ConfigError) as caught:
+        parse_config(KITCHEN + f"      - {route}\n")
+    assert any(expected in error for error in caught.value.errors), caught.value.errors

@@ -45,12 +45,13 @@ def malformed_credential(target: Target) -> str:
     return f"{target.auth.scheme} {garbage}" if target.auth.scheme else garbage
 
 
-def bad_token(target: Target) -> str:
-    """A token that looks like the real ones but that the app never issued."""
+def bad_token(target: Target, model_user: str | None = None) -> str:
+    """A token that looks like ``model_user``'s (default: the first user's) but that the app
+    never issued."""
     tokens = [t for t in (target.token(name) for name in target.users) if t]
     if not tokens:
         return "lr_" + secrets.token_urlsafe(24)
-    model = tokens[0]
+    model = target.token(model_user) if model_user and target.token(model_user) else tokens[0]
     parts = model.split(".")
     if len(parts) == 3 and all(parts):  # a JWT: keep header and claims, break the signature
         signature = parts[2]
@@ -88,15 +89,26 @@ def _same_shape(token: str) -> str:
     return prefix + "".join(out)
 
 
-def _probes(target: Target) -> list[Probe]:
+def _models(target: Target, route: PrivateRoute) -> list[str | None]:
+    """One user of each role the route admits (the first by name), so a forged token carries
+    every role's claims and the order of ``users:`` changes nothing."""
+    roles = sorted(route.roles or {u.role for u in target.users.values()})
+    models = [next((n for n in sorted(target.users) if target.users[n].role == role), None) for role in roles]
+    return [m for m in models if m is not None] or [None]
+
+
+def _probes(target: Target, route: PrivateRoute) -> list[Probe]:
     header = target.auth.header
-    token = bad_token(target)
-    unknown = target.auth.header_value(token)
-    return [
+    probes = [
         Probe("no token", {}, "no credentials"),
         Probe("malformed token", {header: malformed_credential(target)}, f"{header}: {malformed_credential(target)}", fresh=True),
-        Probe("unknown token", {header: unknown}, f"{header}: {target.auth.scheme} {redact(token)}".strip()),
     ]
+    models = _models(target, route)
+    for model in models:
+        token = bad_token(target, model)
+        name = "unknown token" if len(models) == 1 or model is None else f"unknown token shaped like {model}'s (role {target.users[model].role})"
+        probes.append(Probe(name, {header: target.auth.header_value(token)}, f"{header}: {target.auth.scheme} {redact(token)}".strip()))
+    return probes
 
 
 def _fill(route: PrivateRoute, target: Target) -> str | None:
@@ -125,12 +137,11 @@ def _is_login_redirect(response: HttpResponse) -> bool:
     why="One route that forgot its auth guard hands every stranger the data behind it; bad-token handling is where guards most often fall open.",
     breaks="Anyone can read conversations, user lists or admin data without an account, or with any made-up token.",
     remediation="Put authentication in one middleware that every private route goes through, reject unknown and malformed tokens with 401, and keep a test per route.",
-    max_requests=PROBES_PER_ROUTE * MAX_ROUTES,
+    max_requests=(PROBES_PER_ROUTE + 3) * MAX_ROUTES,  # a forged token per admitted role: up to 4 roles a route
 )
 async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
     if not target.private_routes:
         return Outcome.skipped(f"No private route is configured: set targets.{ctx.target_name}.private_routes (e.g. [GET /api/me]).")
-    probes = _probes(target)
     leaks: list[Finding] = []
     notes: list[Finding] = []
     not_found: list[Finding] = []
@@ -149,6 +160,7 @@ async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
             notes.append(Finding(str(route), f"Not probed: no objects entry gives its placeholders a value (add one to targets.{ctx.target_name}.objects with route: {route})."))
             continue
         checked += 1
+        probes = _probes(target, private)
         statuses: dict[str, int] = {}
         answers: list[HttpResponse] = []
         body = private.body if private.body is not None else ({} if route.has_body else None)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import base64
 import json
+import secrets
 
 from aiohttp import web
 
@@ -204,3 +205,44 @@ async def test_a_trailing_slash_redirect_on_an_auth_route_that_leaks_still_fails
     app.router.add_get("/api/auth/me/", me)
     result = await run_one(CHECK, make_target(await serve(app), users=USERS, private_routes=["GET /api/auth/me"]))
     assert result.status is Status.FAIL, result.summary
+
+
+def _jwt(claims: dict) -> str:
+    def part(data: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
+    return f"{part({'alg': 'HS256'})}.{part(claims)}.{secrets.token_urlsafe(32)}"
+
+
+def claims_app(issued: set[str]) -> web.Application:
+    """Trusts an admin's claims without checking the signature (the bug), verifies the rest."""
+    app = web.Application()
+
+    async def me(request: web.Request) -> web.Response:
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        try:
+            claims = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
+        except (ValueError, IndexError):
+            return web.json_response({"error": "unauthorized"}, status=401)
+        if token in issued or claims.get("role") == "admin":
+            return web.json_response({"id": claims.get("sub")})
+        return web.json_response({"error": "unauthorized"}, status=401)
+
+    app.router.add_get("/api/me", me)
+    return app
+
+
+async def test_forged_tokens_come_from_each_role_so_order_changes_nothing(serve):
+    users = {
+        "alice": {"token": _jwt({"sub": "alice", "role": "buyer"}), "role": "buyer"},
+        "root": {"token": _jwt({"sub": "root", "role": "admin"}), "role": "admin"},
+    }
+    base = await serve(claims_app({u["token"] for u in users.values()}))
+    results = [
+        await run_one(CHECK, make_target(base, users=order, private_routes=["GET /api/me"]))
+        for order in (users, dict(reversed(users.items())))
+    ]
+    for result in results:
+        assert result.status is Status.FAIL
+        assert result.requests == 4  # no token, malformed, a forged admin token, a forged buyer token
+        assert [f.evidence["credential"] for f in result.findings] == ["unknown token shaped like root's (role admin)"]
