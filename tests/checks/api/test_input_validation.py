@@ -205,3 +205,32 @@ async def test_error_when_the_valid_sample_is_not_found(serve):
     result = await run_one(CHECK, make_target(await serve(web.Application()), users=KITCHEN, private_routes=[route]))
     assert result.status is Status.ERROR
     assert "answered 404 to its valid sample body" in result.summary
+
+
+def signup_app() -> web.Application:
+    """Refuses a taken username or email with 409 before anything else, validates types, and
+    (its flaw) accepts names of any length."""
+    taken: set[str] = set()
+    app = web.Application(client_max_size=4 * 1024 * 1024)
+
+    async def signup(request: web.Request) -> web.Response:
+        try:
+            body = await request.json()
+        except (ValueError, RecursionError):
+            return web.json_response({"detail": "invalid JSON"}, status=400)
+        if not isinstance(body, dict) or not all(isinstance(body.get(k), str) for k in ("username", "email")):
+            return web.json_response({"detail": "username and email are strings"}, status=422)
+        if body["username"] in taken or body["email"] in taken:
+            return web.json_response({"detail": "already registered"}, status=409)
+        taken.update((body["username"], body["email"]))
+        return web.json_response({"username": body["username"]}, status=201)
+
+    app.router.add_post("/api/signup", signup)
+    return app
+
+
+async def test_creates_get_fresh_unique_fields_so_no_probe_is_a_duplicate(serve):
+    route = {"route": "POST /api/signup", "body": {"username": "newcomer", "email": "newcomer@example.org"}}
+    result = await run_one(CHECK, make_target(await serve(signup_app()), users=KITCHEN, private_routes=[route]))
+    assert result.status is Status.WARN, [f.message for f in result.findings]
+    assert [f.message for f in result.findings] == ["A 1 mib string: answered 201; expected a 4xx."]
