@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -49,7 +50,8 @@ ACCOUNTS = {"alice": "user", "bob": "user", "victim": "user", "root": "admin"}
 
 
 def _install(source: Path, log: Path) -> None:
-    if (source / "node_modules" / "sqlite3" / "build").exists():
+    loads = subprocess.run(["node", "-e", "require('sqlite3')"], cwd=source, capture_output=True, check=False)
+    if loads.returncode == 0:  # installed and built already
         return
     run_logged(["npm", "install", "--no-audit", "--no-fund", "--ignore-scripts"], cwd=source, log=log)
     env = {**os.environ, "npm_config_nodedir": "/usr"} if Path("/usr/include/node").exists() else None
