@@ -23,6 +23,7 @@ from checks.context import CheckContext, HttpResponse, ProbeError
 from checks.model import Finding, Outcome, Severity
 from checks.obs.disclosure import find_disclosures
 from checks.rejected_body import body_rejected
+from checks.restore import restore, snapshot
 from checks.target import OwnedObject, Route, Target, body_kwargs
 
 __all__ = ["CHECK", "PRIVILEGED", "payloads", "privileged_fields"]
@@ -212,16 +213,7 @@ async def _send(subject: Subject, ctx: CheckContext, **kwargs: Any) -> HttpRespo
 
 
 async def _read(subject: Subject, ctx: CheckContext) -> Any:
-    """The object as its owner sees it now (JSON), or None when it cannot be read."""
-    if subject.obj is None:
-        return None
-    response = await ctx.http.request("GET", subject.obj.path, as_user=subject.obj.owner)
-    if not 200 <= response.status < 300:
-        return None
-    try:
-        return json.loads(response.body)
-    except (ValueError, UnicodeDecodeError):
-        return None
+    return await snapshot(subject.obj, ctx) if subject.obj is not None else None
 
 
 async def _probe(subject: Subject, target: Target, ctx: CheckContext, out: dict[str, list[Finding]]) -> None:
@@ -257,8 +249,10 @@ async def _probe(subject: Subject, target: Target, ctx: CheckContext, out: dict[
         verdict, message = await _judge(subject, payload, response, privileged, before, ctx)
         evidence = response.evidence(headers=("content-type",), body_bytes=200) | {"sent": f"{subject.resource} with {payload.name} ({len(payload.content)} bytes)"}
         out[verdict].append(Finding(subject.resource, f"{payload.name.capitalize()}: {message}", evidence))
-    if subject.obj is not None and not subject.obj.disposable and before is not None:
-        await _restore(subject, before, ctx, out)
+    if subject.obj is not None and not subject.obj.disposable:
+        unrestored = await restore(subject.obj, before, subject.route.method, ctx)
+        if unrestored is not None:
+            out["fail"].append(unrestored)
 
 
 async def _judge(subject: Subject, payload: Payload, response: HttpResponse, privileged: dict[str, Any], before: Any, ctx: CheckContext) -> tuple[str, str]:
@@ -313,15 +307,3 @@ def _applied(reply: Any, privileged: dict[str, Any]) -> list[str]:
         if key in privileged and value == privileged[key] and key not in found:
             found.append(key)
     return found
-
-
-async def _restore(subject: Subject, before: Any, ctx: CheckContext, out: dict[str, list[Finding]]) -> None:
-    """Put a shared object back as it was and prove it, or say that it could not be."""
-    if await _read(subject, ctx) == before:
-        return
-    await _send(subject, ctx, json=before)
-    if await _read(subject, ctx) != before:
-        assert subject.obj is not None
-        out["fail"].append(
-            Finding(subject.resource, f"The probes changed object {subject.obj.id} and writing its original back did not restore it; check it by hand, and mark objects made for testing disposable: true.")
-        )

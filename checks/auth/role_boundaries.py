@@ -17,6 +17,7 @@ from checks.check import check
 from checks.context import CheckContext, HttpResponse, ProbeError
 from checks.model import Finding, Outcome, Severity
 from checks.rejected_body import body_rejected
+from checks.restore import restore, snapshot
 from checks.target import OwnedObject, PrivateRoute, Target, body_kwargs
 
 __all__ = ["CHECK", "destructive"]
@@ -83,7 +84,7 @@ async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
     routes = [r for r in limited if _outsiders(r, target) and (not target.is_safe or r.route.method in READS)]
     if not routes:
         return Outcome.skipped("No configured user lacks the roles of the limited routes: add a user with another role to targets.<name>.users.")
-    planned = sum(1 + 3 * len(_outsiders(r, target)) for r in routes)
+    planned = sum(5 + 3 * len(_outsiders(r, target)) for r in routes)  # + a snapshot and restore of a shared object
     if planned > ctx.http.max_requests:
         return Outcome.errored(f"{len(routes)} role-limited routes need up to {planned} requests, more than this check's bound of {ctx.http.max_requests}.")
     verdicts = _Verdicts()
@@ -118,6 +119,8 @@ async def _probe_route(route: PrivateRoute, target: Target, ctx: CheckContext, o
             )
             return
     kwargs = body_kwargs(route.body if route.body is not None else {}, route.content_type) if route.route.has_body else {}
+    shared = obj if obj is not None and not obj.disposable and route.route.has_body else None
+    before = await snapshot(shared, ctx) if shared else None  # a write that gets through is undone
     answers: list[HttpResponse] = []
     # A destructive probe is judged by reading the object before and after. An object the
     # app offers no read for (a DELETE-only route) is judged by status alone, and then a 404
@@ -151,6 +154,10 @@ async def _probe_route(route: PrivateRoute, target: Target, ctx: CheckContext, o
             out.rejected.append(Finding(resource, f"{who} was rejected with {response.status}.", evidence))
         else:
             out.unclear.append(Finding(resource, f"{who} got {response.status}, not a clear 401/403.", evidence))
+    if shared is not None:
+        unrestored = await restore(shared, before, route.route.method, ctx)
+        if unrestored is not None:
+            out.reached.append(unrestored)
     sentence = body_rejected(answers)
     if sentence:  # every answer a 400/422: those are not rejections by role
         for finding in [f for f in out.unclear if f.resource == resource]:

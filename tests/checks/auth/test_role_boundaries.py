@@ -16,6 +16,7 @@ USERS = {
 }
 ROUTES = [{"route": "GET /admin/users", "roles": ["admin"]}, "GET /api/me"]
 DELETES = web.AppKey("deletes", list)
+ITEMS = web.AppKey("items", dict)
 ITEM = {"route": "GET /api/items/{item_id}", "id": "i_1", "owner": "root"}
 DELETE_ROUTE = {"route": "DELETE /api/items/{item_id}", "roles": ["admin"]}
 
@@ -70,8 +71,17 @@ def app(*, enforce: bool, status: int = 403, delete_anyway: bool = False) -> web
     app.router.add_get("/admin/users", admin)
     app.router.add_get("/api/items/{item_id}", get_item)
     app.router.add_delete("/api/items/{item_id}", delete_item)
+    async def put_item(request: web.Request) -> web.Response:
+        refused = refuse(request)
+        if refused:
+            return refused
+        items[request.match_info["item_id"]] = await request.json()
+        return web.json_response(items[request.match_info["item_id"]])
+
     app.router.add_post("/admin/invite", invite)
+    app.router.add_put("/api/items/{item_id}", put_item)
     app[DELETES] = deletes
+    app[ITEMS] = items
     return app
 
 
@@ -197,3 +207,11 @@ async def test_an_error_inside_a_200_is_not_access(serve):
     result = await run_one(CHECK, make_target(await serve(soft_app()), users=USERS, private_routes=ROUTES))
     assert result.status is Status.PASS, result.summary
     assert all("not the view root gets" in f.message for f in result.findings)
+
+
+async def test_a_write_that_gets_through_to_a_shared_object_is_undone(serve):
+    server = app(enforce=False)
+    route = {"route": "PUT /api/items/{item_id}", "roles": ["admin"], "body": {"id": "i_1", "name": "Hacked"}}
+    result = await run_one(CHECK, make_target(await serve(server), users=USERS, private_routes=[route], objects=[ITEM]))
+    assert result.status is Status.FAIL
+    assert server[ITEMS]["i_1"] == {"id": "i_1", "name": "Margherita"}
