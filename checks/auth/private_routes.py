@@ -106,8 +106,8 @@ def _probes(target: Target, route: PrivateRoute) -> list[Probe]:
     models = _models(target, route)
     for model in models:
         token = bad_token(target, model)
-        name = "unknown token" if len(models) == 1 or model is None else f"unknown token shaped like {model}'s (role {target.users[model].role})"
-        probes.append(Probe(name, {header: target.auth.header_value(token)}, f"{header}: {target.auth.scheme} {redact(token)}".strip()))
+        shape = f" (shaped like {model}'s, role {target.users[model].role})" if len(models) > 1 and model else ""
+        probes.append(Probe("unknown token", {header: target.auth.header_value(token)}, f"{header}: {target.auth.scheme} {redact(token)}{shape}".strip()))
     return probes
 
 
@@ -170,7 +170,7 @@ async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
             except ProbeError as exc:
                 unreachable.append(Finding(str(route), f"{probe.name}: {exc}"))
                 break
-            statuses[probe.name] = response.status
+            statuses[probe.name if probe.name not in statuses else f"{probe.name} {len(statuses) - 1}"] = response.status
             answers.append(response)
             if response.status in REJECTED or _is_login_redirect(response):
                 continue
