@@ -21,7 +21,7 @@ ITEM = {"route": "GET /api/items/{item_id}", "id": "i_1", "owner": "root"}
 DELETE_ROUTE = {"route": "DELETE /api/items/{item_id}", "roles": ["admin"]}
 
 
-def app(*, enforce: bool, status: int = 403, delete_anyway: bool = False) -> web.Application:
+def app(*, enforce: bool, status: int = 403, delete_anyway: bool = False, gone_is_null: bool = False) -> web.Application:
     """An admin list, a deletable item and a form-encoded invite, all for admins only.
     ``delete_anyway`` answers 404 to a non-admin DELETE but deletes first (a lying guard)."""
     roles = {f"Bearer {u['token']}": u["role"] for u in USERS.values()}
@@ -45,6 +45,8 @@ def app(*, enforce: bool, status: int = 403, delete_anyway: bool = False) -> web
 
     async def get_item(request: web.Request) -> web.Response:
         item = items.get(request.match_info["item_id"])
+        if item is None and gone_is_null:
+            return web.json_response(None)  # as Sequelize's findOne answers for a missing row
         return web.json_response(item) if item else web.json_response({"detail": "not found"}, status=404)
 
     async def delete_item(request: web.Request) -> web.Response:
@@ -215,3 +217,11 @@ async def test_a_write_that_gets_through_to_a_shared_object_is_undone(serve):
     result = await run_one(CHECK, make_target(await serve(server), users=USERS, private_routes=[route], objects=[ITEM]))
     assert result.status is Status.FAIL
     assert server[ITEMS]["i_1"] == {"id": "i_1", "name": "Margherita"}
+
+
+async def test_an_object_answered_as_null_counts_as_gone(serve):
+    server = app(enforce=True, delete_anyway=True, gone_is_null=True)
+    objects = [ITEM | {"disposable": True}]
+    result = await run_one(CHECK, make_target(await serve(server), users=USERS, private_routes=[DELETE_ROUTE], objects=objects))
+    assert result.status is Status.FAIL
+    assert any("yet object i_1 is gone afterwards" in f.message for f in result.findings)
