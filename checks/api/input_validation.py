@@ -201,10 +201,11 @@ async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
         return Outcome.errored(errors[0].message, errors + notes)
     if failures:
         return Outcome.failed(f"{len(failures)} bad bodies got a 5xx, a stack trace, a broken connection or were applied.", failures + warnings + errors + notes)
-    if errors:
-        return Outcome.errored(f"{len(errors)} routes could not be judged: {errors[0].message}", errors + warnings + fine + notes)
     if warnings:
-        return Outcome.warned(f"{len(warnings)} bad bodies were accepted with 2xx, or routes fail for every input.", warnings + notes)
+        unjudged = f" {len(errors)} routes could not be judged." if errors else ""
+        return Outcome.warned(f"{len(warnings)} bad bodies were accepted with 2xx, or routes fail for every input.{unjudged}", warnings + errors + notes)
+    if errors:  # no pass for every route when some could not be judged
+        return Outcome.errored(f"{len(errors)} routes could not be judged: {errors[0].message}", errors + fine + notes)
     return Outcome.passed(f"All {len(fine)} bad bodies on {len(subjects)} routes got a 4xx or changed nothing.", fine + notes)
 
 

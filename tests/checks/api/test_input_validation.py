@@ -234,3 +234,10 @@ async def test_creates_get_fresh_unique_fields_so_no_probe_is_a_duplicate(serve)
     result = await run_one(CHECK, make_target(await serve(signup_app()), users=KITCHEN, private_routes=[route]))
     assert result.status is Status.WARN, [f.message for f in result.findings]
     assert [f.message for f in result.findings] == ["A 1 mib string: answered 201; expected a 4xx."]
+
+
+async def test_a_weakness_on_one_route_is_reported_even_if_another_cannot_be_judged(serve):
+    routes = ROUTES + [{"route": "POST /api/gone", "body": {"message": "hi"}}]
+    result = await run_one(CHECK, make_target(await serve(app("lenient")), users=USERS, private_routes=routes))
+    assert result.status is Status.WARN
+    assert "1 routes could not be judged" in result.summary
