@@ -22,7 +22,7 @@ from checks.check import check
 from checks.context import CheckContext, HttpResponse, ProbeError
 from checks.model import Finding, Outcome, Severity
 from checks.obs.disclosure import find_disclosures
-from checks.rejected_body import body_rejected
+from checks.rejection import rejected_body
 from checks.restore import restore, snapshot
 from checks.target import OwnedObject, Route, Target, body_kwargs
 
@@ -56,6 +56,7 @@ class Subject:
     user: str | None
     form: bool = False
     obj: OwnedObject | None = None  # read back through this object's route
+    key: str = "body"  # where the sample comes from, for "fix `...`"
 
     @property
     def resource(self) -> str:
@@ -149,7 +150,7 @@ def _subjects(target: Target) -> tuple[list[Subject], list[Finding]]:
     chosen: list[Subject] = []
     notes: list[Finding] = []
     users = sorted(target.users)
-    for private in target.private_routes:
+    for index, private in enumerate(target.private_routes):
         if not private.route.has_body:
             continue
         if private.body is None:
@@ -160,7 +161,7 @@ def _subjects(target: Target) -> tuple[list[Subject], list[Finding]]:
             notes.append(Finding(str(private.route), f"Not probed: nothing fills the placeholders of {private.route}."))
             continue
         user = next((u for u in users if not private.roles or target.users[u].role in private.roles), None)
-        chosen.append(Subject(private.route, path, private.body, user, private.content_type == "form", target.object_for(private.route)))
+        chosen.append(Subject(private.route, path, private.body, user, private.content_type == "form", target.object_for(private.route), f"private_routes[{index}].body"))
     for obj in target.objects:
         for method in obj.methods:
             if method in ("PATCH", "PUT"):
@@ -222,7 +223,7 @@ async def _probe(subject: Subject, target: Target, ctx: CheckContext, out: dict[
     sample = subject.sample if subject.sample is not None else (before if isinstance(before, dict) else {})
     kind = "form" if subject.form else None
     control = await _send(subject, ctx, **body_kwargs(_fresh(sample, subject, 1), kind))
-    sentence = body_rejected([control])
+    sentence = rejected_body([control], subject.key)
     if sentence and subject.sample is not None:
         out["error"].append(Finding(subject.resource, f"{subject.resource}: {sentence}.", control.evidence()))
         return

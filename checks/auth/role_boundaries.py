@@ -16,7 +16,7 @@ from checks.auth.tenant_isolation import is_leak
 from checks.check import check
 from checks.context import CheckContext, HttpResponse, ProbeError
 from checks.model import Finding, Outcome, Severity
-from checks.rejected_body import body_rejected
+from checks.rejection import rejected_body
 from checks.restore import restore, snapshot
 from checks.target import OwnedObject, PrivateRoute, Target, body_kwargs
 
@@ -158,7 +158,7 @@ async def _probe_route(route: PrivateRoute, target: Target, ctx: CheckContext, o
         unrestored = await restore(shared, before, route.route.method, ctx)
         if unrestored is not None:
             out.reached.append(unrestored)
-    sentence = body_rejected(answers)
+    sentence = rejected_body(answers, f"private_routes[{target.private_routes.index(route)}].body")
     if sentence:  # every answer a 400/422: those are not rejections by role
         for finding in [f for f in out.unclear if f.resource == resource]:
             out.unclear.remove(finding)

@@ -181,7 +181,7 @@ async def test_form_route_gets_form_bodies(serve):
 async def test_error_when_the_app_rejects_the_sample_body(serve):
     result = await run_one(CHECK, make_target(await serve(form_app()), users=KITCHEN, private_routes=[LOGIN]))
     assert result.status is Status.ERROR
-    assert "the app rejects this body: 422 (body.username: field required); fix `body`" in result.summary
+    assert "the app rejects this body: 422 body.username: field required; fix `private_routes[0].body`" in result.summary
     assert result.requests == 1
 
 

@@ -159,7 +159,7 @@ async def test_error_when_the_app_rejects_every_body(serve):
     route = {"route": "POST /admin/invite", "roles": ["admin"], "body": {"email": "new@acme.test"}}  # sent as JSON
     result = await run_one(CHECK, make_target(await serve(app(enforce=True)), users=USERS, private_routes=[route]))
     assert result.status is Status.ERROR
-    assert "the app rejects this body: 422 (body.email: field required); fix `body`" in result.summary
+    assert "the app rejects this body: 422 body.email: field required; fix `private_routes[0].body`" in result.summary
 
 
 async def test_error_when_even_the_admitted_user_is_turned_away(serve):
