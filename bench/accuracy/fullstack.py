@@ -25,7 +25,9 @@ ACCOUNTS = ("alice", "bob", "victim")
 
 
 def _token(client: httpx.Client, email: str, password: str) -> str:
-    answer = client.post(f"{API}/login/access-token", data={"username": email, "password": password})
+    answer = client.post(
+        f"{API}/login/access-token", data={"username": email, "password": password}
+    )
     answer.raise_for_status()
     return answer.json()["access_token"]
 
@@ -36,11 +38,22 @@ def _setup(base: str) -> tuple[dict[str, str], str, str]:
         tokens = {"root": _token(client, *ADMIN)}
         ids = {}
         for name in ACCOUNTS:
-            signup = client.post(f"{API}/users/signup", json={"email": f"{name}@example.org", "password": f"pw-{name}-12345", "full_name": name})
+            signup = client.post(
+                f"{API}/users/signup",
+                json={
+                    "email": f"{name}@example.org",
+                    "password": f"pw-{name}-12345",
+                    "full_name": name,
+                },
+            )
             signup.raise_for_status()
             ids[name] = signup.json()["id"]
             tokens[name] = _token(client, f"{name}@example.org", f"pw-{name}-12345")
-        item = client.post(f"{API}/items/", json={"title": "alice's notes", "description": "private"}, headers={"Authorization": f"Bearer {tokens['alice']}"})
+        item = client.post(
+            f"{API}/items/",
+            json={"title": "alice's notes", "description": "private"},
+            headers={"Authorization": f"Bearer {tokens['alice']}"},
+        )
         item.raise_for_status()
     return tokens, item.json()["id"], ids["victim"]
 
@@ -57,19 +70,41 @@ def config(base: str, tokens: dict[str, str], item_id: str, victim_id: str) -> s
         "private_routes": [
             f"GET {API}/users/me",
             f"GET {API}/items/",
-            {"route": f"POST {API}/items/", "body": {"title": "probe item", "description": "made by Launch Ready"}},
+            {
+                "route": f"POST {API}/items/",
+                "body": {"title": "probe item", "description": "made by Launch Ready"},
+            },
             {"route": f"PATCH {API}/users/me", "body": {"full_name": "Alice Example"}},
             {"route": f"GET {API}/users/", "roles": ["admin"]},
             {"route": f"DELETE {API}/users/{{user_id}}", "roles": ["admin"]},
         ],
         "objects": [
-            {"route": f"GET {API}/items/{{id}}", "id": item_id, "owner": "alice", "methods": ["GET", "PUT"]},
-            {"route": f"GET {API}/users/{{user_id}}", "id": victim_id, "owner": "victim", "disposable": True},
+            {
+                "route": f"GET {API}/items/{{id}}",
+                "id": item_id,
+                "owner": "alice",
+                "methods": ["GET", "PUT"],
+            },
+            {
+                "route": f"GET {API}/users/{{user_id}}",
+                "id": victim_id,
+                "owner": "victim",
+                "disposable": True,
+            },
         ],
         "rate_limits": [
-            {"route": f"POST {API}/login/access-token", "max_per_minute": 10, "content_type": "form", "body": {"username": "alice@example.org", "password": "wrong-password"}},
+            {
+                "route": f"POST {API}/login/access-token",
+                "max_per_minute": 10,
+                "content_type": "form",
+                "body": {"username": "alice@example.org", "password": "wrong-password"},
+            },
         ],
-        "cors": {"allowed_origins": ["http://localhost:5173"], "routes": [f"GET {API}/users/me"], "as": "alice"},
+        "cors": {
+            "allowed_origins": ["http://localhost:5173"],
+            "routes": [f"GET {API}/users/me"],
+            "as": "alice",
+        },
     }
     return json.dumps({"project": "fullstack-accuracy", "targets": {"local": target}}, indent=2)
 
@@ -80,21 +115,55 @@ def running(source: Path, work: Path) -> Iterator[str]:
     backend = source / "backend"
     python = venv(work / "venv", [str(backend)], log=log)
     with postgres(work, log=log) as (pg_port, pg_user):
-        subprocess.run(["createdb", "-h", "127.0.0.1", "-p", str(pg_port), "-U", pg_user, "app"], check=True, capture_output=True)
+        subprocess.run(
+            ["createdb", "-h", "127.0.0.1", "-p", str(pg_port), "-U", pg_user, "app"],
+            check=True,
+            capture_output=True,
+        )
         env = {
-            "ENVIRONMENT": "local", "PROJECT_NAME": "accuracy", "SECRET_KEY": "accuracy-suite-secret-not-default",
-            "FIRST_SUPERUSER": ADMIN[0], "FIRST_SUPERUSER_PASSWORD": ADMIN[1],
-            "POSTGRES_SERVER": "127.0.0.1", "POSTGRES_PORT": str(pg_port), "POSTGRES_USER": pg_user,
-            "POSTGRES_PASSWORD": "unused-trust-auth", "POSTGRES_DB": "app",
-            "BACKEND_CORS_ORIGINS": "http://localhost:5173", "FRONTEND_HOST": "http://localhost:5173",
-            "SMTP_HOST": "", "EMAILS_FROM_EMAIL": "info@example.org", "SENTRY_DSN": "",
+            "ENVIRONMENT": "local",
+            "PROJECT_NAME": "accuracy",
+            "SECRET_KEY": "accuracy-suite-secret-not-default",
+            "FIRST_SUPERUSER": ADMIN[0],
+            "FIRST_SUPERUSER_PASSWORD": ADMIN[1],
+            "POSTGRES_SERVER": "127.0.0.1",
+            "POSTGRES_PORT": str(pg_port),
+            "POSTGRES_USER": pg_user,
+            "POSTGRES_PASSWORD": "unused-trust-auth",
+            "POSTGRES_DB": "app",
+            "BACKEND_CORS_ORIGINS": "http://localhost:5173",
+            "FRONTEND_HOST": "http://localhost:5173",
+            "SMTP_HOST": "",
+            "EMAILS_FROM_EMAIL": "info@example.org",
+            "SENTRY_DSN": "",
         }
         for step in (["-m", "alembic", "upgrade", "head"], ["app/initial_data.py"]):
-            done = subprocess.run([str(python), *step], cwd=backend, env={**os.environ, **env}, capture_output=True, text=True)
+            done = subprocess.run(
+                [str(python), *step],
+                cwd=backend,
+                env={**os.environ, **env},
+                capture_output=True,
+                text=True,
+            )
             if done.returncode != 0:
                 raise SystemExit(f"accuracy: {' '.join(step)} failed: {done.stderr[-1500:]}")
         port = free_port()
-        argv = [str(python), "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)]
-        with serve(argv, cwd=backend, env=env, ready=f"http://127.0.0.1:{port}{API}/utils/health-check/", log=work / "app.log"):
+        argv = [
+            str(python),
+            "-m",
+            "uvicorn",
+            "app.main:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ]
+        with serve(
+            argv,
+            cwd=backend,
+            env=env,
+            ready=f"http://127.0.0.1:{port}{API}/utils/health-check/",
+            log=work / "app.log",
+        ):
             base = f"http://127.0.0.1:{port}"
             yield config(base, *_setup(base))

@@ -23,11 +23,22 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def run_logged(argv: Sequence[str], *, cwd: Path | None = None, env: Mapping[str, str] | None = None, log: Path) -> None:
+def run_logged(
+    argv: Sequence[str], *, cwd: Path | None = None, env: Mapping[str, str] | None = None, log: Path
+) -> None:
     with log.open("ab") as out:
-        done = subprocess.run(list(argv), cwd=cwd, env=dict(env) if env is not None else None, stdout=out, stderr=subprocess.STDOUT, check=False)
+        done = subprocess.run(
+            list(argv),
+            cwd=cwd,
+            env=dict(env) if env is not None else None,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            check=False,
+        )
     if done.returncode != 0:
-        raise SystemExit(f"accuracy: {' '.join(map(str, argv))} failed with {done.returncode}; see {log}")
+        raise SystemExit(
+            f"accuracy: {' '.join(map(str, argv))} failed with {done.returncode}; see {log}"
+        )
 
 
 def venv(path: Path, requirements: Sequence[str], *, log: Path) -> Path:
@@ -49,10 +60,25 @@ def node_modules(source: Path, *, log: Path) -> None:
 
 
 @contextmanager
-def serve(argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], ready: str, log: Path, within_s: float = 60) -> Iterator[None]:
+def serve(
+    argv: Sequence[str],
+    *,
+    cwd: Path,
+    env: Mapping[str, str],
+    ready: str,
+    log: Path,
+    within_s: float = 60,
+) -> Iterator[None]:
     """Start the app, wait until ``ready`` (a URL) answers, stop it (and its children) after."""
     with log.open("ab") as out:
-        process = subprocess.Popen(list(argv), cwd=cwd, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            list(argv),
+            cwd=cwd,
+            env={**os.environ, **env},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         deadline = time.monotonic() + within_s
         while True:
@@ -64,7 +90,9 @@ def serve(argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], ready: str,
             except httpx.TransportError:
                 pass
             if time.monotonic() > deadline:
-                raise SystemExit(f"accuracy: {ready} did not answer within {within_s:g} s; see {log}")
+                raise SystemExit(
+                    f"accuracy: {ready} did not answer within {within_s:g} s; see {log}"
+                )
             time.sleep(0.3)
         yield
     finally:
@@ -96,8 +124,26 @@ def postgres(work: Path, *, log: Path) -> Iterator[tuple[int, str]]:
         shutil.rmtree(data)
     run_logged([*as_user, initdb, "-D", str(data), "-U", "admin", "--auth=trust"], log=log)
     options = f"-p {port} -k {work} -c listen_addresses=127.0.0.1 -c fsync=off"
-    run_logged([*as_user, pg_ctl, "-D", str(data), "-o", options, "-l", str(work / "postgres.log"), "-w", "start"], log=log)
+    run_logged(
+        [
+            *as_user,
+            pg_ctl,
+            "-D",
+            str(data),
+            "-o",
+            options,
+            "-l",
+            str(work / "postgres.log"),
+            "-w",
+            "start",
+        ],
+        log=log,
+    )
     try:
         yield port, "admin"
     finally:
-        subprocess.run([*as_user, pg_ctl, "-D", str(data), "-m", "fast", "stop"], capture_output=True, check=False)
+        subprocess.run(
+            [*as_user, pg_ctl, "-D", str(data), "-m", "fast", "stop"],
+            capture_output=True,
+            check=False,
+        )

@@ -24,9 +24,25 @@ __all__ = ["TITLE", "running"]
 TITLE = "Damn Vulnerable RESTaurant (FastAPI + Postgres, deliberately vulnerable)"
 # The versions of the app's poetry.lock that matter (newer pydantic breaks fastapi 0.103).
 REQUIREMENTS = [
-    "fastapi==0.103.2", "pydantic==2.10.6", "pydantic-core==2.27.2", "starlette==0.27.0", "uvicorn==0.23.2",
-    "sqlalchemy==2.0.38", "psycopg[binary]", "psycopg2-binary", "python-jose", "passlib", "bcrypt>=4.1,<4.2", "python-multipart>=0.0.9,<0.1",
-    "alembic", "requests", "pillow", "psutil", "slowapi", "python-dotenv", "httpx",
+    "fastapi==0.103.2",
+    "pydantic==2.10.6",
+    "pydantic-core==2.27.2",
+    "starlette==0.27.0",
+    "uvicorn==0.23.2",
+    "sqlalchemy==2.0.38",
+    "psycopg[binary]",
+    "psycopg2-binary",
+    "python-jose",
+    "passlib",
+    "bcrypt>=4.1,<4.2",
+    "python-multipart>=0.0.9,<0.1",
+    "alembic",
+    "requests",
+    "pillow",
+    "psutil",
+    "slowapi",
+    "python-dotenv",
+    "httpx",
 ]
 ACCOUNTS = {"alice": "Customer", "bob": "Customer"}
 
@@ -43,21 +59,39 @@ def _setup(base: str) -> tuple[dict[str, str], int, int]:
     with httpx.Client(base_url=base, timeout=10) as client:
         tokens = {}
         for name in ACCOUNTS:
-            body = {"username": f"lr_{name}", "password": f"pw-{name}-123", "phone_number": f"555010{len(tokens)}", "first_name": name}
+            body = {
+                "username": f"lr_{name}",
+                "password": f"pw-{name}-123",
+                "phone_number": f"555010{len(tokens)}",
+                "first_name": name,
+            }
             client.post("/register", json=body).raise_for_status()
             tokens[name] = _token(client, f"lr_{name}", f"pw-{name}-123")
         tokens["mike"] = _token(client, "Mike", "kaylee123")  # seeded by the app (init.py)
         staff = {"Authorization": f"Bearer {tokens['mike']}"}
-        item = client.put("/menu", json={"name": "LR disposable dish", "price": 1.5, "category": "test"}, headers=staff)
+        item = client.put(
+            "/menu",
+            json={"name": "LR disposable dish", "price": 1.5, "category": "test"},
+            headers=staff,
+        )
         item.raise_for_status()
-        order = {"delivery_address": "1 Loopback Lane", "phone_number": "5550100", "items": [{"menu_item_id": 1, "quantity": 1}]}  # a seeded dish, not the disposable one
-        made = client.post("/orders", json=order, headers={"Authorization": f"Bearer {tokens['alice']}"})
+        order = {
+            "delivery_address": "1 Loopback Lane",
+            "phone_number": "5550100",
+            "items": [{"menu_item_id": 1, "quantity": 1}],
+        }  # a seeded dish, not the disposable one
+        made = client.post(
+            "/orders", json=order, headers={"Authorization": f"Bearer {tokens['alice']}"}
+        )
         made.raise_for_status()
     return tokens, item.json()["id"], made.json()["id"]
 
 
 def config(base: str, tokens: dict[str, str], item_id: int, order_id: int) -> str:
-    users = {name: {"token": tokens[name], "tenant": name, "role": role} for name, role in ACCOUNTS.items()}
+    users = {
+        name: {"token": tokens[name], "tenant": name, "role": role}
+        for name, role in ACCOUNTS.items()
+    }
     users["mike"] = {"token": tokens["mike"], "tenant": "staff", "role": "Employee"}
     menu_item = {"name": "LR dish", "price": 2.5, "category": "test"}
     target = {
@@ -72,15 +106,33 @@ def config(base: str, tokens: dict[str, str], item_id: int, order_id: int) -> st
             {"route": "GET /admin/stats/disk", "roles": ["Chef"]},
             {"route": "PUT /menu/{item_id}", "roles": ["Employee", "Chef"], "body": menu_item},
             {"route": "DELETE /menu/{item_id}", "roles": ["Employee", "Chef"]},
-            {"route": "POST /orders", "body": {"delivery_address": "2 Probe Street", "phone_number": "5550101", "items": [{"menu_item_id": 1, "quantity": 1}]}},
+            {
+                "route": "POST /orders",
+                "body": {
+                    "delivery_address": "2 Probe Street",
+                    "phone_number": "5550101",
+                    "items": [{"menu_item_id": 1, "quantity": 1}],
+                },
+            },
         ],
         "objects": [
             {"route": "GET /orders/{order_id}", "id": str(order_id), "owner": "alice"},
             # No GET for one menu item: listed for its writes, made by the run, so it may go.
-            {"route": "GET /menu/{item_id}", "id": str(item_id), "owner": "mike", "methods": ["PUT", "DELETE"], "disposable": True},
+            {
+                "route": "GET /menu/{item_id}",
+                "id": str(item_id),
+                "owner": "mike",
+                "methods": ["PUT", "DELETE"],
+                "disposable": True,
+            },
         ],
         "rate_limits": [
-            {"route": "POST /token", "max_per_minute": 10, "content_type": "form", "body": {"username": "lr_alice", "password": "wrong-password"}},
+            {
+                "route": "POST /token",
+                "max_per_minute": 10,
+                "content_type": "form",
+                "body": {"username": "lr_alice", "password": "wrong-password"},
+            },
         ],
     }
     return json.dumps({"project": "restaurant-accuracy", "targets": {"local": target}}, indent=2)
@@ -92,17 +144,46 @@ def running(source: Path, work: Path) -> Iterator[str]:
     python = venv(work / "venv", REQUIREMENTS, log=log)
     app_dir = source / "app"
     with postgres(work, log=log) as (pg_port, pg_user):
-        subprocess.run(["createdb", "-h", "127.0.0.1", "-p", str(pg_port), "-U", pg_user, "restaurant"], check=True, capture_output=True)
+        subprocess.run(
+            ["createdb", "-h", "127.0.0.1", "-p", str(pg_port), "-U", pg_user, "restaurant"],
+            check=True,
+            capture_output=True,
+        )
         env = {
-            "POSTGRES_SERVER": "127.0.0.1", "POSTGRES_PORT": str(pg_port), "POSTGRES_USER": pg_user,
-            "POSTGRES_PASSWORD": "unused-trust-auth", "POSTGRES_DB": "restaurant",
-            "JWT_SECRET_KEY": "accuracy-suite-only", "ENV": "development",
+            "POSTGRES_SERVER": "127.0.0.1",
+            "POSTGRES_PORT": str(pg_port),
+            "POSTGRES_USER": pg_user,
+            "POSTGRES_PASSWORD": "unused-trust-auth",
+            "POSTGRES_DB": "restaurant",
+            "JWT_SECRET_KEY": "accuracy-suite-only",
+            "ENV": "development",
         }
-        migrated = subprocess.run([str(python), "-m", "alembic", "upgrade", "head"], cwd=app_dir, env={**os.environ, **env}, capture_output=True, text=True)
+        migrated = subprocess.run(
+            [str(python), "-m", "alembic", "upgrade", "head"],
+            cwd=app_dir,
+            env={**os.environ, **env},
+            capture_output=True,
+            text=True,
+        )
         if migrated.returncode != 0:
             raise SystemExit(f"accuracy: alembic upgrade failed: {migrated.stderr[-1500:]}")
         port = free_port()
-        argv = [str(python), "-m", "uvicorn", "main:app", "--host", "127.0.0.1", "--port", str(port)]
-        with serve(argv, cwd=app_dir, env=env, ready=f"http://127.0.0.1:{port}/healthcheck", log=work / "app.log"):
+        argv = [
+            str(python),
+            "-m",
+            "uvicorn",
+            "main:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ]
+        with serve(
+            argv,
+            cwd=app_dir,
+            env=env,
+            ready=f"http://127.0.0.1:{port}/healthcheck",
+            log=work / "app.log",
+        ):
             base = f"http://127.0.0.1:{port}"
             yield config(base, *_setup(base))

@@ -47,7 +47,9 @@ class AppResult:
     title: str
     source: str
     commit: str
-    runs: list[dict[str, tuple[str, int, str]]] = field(default_factory=list)  # check -> (status, findings, summary)
+    runs: list[dict[str, tuple[str, int, str]]] = field(
+        default_factory=list
+    )  # check -> (status, findings, summary)
     expectations: list[Expectation] = field(default_factory=list)
     known: list[str] = field(default_factory=list)  # false results left, with their reasons
 
@@ -72,12 +74,16 @@ class AppResult:
 def load_expectations(name: str) -> tuple[list[Expectation], list[str]]:
     """The expected status per check, and the false results known to remain (with reasons)."""
     data = tomllib.loads((HERE / f"{name}.toml").read_text(encoding="utf-8"))
-    checks = [Expectation(check, entry["status"], entry["why"]) for check, entry in data["checks"].items()]
+    checks = [
+        Expectation(check, entry["status"], entry["why"]) for check, entry in data["checks"].items()
+    ]
     return checks, list(data.get("false_results", []))
 
 
 def _commit(source: Path) -> str:
-    done = subprocess.run(["git", "rev-parse", "HEAD"], cwd=source, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=source, capture_output=True, text=True, check=False
+    )
     if done.returncode == 0:
         return done.stdout.strip()
     marker = source / ".launchready-commit"  # an exported tree (git archive) carries no .git
@@ -86,18 +92,41 @@ def _commit(source: Path) -> str:
 
 def run_launch_ready(config: Path, checks: list[str], out: Path) -> dict[str, tuple[str, int, str]]:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    argv = [sys.executable, "-m", "bot", "run", "-c", str(config), "-f", "json", "-o", str(out), "--fail-on", "never", "--only", ",".join(checks)]
-    done = subprocess.run(argv, cwd=config.parent, env=env, capture_output=True, text=True, check=False, timeout=600)
+    argv = [
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        "-c",
+        str(config),
+        "-f",
+        "json",
+        "-o",
+        str(out),
+        "--fail-on",
+        "never",
+        "--only",
+        ",".join(checks),
+    ]
+    done = subprocess.run(
+        argv, cwd=config.parent, env=env, capture_output=True, text=True, check=False, timeout=600
+    )
     if not out.exists():
-        raise SystemExit(f"accuracy: launchready run failed ({done.returncode}): {done.stderr[-2000:]}")
+        raise SystemExit(
+            f"accuracy: launchready run failed ({done.returncode}): {done.stderr[-2000:]}"
+        )
     report = json.loads(out.read_text(encoding="utf-8"))
-    return {r["check_id"]: (r["status"], len(r["findings"]), r["summary"]) for r in report["results"]}
+    return {
+        r["check_id"]: (r["status"], len(r["findings"]), r["summary"]) for r in report["results"]
+    }
 
 
 def run_app(name: str, source: Path, work: Path) -> AppResult:
     module: ModuleType = importlib.import_module(f"bench.accuracy.{name}")
     expectations, known = load_expectations(name)
-    result = AppResult(name, module.TITLE, str(source), _commit(source), expectations=expectations, known=known)
+    result = AppResult(
+        name, module.TITLE, str(source), _commit(source), expectations=expectations, known=known
+    )
     checks = [e.check for e in expectations]
     for attempt in (1, 2):
         run_dir = work / f"run{attempt}"
@@ -115,7 +144,11 @@ def table(result: AppResult) -> str:
         f"### {result.title}",
         "",
         f"Source: `{result.name}` at commit `{result.commit[:12]}`. Two runs from a clean start; "
-        + ("statuses and finding counts identical." if not result.stable else f"**differed on {', '.join(result.stable)}**."),
+        + (
+            "statuses and finding counts identical."
+            if not result.stable
+            else f"**differed on {', '.join(result.stable)}**."
+        ),
         "",
         "| check | expected | run 1 | run 2 | verdict | why |",
         "|---|---|---|---|---|---|",
@@ -124,11 +157,25 @@ def table(result: AppResult) -> str:
         one = result.runs[0].get(exp.check, ("missing", 0, ""))
         two = result.runs[1].get(exp.check, ("missing", 0, "")) if len(result.runs) > 1 else one
         why = exp.why.replace("|", "\\|").replace("\n", " ")
-        lines.append(f"| {exp.check} | {exp.status} | {one[0]} ({one[1]}) | {two[0]} ({two[1]}) | {result.verdict(exp)} | {why} |")
-    counts = {v: sum(1 for e in result.expectations if result.verdict(e) == v) for v in ("TP", "FP", "TN", "FN", "ok", "wrong")}
-    lines += ["", "TP {TP} · FP {FP} · TN {TN} · FN {FN} · other statuses right {ok}, wrong {wrong}".format(**counts), ""]
+        lines.append(
+            f"| {exp.check} | {exp.status} | {one[0]} ({one[1]}) | {two[0]} ({two[1]}) | {result.verdict(exp)} | {why} |"
+        )
+    counts = {
+        v: sum(1 for e in result.expectations if result.verdict(e) == v)
+        for v in ("TP", "FP", "TN", "FN", "ok", "wrong")
+    }
+    lines += [
+        "",
+        "TP {TP} · FP {FP} · TN {TN} · FN {FN} · other statuses right {ok}, wrong {wrong}".format(
+            **counts
+        ),
+        "",
+    ]
     if result.known:
-        lines += ["False results left (a status right for the wrong reason, a finding that is wrong, a flaw no check sees):", ""]
+        lines += [
+            "False results left (a status right for the wrong reason, a finding that is wrong, a flaw no check sees):",
+            "",
+        ]
         lines += [f"- {item}" for item in result.known]
         lines.append("")
     return "\n".join(lines)
@@ -164,22 +211,47 @@ def write_benchmarks(section: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.accuracy", description=__doc__.split("\n\n")[0])
-    parser.add_argument("apps", nargs="*", help=f"apps to run (default: every app with a source): {', '.join(APPS)}")
-    parser.add_argument("--source", action="append", default=[], metavar="NAME=DIR", help="an app's source directory (or LR_ACCURACY_<NAME>)")
-    parser.add_argument("--work", type=Path, default=None, help="where venvs, databases and reports go (default: a temporary directory)")
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.accuracy", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument(
+        "apps", nargs="*", help=f"apps to run (default: every app with a source): {', '.join(APPS)}"
+    )
+    parser.add_argument(
+        "--source",
+        action="append",
+        default=[],
+        metavar="NAME=DIR",
+        help="an app's source directory (or LR_ACCURACY_<NAME>)",
+    )
+    parser.add_argument(
+        "--work",
+        type=Path,
+        default=None,
+        help="where venvs, databases and reports go (default: a temporary directory)",
+    )
     args = parser.parse_args(argv)
-    sources = {n: Path(os.environ[f"LR_ACCURACY_{n.upper()}"]) for n in APPS if os.environ.get(f"LR_ACCURACY_{n.upper()}")}
+    sources = {
+        n: Path(os.environ[f"LR_ACCURACY_{n.upper()}"])
+        for n in APPS
+        if os.environ.get(f"LR_ACCURACY_{n.upper()}")
+    }
     for item in args.source:
         name, _, path = item.partition("=")
         if name not in APPS or not path:
-            print(f"accuracy: --source {item}: write NAME=DIR with NAME one of {', '.join(APPS)}", file=sys.stderr)
+            print(
+                f"accuracy: --source {item}: write NAME=DIR with NAME one of {', '.join(APPS)}",
+                file=sys.stderr,
+            )
             return 2
         sources[name] = Path(path)
     names = args.apps or list(APPS)
     unknown = [n for n in names if n not in APPS]
     if unknown:
-        print(f"accuracy: unknown app(s) {', '.join(unknown)}; known: {', '.join(APPS)}", file=sys.stderr)
+        print(
+            f"accuracy: unknown app(s) {', '.join(unknown)}; known: {', '.join(APPS)}",
+            file=sys.stderr,
+        )
         return 2
     missing = [n for n in names if n not in sources]
     results: list[AppResult] = []

@@ -39,13 +39,25 @@ def _setup(base: str) -> dict[str, str]:
                 break
         tokens: dict[str, str] = {}
         for name in USERS:
-            body = {"username": f"lr_{name}", "password": f"pw-{name}-123", "email": f"{name}@example.org"}
+            body = {
+                "username": f"lr_{name}",
+                "password": f"pw-{name}-123",
+                "email": f"{name}@example.org",
+            }
             client.post("/users/v1/register", json=body).raise_for_status()
         for name, password in [(n, f"pw-{n}-123") for n in USERS] + [("admin", "pass1")]:
-            login = client.post("/users/v1/login", json={"username": "admin" if name == "admin" else f"lr_{name}", "password": password})
+            login = client.post(
+                "/users/v1/login",
+                json={
+                    "username": "admin" if name == "admin" else f"lr_{name}",
+                    "password": password,
+                },
+            )
             tokens[name] = login.json()["auth_token"]
         book = {"book_title": "lr-alice-book", "secret": "alice's secret"}
-        client.post("/books/v1", json=book, headers={"Authorization": f"Bearer {tokens['alice']}"}).raise_for_status()
+        client.post(
+            "/books/v1", json=book, headers={"Authorization": f"Bearer {tokens['alice']}"}
+        ).raise_for_status()
     return tokens
 
 
@@ -66,12 +78,25 @@ def config(base: str, tokens: dict[str, str]) -> str:
         ],
         "objects": [
             {"route": "GET /books/v1/{book}", "id": "lr-alice-book", "owner": "alice"},
-            {"route": "GET /users/v1/{username}", "id": "lr_victim", "owner": "victim", "disposable": True},
+            {
+                "route": "GET /users/v1/{username}",
+                "id": "lr_victim",
+                "owner": "victim",
+                "disposable": True,
+            },
         ],
         "rate_limits": [
-            {"route": "POST /users/v1/login", "max_per_minute": 10, "body": {"username": "lr_alice", "password": "wrong-password"}},
+            {
+                "route": "POST /users/v1/login",
+                "max_per_minute": 10,
+                "body": {"username": "lr_alice", "password": "wrong-password"},
+            },
         ],
-        "cors": {"allowed_origins": ["https://app.example.org"], "routes": ["GET /me"], "as": "alice"},
+        "cors": {
+            "allowed_origins": ["https://app.example.org"],
+            "routes": ["GET /me"],
+            "as": "alice",
+        },
     }
     return json.dumps({"project": "vampi-accuracy", "targets": {"local": target}}, indent=2)
 
@@ -82,6 +107,12 @@ def running(source: Path, work: Path) -> Iterator[str]:
     port = free_port()
     (source / "database" / "database.db").unlink(missing_ok=True)  # the app's data, not its code
     env = {"vulnerable": "1", "tokentimetolive": "3600"}
-    with serve([str(python), "-c", _LAUNCH, str(port)], cwd=source, env=env, ready=f"http://127.0.0.1:{port}/", log=work / "app.log"):
+    with serve(
+        [str(python), "-c", _LAUNCH, str(port)],
+        cwd=source,
+        env=env,
+        ready=f"http://127.0.0.1:{port}/",
+        log=work / "app.log",
+    ):
         base = f"http://127.0.0.1:{port}"
         yield config(base, _setup(base))

@@ -50,11 +50,17 @@ ACCOUNTS = {"alice": "user", "bob": "user", "victim": "user", "root": "admin"}
 
 
 def _install(source: Path, log: Path) -> None:
-    loads = subprocess.run(["node", "-e", "require('sqlite3')"], cwd=source, capture_output=True, check=False)
+    loads = subprocess.run(
+        ["node", "-e", "require('sqlite3')"], cwd=source, capture_output=True, check=False
+    )
     if loads.returncode == 0:  # installed and built already
         return
-    run_logged(["npm", "install", "--no-audit", "--no-fund", "--ignore-scripts"], cwd=source, log=log)
-    env = {**os.environ, "npm_config_nodedir": "/usr"} if Path("/usr/include/node").exists() else None
+    run_logged(
+        ["npm", "install", "--no-audit", "--no-fund", "--ignore-scripts"], cwd=source, log=log
+    )
+    env = (
+        {**os.environ, "npm_config_nodedir": "/usr"} if Path("/usr/include/node").exists() else None
+    )
     run_logged(["npm", "rebuild", "sqlite3", "--build-from-source"], cwd=source, env=env, log=log)
 
 
@@ -64,18 +70,30 @@ def _setup(base: str) -> tuple[dict[str, str], dict[str, int]]:
     ids: dict[str, int] = {}
     with httpx.Client(base_url=base, timeout=10) as client:
         for name, role in ACCOUNTS.items():
-            body = {"name": name, "email": f"{name}@example.org", "password": f"pw-{name}-123", "role": role, "address": "1 Loopback Lane"}
+            body = {
+                "name": name,
+                "email": f"{name}@example.org",
+                "password": f"pw-{name}-123",
+                "role": role,
+                "address": "1 Loopback Lane",
+            }
             made = client.post("/v1/user/", json=body)
             made.raise_for_status()
             ids[name] = made.json()["id"]
-            login = client.post("/v1/user/token", json={"email": f"{name}@example.org", "password": f"pw-{name}-123"})
+            login = client.post(
+                "/v1/user/token",
+                json={"email": f"{name}@example.org", "password": f"pw-{name}-123"},
+            )
             login.raise_for_status()
             tokens[name] = login.json()["jwt"]
     return tokens, ids
 
 
 def config(base: str, tokens: dict[str, str], ids: dict[str, int]) -> str:
-    users = {name: {"token": tokens[name], "tenant": name, "role": role} for name, role in ACCOUNTS.items()}
+    users = {
+        name: {"token": tokens[name], "tenant": name, "role": role}
+        for name, role in ACCOUNTS.items()
+    }
     target = {
         "base_url": base,
         "users": users,
@@ -83,13 +101,30 @@ def config(base: str, tokens: dict[str, str], ids: dict[str, int]) -> str:
         "private_routes": [
             {"route": "GET /v1/admin/users/", "roles": ["admin"]},
             {"route": "DELETE /v1/user/{id}", "roles": ["admin"]},
-            {"route": "POST /v1/user/", "body": {"name": "newcomer", "email": "newcomer@example.org", "password": "pw-new-123", "address": "2 Probe Street"}},
+            {
+                "route": "POST /v1/user/",
+                "body": {
+                    "name": "newcomer",
+                    "email": "newcomer@example.org",
+                    "password": "pw-new-123",
+                    "address": "2 Probe Street",
+                },
+            },
         ],
         "objects": [
-            {"route": "GET /v1/user/{id}", "id": str(ids["victim"]), "owner": "victim", "disposable": True},
+            {
+                "route": "GET /v1/user/{id}",
+                "id": str(ids["victim"]),
+                "owner": "victim",
+                "disposable": True,
+            },
         ],
         "rate_limits": [
-            {"route": "POST /v1/user/token", "max_per_minute": 10, "body": {"email": "alice@example.org", "password": "wrong-password"}},
+            {
+                "route": "POST /v1/user/token",
+                "max_per_minute": 10,
+                "body": {"email": "alice@example.org", "password": "wrong-password"},
+            },
         ],
     }
     return json.dumps({"project": "vulnnode-accuracy", "targets": {"local": target}}, indent=2)
@@ -104,6 +139,12 @@ def running(source: Path, work: Path) -> Iterator[str]:
     env = {"APP_PORT": str(port), "DATABASE_STORAGE": str(database), "NODE_ENV": "development"}
     preload = work / "loopback.js"
     preload.write_text(_LOOPBACK, encoding="utf-8")
-    with serve(["node", "--require", str(preload), "src/server.js"], cwd=source, env=env, ready=f"http://127.0.0.1:{port}/", log=work / "app.log"):
+    with serve(
+        ["node", "--require", str(preload), "src/server.js"],
+        cwd=source,
+        env=env,
+        ready=f"http://127.0.0.1:{port}/",
+        log=work / "app.log",
+    ):
         base = f"http://127.0.0.1:{port}"
         yield config(base, *_setup(base))

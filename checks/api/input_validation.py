@@ -32,9 +32,16 @@ ONE_MIB = 1024 * 1024
 DEPTH = 5000
 MAX_ROUTES = 20
 PER_ROUTE = 14  # object read, control, 7 payloads, up to 3 read-backs, restore and its check
-PRIVILEGED = {"role": "admin", "tenant": "launchready-probe", "is_admin": True, "owner": "launchready-probe"}
+PRIVILEGED = {
+    "role": "admin",
+    "tenant": "launchready-probe",
+    "is_admin": True,
+    "owner": "launchready-probe",
+}
 _UNIQUE_KEY = re.compile(r"user|name|mail|phone|title|slug|login", re.I)
-_PRIVILEGED_KEY = re.compile(r"role|admin|superuser|staff|tenant|owner|org_id|permission|verified", re.I)
+_PRIVILEGED_KEY = re.compile(
+    r"role|admin|superuser|staff|tenant|owner|org_id|permission|verified", re.I
+)
 
 
 @dataclass(frozen=True)
@@ -79,7 +86,9 @@ def _first_string_key(body: dict[str, Any]) -> str:
     return next((k for k, v in body.items() if isinstance(v, str)), next(iter(body), "message"))
 
 
-def payloads(sample: Any, privileged: dict[str, Any] | None = None, *, form: bool = False) -> list[Payload]:
+def payloads(
+    sample: Any, privileged: dict[str, Any] | None = None, *, form: bool = False
+) -> list[Payload]:
     """The bodies sent to each route: what a fuzzer or an abusive client tries first."""
     body = sample if isinstance(sample, dict) else {}
     privileged = PRIVILEGED if privileged is None else privileged
@@ -91,7 +100,11 @@ def payloads(sample: Any, privileged: dict[str, Any] | None = None, *, form: boo
             return Payload(name, encoded, "application/x-www-form-urlencoded", **flags)
 
         return [
-            make("wrong types", {k: _wrong_type(v) if not isinstance(v, str) else "" for k, v in body.items()} or {"message": ""}),
+            make(
+                "wrong types",
+                {k: _wrong_type(v) if not isinstance(v, str) else "" for k, v in body.items()}
+                or {"message": ""},
+            ),
             make("missing fields (an empty form)", {}, empty=True),
             make("a 1 MiB string", body | {key: "A" * ONE_MIB}),
             make("privileged fields (mass assignment)", body | privileged, mass_assignment=True),
@@ -99,12 +112,16 @@ def payloads(sample: Any, privileged: dict[str, Any] | None = None, *, form: boo
     dumps = lambda value: json.dumps(value).encode()  # noqa: E731
     return [
         Payload("invalid JSON", b'{"' + key.encode() + b'": "unterminated'),
-        Payload("wrong types", dumps({k: _wrong_type(v) for k, v in body.items()} or {"message": 12345})),
+        Payload(
+            "wrong types", dumps({k: _wrong_type(v) for k, v in body.items()} or {"message": 12345})
+        ),
         Payload("a JSON array instead of an object", dumps([body])),
         Payload("missing fields (an empty object)", b"{}", empty=True),
         Payload("a 1 MiB string", dumps(body | {key: "A" * ONE_MIB})),
         Payload(f"{DEPTH}-level deep nesting", b'{"a":' * DEPTH + b"1" + b"}" * DEPTH),
-        Payload("privileged fields (mass assignment)", dumps(body | privileged), mass_assignment=True),
+        Payload(
+            "privileged fields (mass assignment)", dumps(body | privileged), mass_assignment=True
+        ),
     ]
 
 
@@ -129,7 +146,13 @@ def privileged_fields(target: Target, user: str | None, seen: Any) -> dict[str, 
     tenants = sorted({u.tenant for u in target.users.values()} - ({me.tenant} if me else set()))
     tenant = (tenants or ["launchready-probe"])[0]
     others = sorted(set(target.users) - {user})
-    fields: dict[str, Any] = {"role": role, "tenant": tenant, "is_admin": True, "admin": True, "owner": (others or ["launchready-probe"])[0]}
+    fields: dict[str, Any] = {
+        "role": role,
+        "tenant": tenant,
+        "is_admin": True,
+        "admin": True,
+        "owner": (others or ["launchready-probe"])[0],
+    }
     for key, value in _walk(seen):
         if key in fields or not _PRIVILEGED_KEY.search(key):
             continue
@@ -154,18 +177,48 @@ def _subjects(target: Target) -> tuple[list[Subject], list[Finding]]:
         if not private.route.has_body:
             continue
         if private.body is None:
-            notes.append(Finding(str(private.route), f"Not probed: no sample body is configured, so the route is taken to need none (set body: on {private.route} to probe it)."))
+            notes.append(
+                Finding(
+                    str(private.route),
+                    f"Not probed: no sample body is configured, so the route is taken to need none (set body: on {private.route} to probe it).",
+                )
+            )
             continue
         path = target.fill(private.route)
         if path is None:
-            notes.append(Finding(str(private.route), f"Not probed: nothing fills the placeholders of {private.route}."))
+            notes.append(
+                Finding(
+                    str(private.route),
+                    f"Not probed: nothing fills the placeholders of {private.route}.",
+                )
+            )
             continue
-        user = next((u for u in users if not private.roles or target.users[u].role in private.roles), None)
-        chosen.append(Subject(private.route, path, private.body, user, private.content_type == "form", target.object_for(private.route), f"private_routes[{index}].body"))
+        user = next(
+            (u for u in users if not private.roles or target.users[u].role in private.roles), None
+        )
+        chosen.append(
+            Subject(
+                private.route,
+                path,
+                private.body,
+                user,
+                private.content_type == "form",
+                target.object_for(private.route),
+                f"private_routes[{index}].body",
+            )
+        )
     for obj in target.objects:
         for method in obj.methods:
             if method in ("PATCH", "PUT"):
-                chosen.append(Subject(Route(method=method, path=obj.route.path), obj.path, None, obj.owner, obj=obj))
+                chosen.append(
+                    Subject(
+                        Route(method=method, path=obj.route.path),
+                        obj.path,
+                        None,
+                        obj.owner,
+                        obj=obj,
+                    )
+                )
     return chosen, notes
 
 
@@ -185,79 +238,146 @@ async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
     subjects, notes = _subjects(target)
     if not subjects:
         reason = f" ({notes[0].message})" if notes else ""
-        return Outcome.skipped(f"No route takes a body: add POST/PUT/PATCH routes with a sample body to targets.<name>.private_routes, or PATCH to objects[].methods{reason}.")
+        return Outcome.skipped(
+            f"No route takes a body: add POST/PUT/PATCH routes with a sample body to targets.<name>.private_routes, or PATCH to objects[].methods{reason}."
+        )
     if target.is_safe:
-        return Outcome.skipped("Skipped on a safe/production target: the probes write (mass assignment) and may crash handlers.")
+        return Outcome.skipped(
+            "Skipped on a safe/production target: the probes write (mass assignment) and may crash handlers."
+        )
     planned = len(subjects) * PER_ROUTE
     if planned > ctx.http.max_requests:
-        return Outcome.errored(f"{len(subjects)} routes need up to {planned} requests, more than this check's bound of {ctx.http.max_requests}.")
+        return Outcome.errored(
+            f"{len(subjects)} routes need up to {planned} requests, more than this check's bound of {ctx.http.max_requests}."
+        )
     verdicts: dict[str, list[Finding]] = {"fail": [], "warn": [], "pass": [], "error": []}
     for subject in subjects:
         try:
             await _probe(subject, target, ctx, verdicts)
         except ProbeError as exc:
             verdicts["error"].append(Finding(subject.resource, f"{subject.resource}: {exc}"))
-    failures, warnings, fine, errors = verdicts["fail"], verdicts["warn"], verdicts["pass"], verdicts["error"]
+    failures, warnings, fine, errors = (
+        verdicts["fail"],
+        verdicts["warn"],
+        verdicts["pass"],
+        verdicts["error"],
+    )
     if errors and not failures and not warnings and not fine:
         return Outcome.errored(errors[0].message, errors + notes)
     if failures:
-        return Outcome.failed(f"{len(failures)} bad bodies got a 5xx, a stack trace, a broken connection or were applied.", failures + warnings + errors + notes)
+        return Outcome.failed(
+            f"{len(failures)} bad bodies got a 5xx, a stack trace, a broken connection or were applied.",
+            failures + warnings + errors + notes,
+        )
     if warnings:
         unjudged = f" {len(errors)} routes could not be judged." if errors else ""
-        return Outcome.warned(f"{len(warnings)} bad bodies were accepted with 2xx, or routes fail for every input.{unjudged}", warnings + errors + notes)
+        return Outcome.warned(
+            f"{len(warnings)} bad bodies were accepted with 2xx, or routes fail for every input.{unjudged}",
+            warnings + errors + notes,
+        )
     if errors:  # no pass for every route when some could not be judged
-        return Outcome.errored(f"{len(errors)} routes could not be judged: {errors[0].message}", errors + fine + notes)
-    return Outcome.passed(f"All {len(fine)} bad bodies on {len(subjects)} routes got a 4xx or changed nothing.", fine + notes)
+        return Outcome.errored(
+            f"{len(errors)} routes could not be judged: {errors[0].message}", errors + fine + notes
+        )
+    return Outcome.passed(
+        f"All {len(fine)} bad bodies on {len(subjects)} routes got a 4xx or changed nothing.",
+        fine + notes,
+    )
 
 
 async def _send(subject: Subject, ctx: CheckContext, **kwargs: Any) -> HttpResponse:
-    return await ctx.http.request(subject.route.method, subject.path, as_user=subject.user, body_cap=64 * 1024, **kwargs)
+    return await ctx.http.request(
+        subject.route.method, subject.path, as_user=subject.user, body_cap=64 * 1024, **kwargs
+    )
 
 
 async def _read(subject: Subject, ctx: CheckContext) -> Any:
     return await snapshot(subject.obj, ctx) if subject.obj is not None else None
 
 
-async def _probe(subject: Subject, target: Target, ctx: CheckContext, out: dict[str, list[Finding]]) -> None:
+async def _probe(
+    subject: Subject, target: Target, ctx: CheckContext, out: dict[str, list[Finding]]
+) -> None:
     before = await _read(subject, ctx)
-    sample = subject.sample if subject.sample is not None else (before if isinstance(before, dict) else {})
+    sample = (
+        subject.sample
+        if subject.sample is not None
+        else (before if isinstance(before, dict) else {})
+    )
     kind = "form" if subject.form else None
     control = await _send(subject, ctx, **body_kwargs(_fresh(sample, subject, 1), kind))
     sentence = rejected_body([control], subject.key)
     if sentence and subject.sample is not None:
-        out["error"].append(Finding(subject.resource, f"{subject.resource}: {sentence}.", control.evidence()))
+        out["error"].append(
+            Finding(subject.resource, f"{subject.resource}: {sentence}.", control.evidence())
+        )
         return
     if control.status in (404, 405):  # then every 4xx below would be this one, not validation
-        out["error"].append(Finding(subject.resource, f"{subject.resource} answered {control.status} to its valid sample body, so refusals of bad bodies prove nothing; check the route and its object.", control.evidence()))
+        out["error"].append(
+            Finding(
+                subject.resource,
+                f"{subject.resource} answered {control.status} to its valid sample body, so refusals of bad bodies prove nothing; check the route and its object.",
+                control.evidence(),
+            )
+        )
         return
     privileged = privileged_fields(target, subject.user, [sample, _json(control)])
     results: list[tuple[Payload, HttpResponse | str]] = []
     for index in range(len(payloads(sample, privileged, form=subject.form))):
         payload = payloads(_fresh(sample, subject, index + 2), privileged, form=subject.form)[index]
         try:
-            response = await _send(subject, ctx, content=payload.content, headers={"Content-Type": payload.content_type})
+            response = await _send(
+                subject,
+                ctx,
+                content=payload.content,
+                headers={"Content-Type": payload.content_type},
+            )
         except ProbeError as exc:
             results.append((payload, str(exc)))
             continue
         results.append((payload, response))
     statuses = [r.status for _, r in results if isinstance(r, HttpResponse)]
     if control.status >= 500 and statuses and all(s >= 500 for s in statuses):
-        out["warn"].append(Finding(subject.resource, f"{subject.resource} answered {control.status} even to its valid sample body, and 5xx to every bad one: the route is broken for every input, so its validation cannot be judged.", control.evidence()))
+        out["warn"].append(
+            Finding(
+                subject.resource,
+                f"{subject.resource} answered {control.status} even to its valid sample body, and 5xx to every bad one: the route is broken for every input, so its validation cannot be judged.",
+                control.evidence(),
+            )
+        )
         return
     for payload, response in results:
-        if isinstance(response, str):  # a connection reset on a big or deep body is a crash seen from outside
-            out["fail"].append(Finding(subject.resource, f"{payload.name.capitalize()}: the connection broke instead of a 4xx: {response}"))
+        if isinstance(
+            response, str
+        ):  # a connection reset on a big or deep body is a crash seen from outside
+            out["fail"].append(
+                Finding(
+                    subject.resource,
+                    f"{payload.name.capitalize()}: the connection broke instead of a 4xx: {response}",
+                )
+            )
             continue
         verdict, message = await _judge(subject, payload, response, privileged, before, ctx)
-        evidence = response.evidence(headers=("content-type",), body_bytes=200) | {"sent": f"{subject.resource} with {payload.name} ({len(payload.content)} bytes)"}
-        out[verdict].append(Finding(subject.resource, f"{payload.name.capitalize()}: {message}", evidence))
+        evidence = response.evidence(headers=("content-type",), body_bytes=200) | {
+            "sent": f"{subject.resource} with {payload.name} ({len(payload.content)} bytes)"
+        }
+        out[verdict].append(
+            Finding(subject.resource, f"{payload.name.capitalize()}: {message}", evidence)
+        )
     if subject.obj is not None and not subject.obj.disposable:
         unrestored = await restore(subject.obj, before, subject.route.method, ctx)
         if unrestored is not None:
             out["fail"].append(unrestored)
 
 
-async def _judge(subject: Subject, payload: Payload, response: HttpResponse, privileged: dict[str, Any], before: Any, ctx: CheckContext) -> tuple[str, str]:
+async def _judge(
+    subject: Subject,
+    payload: Payload,
+    response: HttpResponse,
+    privileged: dict[str, Any],
+    before: Any,
+    ctx: CheckContext,
+) -> tuple[str, str]:
     traces = [d for d in find_disclosures(response) if d.kind != "version banner"]
     if response.status >= 500:
         extra = f" showing {traces[0].kind}" if traces else ""
@@ -272,7 +392,10 @@ async def _judge(subject: Subject, payload: Payload, response: HttpResponse, pri
     if payload.mass_assignment:
         applied = _applied(_json(response), privileged) or _applied(after, privileged)
         if applied:
-            return "fail", f"answered {response.status} and {', '.join(applied)} took the values we sent (mass assignment)."
+            return (
+                "fail",
+                f"answered {response.status} and {', '.join(applied)} took the values we sent (mass assignment).",
+            )
         shown = "read back" if after is not None else "in the answer"
         return "pass", f"answered {response.status}; no privileged field took our value ({shown})."
     if payload.empty and subject.route.method == "PATCH":

@@ -32,7 +32,9 @@ def destructive(route: PrivateRoute) -> str | None:
     if route.route.method == "DELETE":
         return "deletes"
     keys = {str(k).lower() for k in route.body} if isinstance(route.body, dict) else set()
-    if route.route.method in ("POST", "PUT", "PATCH") and (keys & set(_ROLE_KEYS) or "/role" in route.route.path.lower()):
+    if route.route.method in ("POST", "PUT", "PATCH") and (
+        keys & set(_ROLE_KEYS) or "/role" in route.route.path.lower()
+    ):
         return "changes a role"
     return None
 
@@ -43,7 +45,9 @@ def _outsiders(route: PrivateRoute, target: Target) -> list[str]:
 
 def _insider(route: PrivateRoute, target: Target) -> str | None:
     """A user the route admits, the same one whatever the order of ``users:``."""
-    return next((name for name in sorted(target.users) if target.users[name].role in route.roles), None)
+    return next(
+        (name for name in sorted(target.users) if target.users[name].role in route.roles), None
+    )
 
 
 @dataclass
@@ -56,7 +60,9 @@ class _Verdicts:
     sent: int = 0
 
 
-def _untouched_reason(route: PrivateRoute, does: str, obj: OwnedObject | None, target: Target, name: str) -> str:
+def _untouched_reason(
+    route: PrivateRoute, does: str, obj: OwnedObject | None, target: Target, name: str
+) -> str:
     if obj is None:
         return (
             f"Not probed: {route.route} {does}; add an objects entry with route: {route.route}, an id this check may "
@@ -80,29 +86,47 @@ def _untouched_reason(route: PrivateRoute, does: str, obj: OwnedObject | None, t
 async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
     limited = [r for r in target.private_routes if r.roles]
     if not limited:
-        return Outcome.skipped("No private route is limited to roles: set targets.<name>.private_routes[].roles (e.g. {route: GET /admin/users, roles: [admin]}).")
-    routes = [r for r in limited if _outsiders(r, target) and (not target.is_safe or r.route.method in READS)]
+        return Outcome.skipped(
+            "No private route is limited to roles: set targets.<name>.private_routes[].roles (e.g. {route: GET /admin/users, roles: [admin]})."
+        )
+    routes = [
+        r
+        for r in limited
+        if _outsiders(r, target) and (not target.is_safe or r.route.method in READS)
+    ]
     if not routes:
-        return Outcome.skipped("No configured user lacks the roles of the limited routes: add a user with another role to targets.<name>.users.")
-    planned = sum(5 + 3 * len(_outsiders(r, target)) for r in routes)  # + a snapshot and restore of a shared object
+        return Outcome.skipped(
+            "No configured user lacks the roles of the limited routes: add a user with another role to targets.<name>.users."
+        )
+    planned = sum(
+        5 + 3 * len(_outsiders(r, target)) for r in routes
+    )  # + a snapshot and restore of a shared object
     if planned > ctx.http.max_requests:
-        return Outcome.errored(f"{len(routes)} role-limited routes need up to {planned} requests, more than this check's bound of {ctx.http.max_requests}.")
+        return Outcome.errored(
+            f"{len(routes)} role-limited routes need up to {planned} requests, more than this check's bound of {ctx.http.max_requests}."
+        )
     verdicts = _Verdicts()
     for route in routes:
         await _probe_route(route, target, ctx, verdicts)
     return _outcome(verdicts, len(routes))
 
 
-async def _probe_route(route: PrivateRoute, target: Target, ctx: CheckContext, out: _Verdicts) -> None:
+async def _probe_route(
+    route: PrivateRoute, target: Target, ctx: CheckContext, out: _Verdicts
+) -> None:
     resource = str(route.route)
     path = target.fill(route.route)
     if path is None:  # validate refuses this; kept so a literal {id} is never sent
-        out.untouched.append(Finding(resource, f"Not probed: nothing fills the placeholders of {resource}."))
+        out.untouched.append(
+            Finding(resource, f"Not probed: nothing fills the placeholders of {resource}.")
+        )
         return
     obj = target.object_for(route.route)
     does = destructive(route)
     if does and not (obj and obj.disposable):
-        out.untouched.append(Finding(resource, _untouched_reason(route, does, obj, target, ctx.target_name)))
+        out.untouched.append(
+            Finding(resource, _untouched_reason(route, does, obj, target, ctx.target_name))
+        )
         return
     insider = _insider(route, target)
     control: HttpResponse | None = None
@@ -110,15 +134,28 @@ async def _probe_route(route: PrivateRoute, target: Target, ctx: CheckContext, o
         try:
             control = await ctx.http.request(route.route.method, path, as_user=insider)
         except ProbeError as exc:
-            out.unjudged.append(Finding(resource, f"{insider} (role {target.users[insider].role}), whom the route admits: {exc}"))
+            out.unjudged.append(
+                Finding(
+                    resource,
+                    f"{insider} (role {target.users[insider].role}), whom the route admits: {exc}",
+                )
+            )
             return
         out.sent += 1
         if not 200 <= control.status < 300:
             out.unjudged.append(
-                Finding(resource, f"Even {insider} (role {target.users[insider].role}), whom the route admits, got {control.status}: rejections of others prove nothing; check the route.", control.evidence())
+                Finding(
+                    resource,
+                    f"Even {insider} (role {target.users[insider].role}), whom the route admits, got {control.status}: rejections of others prove nothing; check the route.",
+                    control.evidence(),
+                )
             )
             return
-    kwargs = body_kwargs(route.body if route.body is not None else {}, route.content_type) if route.route.has_body else {}
+    kwargs = (
+        body_kwargs(route.body if route.body is not None else {}, route.content_type)
+        if route.route.has_body
+        else {}
+    )
     shared = obj if obj is not None and not obj.disposable and route.route.has_body else None
     before = await snapshot(shared, ctx) if shared else None  # a write that gets through is undone
     answers: list[HttpResponse] = []
@@ -130,7 +167,12 @@ async def _probe_route(route: PrivateRoute, target: Target, ctx: CheckContext, o
         user = target.users[name]
         who = f"{name} (role {user.role}; route needs {', '.join(route.roles)})"
         if readable and obj and answers and not await _exists(obj, obj.owner, ctx, out):
-            out.unjudged.append(Finding(resource, f"{who}: object {obj.id} no longer exists before the probe (deleted by an earlier probe or by hand), so a 404 would prove nothing; recreate it."))
+            out.unjudged.append(
+                Finding(
+                    resource,
+                    f"{who}: object {obj.id} no longer exists before the probe (deleted by an earlier probe or by hand), so a 404 would prove nothing; recreate it.",
+                )
+            )
             continue
         try:
             response = await ctx.http.request(route.route.method, path, as_user=name, **kwargs)
@@ -140,20 +182,48 @@ async def _probe_route(route: PrivateRoute, target: Target, ctx: CheckContext, o
         out.sent += 1
         answers.append(response)
         evidence = response.evidence()
-        if 200 <= response.status < 300 and control is not None and not is_leak(control, response)[0]:
+        if (
+            200 <= response.status < 300
+            and control is not None
+            and not is_leak(control, response)[0]
+        ):
             # Many apps refuse with a 200 and an error inside; what counts is whether the
             # outsider got the view the admitted user gets.
-            out.rejected.append(Finding(resource, f"{who} got {response.status} but not the view {insider} gets (an error inside a 2xx).", evidence))
+            out.rejected.append(
+                Finding(
+                    resource,
+                    f"{who} got {response.status} but not the view {insider} gets (an error inside a 2xx).",
+                    evidence,
+                )
+            )
         elif 200 <= response.status < 300:
-            out.reached.append(Finding(resource, f"{who} reached {resource}: {response.status}.", evidence))
+            out.reached.append(
+                Finding(resource, f"{who} reached {resource}: {response.status}.", evidence)
+            )
         elif readable and obj and not await _exists(obj, obj.owner, ctx, out):
-            out.reached.append(Finding(resource, f"{who} got {response.status}, yet object {obj.id} is gone afterwards: the {route.route.method} was applied.", evidence))
+            out.reached.append(
+                Finding(
+                    resource,
+                    f"{who} got {response.status}, yet object {obj.id} is gone afterwards: the {route.route.method} was applied.",
+                    evidence,
+                )
+            )
         elif does and not readable and response.status == 404:
-            out.unclear.append(Finding(resource, f"{who} got 404; object {obj.id if obj else ''} cannot be read back, so that may mean it is gone rather than refused.", evidence))
+            out.unclear.append(
+                Finding(
+                    resource,
+                    f"{who} got 404; object {obj.id if obj else ''} cannot be read back, so that may mean it is gone rather than refused.",
+                    evidence,
+                )
+            )
         elif response.status in REJECTED or 300 <= response.status < 400:
-            out.rejected.append(Finding(resource, f"{who} was rejected with {response.status}.", evidence))
+            out.rejected.append(
+                Finding(resource, f"{who} was rejected with {response.status}.", evidence)
+            )
         else:
-            out.unclear.append(Finding(resource, f"{who} got {response.status}, not a clear 401/403.", evidence))
+            out.unclear.append(
+                Finding(resource, f"{who} got {response.status}, not a clear 401/403.", evidence)
+            )
     if shared is not None:
         unrestored = await restore(shared, before, route.route.method, ctx)
         if unrestored is not None:
@@ -172,18 +242,39 @@ async def _exists(obj: OwnedObject, user: str, ctx: CheckContext, out: _Verdicts
         return False
     out.sent += 1
     # Some apps answer 200 with `null` for an object that is gone.
-    return 200 <= response.status < 300 and response.body.strip() not in (b"", b"null", b"{}", b"[]")
+    return 200 <= response.status < 300 and response.body.strip() not in (
+        b"",
+        b"null",
+        b"{}",
+        b"[]",
+    )
 
 
 def _outcome(out: _Verdicts, routes: int) -> Outcome:
-    untouched = f" {len(out.untouched)} destructive routes were not probed (see the notes for the key to set)." if out.untouched else ""
+    untouched = (
+        f" {len(out.untouched)} destructive routes were not probed (see the notes for the key to set)."
+        if out.untouched
+        else ""
+    )
     if out.reached:
-        return Outcome.failed(f"{len(out.reached)} requests by users without the role reached a role-limited route.{untouched}", out.reached + out.unclear + out.unjudged + out.untouched + out.rejected)
+        return Outcome.failed(
+            f"{len(out.reached)} requests by users without the role reached a role-limited route.{untouched}",
+            out.reached + out.unclear + out.unjudged + out.untouched + out.rejected,
+        )
     if out.unjudged and not out.rejected:
-        return Outcome.errored(f"No role-limited route could be judged: {out.unjudged[0].message}{untouched}", out.unjudged + out.unclear + out.untouched)
+        return Outcome.errored(
+            f"No role-limited route could be judged: {out.unjudged[0].message}{untouched}",
+            out.unjudged + out.unclear + out.untouched,
+        )
     if out.unclear or out.unjudged:
         count = len(out.unclear) + len(out.unjudged)
-        return Outcome.warned(f"{count} probes got neither access nor a clear 401/403.{untouched}", out.unclear + out.unjudged + out.untouched + out.rejected)
+        return Outcome.warned(
+            f"{count} probes got neither access nor a clear 401/403.{untouched}",
+            out.unclear + out.unjudged + out.untouched + out.rejected,
+        )
     if not out.rejected:
         return Outcome.skipped(out.untouched[0].message)
-    return Outcome.passed(f"All {len(out.rejected)} requests by users without the role were rejected on {routes - len(out.untouched)} routes.{untouched}", out.rejected + out.untouched)
+    return Outcome.passed(
+        f"All {len(out.rejected)} requests by users without the role were rejected on {routes - len(out.untouched)} routes.{untouched}",
+        out.rejected + out.untouched,
+    )
