@@ -284,6 +284,11 @@ class OwnedObject(_Model):
     # object the run creates (``create``) is disposable whatever this says.
     disposable: bool = False
 
+    @property
+    def may_destroy(self) -> bool:
+        """Probes may delete or change it: marked disposable, or made by the run (``create``)."""
+        return self.disposable or self.create is not None
+
     @field_validator("methods")
     @classmethod
     def _upper(cls, methods: list[str]) -> list[str]:
@@ -505,7 +510,12 @@ class Target(_Model):
 
     def object_for(self, route: Route) -> OwnedObject | None:
         """The ``objects`` entry whose route has the same path as ``route``, if any."""
-        return next((o for o in self.objects if o.route.path == route.path), None)
+        index = self.object_index(route)
+        return None if index is None else self.objects[index]
+
+    def object_index(self, route: Route) -> int | None:
+        """The index of that entry (``ctx.owned_object(index)`` resolves its id)."""
+        return next((i for i, o in enumerate(self.objects) if o.route.path == route.path), None)
 
     def fill(self, route: Route) -> str | None:
         """``route``'s path with its placeholders filled from the matching ``objects`` entry."""

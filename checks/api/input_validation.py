@@ -22,9 +22,10 @@ from checks.check import check
 from checks.context import CheckContext, HttpResponse, ProbeError
 from checks.model import Finding, Outcome, Severity
 from checks.obs.disclosure import find_disclosures
+from checks.owned import ResolvedObject
 from checks.rejection import rejected_body
 from checks.restore import restore, snapshot
-from checks.target import OwnedObject, Route, Target, body_kwargs
+from checks.target import Route, Target, body_kwargs
 
 __all__ = ["CHECK", "PRIVILEGED", "payloads", "privileged_fields"]
 
@@ -62,7 +63,7 @@ class Subject:
     sample: Any
     user: str | None
     form: bool = False
-    obj: OwnedObject | None = None  # read back through this object's route
+    obj: ResolvedObject | None = None  # read back through this object's route
     key: str = "body"  # where the sample comes from, for "fix `...`"
 
     @property
@@ -143,7 +144,8 @@ def privileged_fields(target: Target, user: str | None, seen: Any) -> dict[str, 
     roles = sorted({u.role for u in target.users.values()} - ({me.role} if me else set()))
     guarded = [r for route in target.private_routes for r in route.roles if r in roles]
     role = (guarded or roles or ["admin"])[0]
-    tenants = sorted({u.tenant for u in target.users.values()} - ({me.tenant} if me else set()))
+    mine = target.tenant_of(user) if me and user else None
+    tenants = sorted({target.tenant_of(n) for n in target.users if target.users[n].tenant} - {mine})
     tenant = (tenants or ["launchready-probe"])[0]
     others = sorted(set(target.users) - {user})
     fields: dict[str, Any] = {
@@ -167,9 +169,10 @@ def privileged_fields(target: Target, user: str | None, seen: Any) -> dict[str, 
     return fields
 
 
-def _subjects(target: Target) -> tuple[list[Subject], list[Finding]]:
+async def _subjects(target: Target, ctx: CheckContext) -> tuple[list[Subject], list[Finding]]:
     """Private routes with a sample body (as a user they admit, in name order), then owned
-    objects' PATCH/PUT as their owner (where mass assignment usually lives)."""
+    objects' PATCH/PUT as their owner (where mass assignment usually lives). Objects are
+    resolved (named, discovered or created) so placeholders are filled."""
     chosen: list[Subject] = []
     notes: list[Finding] = []
     users = sorted(target.users)
@@ -177,49 +180,33 @@ def _subjects(target: Target) -> tuple[list[Subject], list[Finding]]:
         if not private.route.has_body:
             continue
         if private.body is None:
-            notes.append(
-                Finding(
-                    str(private.route),
-                    f"Not probed: no sample body is configured, so the route is taken to need none (set body: on {private.route} to probe it).",
-                )
-            )
+            notes.append(Finding(str(private.route), f"Not probed: no sample body is configured, so the route is taken to need none (set body: on {private.route} to probe it)."))
             continue
-        path = target.fill(private.route)
-        if path is None:
-            notes.append(
-                Finding(
-                    str(private.route),
-                    f"Not probed: nothing fills the placeholders of {private.route}.",
-                )
-            )
+        obj = await _resolve(target.object_index(private.route), ctx, notes)
+        path = obj.path_for(private.route) if obj else private.route.path
+        if "{" in path:
+            notes.append(Finding(str(private.route), f"Not probed: nothing fills the placeholders of {private.route}."))
             continue
-        user = next(
-            (u for u in users if not private.roles or target.users[u].role in private.roles), None
-        )
-        chosen.append(
-            Subject(
-                private.route,
-                path,
-                private.body,
-                user,
-                private.content_type == "form",
-                target.object_for(private.route),
-                f"private_routes[{index}].body",
-            )
-        )
-    for obj in target.objects:
-        for method in obj.methods:
-            if method in ("PATCH", "PUT"):
-                chosen.append(
-                    Subject(
-                        Route(method=method, path=obj.route.path),
-                        obj.path,
-                        None,
-                        obj.owner,
-                        obj=obj,
-                    )
-                )
+        user = next((u for u in users if not private.roles or target.users[u].role in private.roles), None)
+        chosen.append(Subject(private.route, path, private.body, user, private.content_type == "form", obj, f"private_routes[{index}].body"))
+    for index, spec in enumerate(target.objects):
+        writes = [m for m in spec.methods if m in ("PATCH", "PUT")]
+        if not writes or spec.body_addressed:
+            continue
+        obj = await _resolve(index, ctx, notes)
+        for method in writes if obj else []:
+            chosen.append(Subject(Route(method=method, path=spec.route.path), obj.path, None, spec.owner, obj=obj))
     return chosen, notes
+
+
+async def _resolve(index: int | None, ctx: CheckContext, notes: list[Finding]) -> ResolvedObject | None:
+    if index is None:
+        return None
+    try:
+        return await ctx.owned_object(index)
+    except ProbeError as exc:
+        notes.append(Finding(str(ctx.target.objects[index].route), f"Not probed: {exc}"))
+        return None
 
 
 @check(
@@ -235,16 +222,12 @@ def _subjects(target: Target) -> tuple[list[Subject], list[Finding]]:
     timeout=90,
 )
 async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
-    subjects, notes = _subjects(target)
+    if target.is_safe:  # before resolving objects: a created object would be a write
+        return Outcome.skipped("Skipped on a safe/production target: the probes write (mass assignment) and may crash handlers.")
+    subjects, notes = await _subjects(target, ctx)
     if not subjects:
         reason = f" ({notes[0].message})" if notes else ""
-        return Outcome.skipped(
-            f"No route takes a body: add POST/PUT/PATCH routes with a sample body to targets.<name>.private_routes, or PATCH to objects[].methods{reason}."
-        )
-    if target.is_safe:
-        return Outcome.skipped(
-            "Skipped on a safe/production target: the probes write (mass assignment) and may crash handlers."
-        )
+        return Outcome.skipped(f"No route takes a body: add POST/PUT/PATCH routes with a sample body to targets.<name>.private_routes, or PATCH to objects[].methods{reason}.")
     planned = len(subjects) * PER_ROUTE
     if planned > ctx.http.max_requests:
         return Outcome.errored(
@@ -364,7 +347,7 @@ async def _probe(
         out[verdict].append(
             Finding(subject.resource, f"{payload.name.capitalize()}: {message}", evidence)
         )
-    if subject.obj is not None and not subject.obj.disposable:
+    if subject.obj is not None and not subject.obj.spec.may_destroy:
         unrestored = await restore(subject.obj, before, subject.route.method, ctx)
         if unrestored is not None:
             out["fail"].append(unrestored)

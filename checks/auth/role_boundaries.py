@@ -16,6 +16,7 @@ from checks.auth.tenant_isolation import is_leak
 from checks.check import check
 from checks.context import CheckContext, HttpResponse, ProbeError
 from checks.model import Finding, Outcome, Severity
+from checks.owned import ResolvedObject
 from checks.rejection import rejected_body
 from checks.restore import restore, snapshot
 from checks.target import OwnedObject, PrivateRoute, Target, body_kwargs
@@ -65,11 +66,14 @@ def _untouched_reason(
 ) -> str:
     if obj is None:
         return (
-            f"Not probed: {route.route} {does}; add an objects entry with route: {route.route}, an id this check may "
-            f"destroy and disposable: true to targets.{name}.objects."
+            f"Not probed: {route.route} {does}; add an objects entry with route: GET {route.route.path}, "
+            f"made by the run (create: POST ...) or marked disposable: true, to targets.{name}.objects."
         )
     index = target.objects.index(obj)
-    return f"Not probed: {route.route} {does} and object {obj.id} is shared; set targets.{name}.objects[{index}].disposable: true (or give it an object made for the purpose)."
+    return (
+        f"Not probed: {route.route} {does} and object {obj.id_source} is shared; set "
+        f"targets.{name}.objects[{index}].disposable: true, or let the run make one (create: POST ...)."
+    )
 
 
 @check(
@@ -115,18 +119,23 @@ async def _probe_route(
     route: PrivateRoute, target: Target, ctx: CheckContext, out: _Verdicts
 ) -> None:
     resource = str(route.route)
-    path = target.fill(route.route)
-    if path is None:  # validate refuses this; kept so a literal {id} is never sent
-        out.untouched.append(
-            Finding(resource, f"Not probed: nothing fills the placeholders of {resource}.")
-        )
-        return
-    obj = target.object_for(route.route)
+    spec = target.object_for(route.route)
     does = destructive(route)
-    if does and not (obj and obj.disposable):
-        out.untouched.append(
-            Finding(resource, _untouched_reason(route, does, obj, target, ctx.target_name))
-        )
+    if does and not (spec and spec.may_destroy):
+        out.untouched.append(Finding(resource, _untouched_reason(route, does, spec, target, ctx.target_name)))
+        return
+    obj: ResolvedObject | None = None
+    if spec is not None:
+        index = target.object_index(route.route)
+        assert index is not None
+        try:
+            obj = await ctx.owned_object(index)  # named, discovered or created as its owner
+        except ProbeError as exc:
+            out.unjudged.append(Finding(resource, f"{resource}: {exc}"))
+            return
+    path = obj.path_for(route.route) if obj else route.route.path
+    if "{" in path:  # validate refuses this; kept so a literal {id} is never sent
+        out.untouched.append(Finding(resource, f"Not probed: nothing fills the placeholders of {resource}."))
         return
     insider = _insider(route, target)
     control: HttpResponse | None = None
@@ -156,21 +165,21 @@ async def _probe_route(
         if route.route.has_body
         else {}
     )
-    shared = obj if obj is not None and not obj.disposable and route.route.has_body else None
+    shared = obj if obj is not None and not obj.spec.may_destroy and route.route.has_body else None
     before = await snapshot(shared, ctx) if shared else None  # a write that gets through is undone
     answers: list[HttpResponse] = []
     # A destructive probe is judged by reading the object before and after. An object the
     # app offers no read for (a DELETE-only route) is judged by status alone, and then a 404
     # is never taken for a rejection.
-    readable = bool(does and obj and await _exists(obj, obj.owner, ctx, out))
+    readable = bool(does and obj and await _exists(obj, ctx, out))
     for name in _outsiders(route, target):
         user = target.users[name]
         who = f"{name} (role {user.role}; route needs {', '.join(route.roles)})"
-        if readable and obj and answers and not await _exists(obj, obj.owner, ctx, out):
+        if readable and obj and answers and not await _exists(obj, ctx, out):
             out.unjudged.append(
                 Finding(
                     resource,
-                    f"{who}: object {obj.id} no longer exists before the probe (deleted by an earlier probe or by hand), so a 404 would prove nothing; recreate it.",
+                    f"{who}: object {obj.label} no longer exists before the probe (deleted by an earlier probe or by hand), so a 404 would prove nothing; recreate it.",
                 )
             )
             continue
@@ -200,11 +209,11 @@ async def _probe_route(
             out.reached.append(
                 Finding(resource, f"{who} reached {resource}: {response.status}.", evidence)
             )
-        elif readable and obj and not await _exists(obj, obj.owner, ctx, out):
+        elif readable and obj and not await _exists(obj, ctx, out):
             out.reached.append(
                 Finding(
                     resource,
-                    f"{who} got {response.status}, yet object {obj.id} is gone afterwards: the {route.route.method} was applied.",
+                    f"{who} got {response.status}, yet object {obj.label} is gone afterwards: the {route.route.method} was applied.",
                     evidence,
                 )
             )
@@ -212,7 +221,7 @@ async def _probe_route(
             out.unclear.append(
                 Finding(
                     resource,
-                    f"{who} got 404; object {obj.id if obj else ''} cannot be read back, so that may mean it is gone rather than refused.",
+                    f"{who} got 404; object {obj.label if obj else ''} cannot be read back, so that may mean it is gone rather than refused.",
                     evidence,
                 )
             )
@@ -235,19 +244,14 @@ async def _probe_route(
         out.unjudged.append(Finding(resource, f"{resource}: {sentence}.", answers[0].evidence()))
 
 
-async def _exists(obj: OwnedObject, user: str, ctx: CheckContext, out: _Verdicts) -> bool:
+async def _exists(obj: ResolvedObject, ctx: CheckContext, out: _Verdicts) -> bool:
     try:
-        response = await ctx.http.request("GET", obj.path, as_user=user)
+        response = await ctx.http.request("GET", obj.path, as_user=obj.spec.owner)
     except ProbeError:
         return False
     out.sent += 1
     # Some apps answer 200 with `null` for an object that is gone.
-    return 200 <= response.status < 300 and response.body.strip() not in (
-        b"",
-        b"null",
-        b"{}",
-        b"[]",
-    )
+    return 200 <= response.status < 300 and response.body.strip() not in (b"", b"null", b"{}", b"[]")
 
 
 def _outcome(out: _Verdicts, routes: int) -> Outcome:

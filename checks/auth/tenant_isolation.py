@@ -52,10 +52,10 @@ def is_leak(owner: HttpResponse, other: HttpResponse) -> tuple[bool, float]:
 
 
 def _writes(obj: OwnedObject, target: Target) -> list[str]:
-    """Cross-tenant writes to send; a DELETE only to a disposable object (it may succeed)."""
+    """Cross-tenant writes to send; a DELETE only to a disposable or run-created object (it may succeed)."""
     if target.is_safe:
         return []
-    return [m for m in obj.methods if m in WRITE_METHODS and (m != "DELETE" or obj.disposable)]
+    return [m for m in obj.methods if m in WRITE_METHODS and (m != "DELETE" or obj.may_destroy)]
 
 
 def _readable(obj: OwnedObject) -> bool:

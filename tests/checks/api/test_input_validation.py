@@ -97,7 +97,7 @@ PROFILE = {"route": "GET /api/profiles/{username}", "id": "cook", "owner": "cook
 STATE = web.AppKey("state", dict)
 
 
-def profile_app(*, trusting: bool) -> web.Application:
+def profile_app(*, trusting: bool, strict: bool = False) -> web.Application:
     """A profile with a partial update. ``trusting`` applies any known field, including a role
     from this app's own role names (any other role value is a 500, as a real enum column does);
     otherwise only ``bio`` is writable, unknown keys are ignored and wrong types get 422."""
@@ -114,6 +114,8 @@ def profile_app(*, trusting: bool) -> web.Application:
             return web.json_response({"detail": "invalid JSON"}, status=400)
         if not isinstance(body, dict):
             return web.json_response({"detail": "expected an object"}, status=422)
+        if strict and set(body) - {"bio"}:
+            return web.json_response({"detail": "only bio is writable"}, status=422)
         if "bio" in body and not isinstance(body["bio"], str):
             return web.json_response({"detail": "bio must be a string"}, status=422)
         if len(body.get("bio", "")) > 500:
@@ -241,3 +243,11 @@ async def test_a_weakness_on_one_route_is_reported_even_if_another_cannot_be_jud
     result = await run_one(CHECK, make_target(await serve(app("lenient")), users=USERS, private_routes=routes))
     assert result.status is Status.WARN
     assert "1 routes could not be judged" in result.summary
+
+
+async def test_a_shared_object_changed_by_the_valid_sample_is_put_back_field_by_field(serve):
+    server = profile_app(trusting=False, strict=True)  # refuses its own whole representation
+    route = {"route": "PATCH /api/profiles/{username}", "body": {"bio": "probe bio"}}
+    result = await run_one(CHECK, make_target(await serve(server), users=KITCHEN, objects=[PROFILE | {"methods": ["GET"]}], private_routes=[route]))
+    assert result.status is Status.PASS, [f.message for f in result.findings]
+    assert server[STATE]["bio"] == "hello"

@@ -156,11 +156,12 @@ async def test_role_boundaries_fill_placeholders_from_a_created_object(serve):
         private_routes=[{"route": "DELETE /api/notes/{id}", "roles": ["admin"]}],
     )
     result = await run_one(role_boundaries, target)
-    # bob deletes alice's fresh note? refused (404); alice owns it: the app lets her (no role rule)
+    # alice owns the fresh note, and the app lets her delete it (no role rule): reached. Then
+    # the note is gone, so bob's 404 proves nothing and is not counted as a rejection (class 10).
     messages = [f.message for f in result.findings]
-    assert any(m.startswith("bob (role user") and "rejected with 404" in m for m in messages), (
-        messages
-    )
+    assert any(m.startswith("alice (role user") and "reached DELETE" in m for m in messages), messages
+    assert any(m.startswith("bob (role user") and "no longer exists" in m for m in messages), messages
+    assert not any("rejected with 404" in m for m in messages)
     assert "n_alice" in notes.notes  # only the created note was ever addressed
 
 
