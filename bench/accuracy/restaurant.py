@@ -89,7 +89,7 @@ def _setup(base: str) -> tuple[dict[str, str], int, int]:
 
 def config(base: str, tokens: dict[str, str], item_id: int, order_id: int) -> str:
     users = {
-        name: {"token": tokens[name], "tenant": name, "role": role}
+        name: {"token": tokens[name], "tenant": name, "role": role, "identity": f"lr_{name}"}
         for name, role in ACCOUNTS.items()
     }
     users["mike"] = {"token": tokens["mike"], "tenant": "staff", "role": "Employee"}
@@ -117,6 +117,17 @@ def config(base: str, tokens: dict[str, str], item_id: int, order_id: int) -> st
         ],
         "objects": [
             {"route": "GET /orders/{order_id}", "id": str(order_id), "owner": "alice"},
+            # Level 2: PUT /profile updates whichever user the body names; the owner reads back.
+            {
+                "route": "PUT /profile",
+                "owner": "alice",
+                "body": {
+                    "username": "{owner}",
+                    "first_name": "changed by {user}",
+                    "phone_number": "5550199",
+                },
+                "read": "GET /profile",
+            },
             # No GET for one menu item: listed for its writes, made by the run, so it may go.
             {
                 "route": "GET /menu/{item_id}",

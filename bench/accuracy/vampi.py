@@ -78,11 +78,14 @@ def config(base: str, tokens: dict[str, str]) -> str:
         ],
         "objects": [
             {"route": "GET /books/v1/{book}", "id": "lr-alice-book", "owner": "alice"},
+            # Public by design (README: "Displays user by username"): listed so the DELETE can
+            # be probed on it; only its writes are tenant isolation's business.
             {
                 "route": "GET /users/v1/{username}",
                 "id": "lr_victim",
                 "owner": "victim",
                 "disposable": True,
+                "public": True,
             },
         ],
         "rate_limits": [
