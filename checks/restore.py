@@ -24,7 +24,9 @@ async def snapshot(obj: ResolvedObject, ctx: CheckContext) -> Any:
         return None
 
 
-async def restore(obj: ResolvedObject, before: Any, method: str, ctx: CheckContext) -> Finding | None:
+async def restore(
+    obj: ResolvedObject, before: Any, method: str, ctx: CheckContext
+) -> Finding | None:
     """Write ``before`` back with ``method`` as the owner if the object changed; a finding when
     the object stays changed (None when it is as it was)."""
     now = await snapshot(obj, ctx)

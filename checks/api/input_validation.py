@@ -180,26 +180,54 @@ async def _subjects(target: Target, ctx: CheckContext) -> tuple[list[Subject], l
         if not private.route.has_body:
             continue
         if private.body is None:
-            notes.append(Finding(str(private.route), f"Not probed: no sample body is configured, so the route is taken to need none (set body: on {private.route} to probe it)."))
+            notes.append(
+                Finding(
+                    str(private.route),
+                    f"Not probed: no sample body is configured, so the route is taken to need none (set body: on {private.route} to probe it).",
+                )
+            )
             continue
         obj = await _resolve(target.object_index(private.route), ctx, notes)
         path = obj.path_for(private.route) if obj else private.route.path
         if "{" in path:
-            notes.append(Finding(str(private.route), f"Not probed: nothing fills the placeholders of {private.route}."))
+            notes.append(
+                Finding(
+                    str(private.route),
+                    f"Not probed: nothing fills the placeholders of {private.route}.",
+                )
+            )
             continue
-        user = next((u for u in users if not private.roles or target.users[u].role in private.roles), None)
-        chosen.append(Subject(private.route, path, private.body, user, private.content_type == "form", obj, f"private_routes[{index}].body"))
+        user = next(
+            (u for u in users if not private.roles or target.users[u].role in private.roles), None
+        )
+        chosen.append(
+            Subject(
+                private.route,
+                path,
+                private.body,
+                user,
+                private.content_type == "form",
+                obj,
+                f"private_routes[{index}].body",
+            )
+        )
     for index, spec in enumerate(target.objects):
         writes = [m for m in spec.methods if m in ("PATCH", "PUT")]
         if not writes or spec.body_addressed:
             continue
         obj = await _resolve(index, ctx, notes)
         for method in writes if obj else []:
-            chosen.append(Subject(Route(method=method, path=spec.route.path), obj.path, None, spec.owner, obj=obj))
+            chosen.append(
+                Subject(
+                    Route(method=method, path=spec.route.path), obj.path, None, spec.owner, obj=obj
+                )
+            )
     return chosen, notes
 
 
-async def _resolve(index: int | None, ctx: CheckContext, notes: list[Finding]) -> ResolvedObject | None:
+async def _resolve(
+    index: int | None, ctx: CheckContext, notes: list[Finding]
+) -> ResolvedObject | None:
     if index is None:
         return None
     try:
@@ -223,11 +251,15 @@ async def _resolve(index: int | None, ctx: CheckContext, notes: list[Finding]) -
 )
 async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
     if target.is_safe:  # before resolving objects: a created object would be a write
-        return Outcome.skipped("Skipped on a safe/production target: the probes write (mass assignment) and may crash handlers.")
+        return Outcome.skipped(
+            "Skipped on a safe/production target: the probes write (mass assignment) and may crash handlers."
+        )
     subjects, notes = await _subjects(target, ctx)
     if not subjects:
         reason = f" ({notes[0].message})" if notes else ""
-        return Outcome.skipped(f"No route takes a body: add POST/PUT/PATCH routes with a sample body to targets.<name>.private_routes, or PATCH to objects[].methods{reason}.")
+        return Outcome.skipped(
+            f"No route takes a body: add POST/PUT/PATCH routes with a sample body to targets.<name>.private_routes, or PATCH to objects[].methods{reason}."
+        )
     planned = len(subjects) * PER_ROUTE
     if planned > ctx.http.max_requests:
         return Outcome.errored(

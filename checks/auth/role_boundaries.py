@@ -122,7 +122,9 @@ async def _probe_route(
     spec = target.object_for(route.route)
     does = destructive(route)
     if does and not (spec and spec.may_destroy):
-        out.untouched.append(Finding(resource, _untouched_reason(route, does, spec, target, ctx.target_name)))
+        out.untouched.append(
+            Finding(resource, _untouched_reason(route, does, spec, target, ctx.target_name))
+        )
         return
     obj: ResolvedObject | None = None
     if spec is not None:
@@ -135,7 +137,9 @@ async def _probe_route(
             return
     path = obj.path_for(route.route) if obj else route.route.path
     if "{" in path:  # validate refuses this; kept so a literal {id} is never sent
-        out.untouched.append(Finding(resource, f"Not probed: nothing fills the placeholders of {resource}."))
+        out.untouched.append(
+            Finding(resource, f"Not probed: nothing fills the placeholders of {resource}.")
+        )
         return
     insider = _insider(route, target)
     control: HttpResponse | None = None
@@ -251,7 +255,12 @@ async def _exists(obj: ResolvedObject, ctx: CheckContext, out: _Verdicts) -> boo
         return False
     out.sent += 1
     # Some apps answer 200 with `null` for an object that is gone.
-    return 200 <= response.status < 300 and response.body.strip() not in (b"", b"null", b"{}", b"[]")
+    return 200 <= response.status < 300 and response.body.strip() not in (
+        b"",
+        b"null",
+        b"{}",
+        b"[]",
+    )
 
 
 def _outcome(out: _Verdicts, routes: int) -> Outcome:
