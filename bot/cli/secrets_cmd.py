@@ -9,6 +9,7 @@ import typer
 
 from bot.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, err
 from checks.secrets.engine import ScanReport, config_for, default_workers, scan_history, scan_tree
+from checks.secrets.gitleaks_json import to_gitleaks_json
 from checks.secrets.report import to_json, to_sarif, to_text
 from checks.secrets.rules import RuleError, load_rules
 from checks.secrets.sources import SourceError, is_git_repo
@@ -16,22 +17,39 @@ from checks.secrets.suppress import Baseline, BaselineError, write_baseline
 
 __all__ = ["register"]
 
-FORMATS = ("text", "json", "sarif")
+FORMATS = ("text", "json", "sarif", "gitleaks-json")
 
 
 def secrets(
-    path: Path = typer.Argument(..., help="Directory (or file) to scan; a git repository's ignored files are skipped."),
-    history: bool = typer.Option(False, "--history", help="Also scan every commit reachable from any ref (added lines)."),
-    format: str = typer.Option("text", "--format", "-f", help="text, json or sarif (SARIF 2.1.0)."),
-    baseline: Path | None = typer.Option(None, "--baseline", help="Report only findings not in this baseline file."),
+    path: Path = typer.Argument(
+        ..., help="Directory (or file) to scan; a git repository's ignored files are skipped."
+    ),
+    history: bool = typer.Option(
+        False, "--history", help="Also scan every commit reachable from any ref (added lines)."
+    ),
+    format: str = typer.Option(
+        "text",
+        "--format",
+        "-f",
+        help="text, json, sarif (SARIF 2.1.0) or gitleaks-json (gitleaks' report, redacted).",
+    ),
+    baseline: Path | None = typer.Option(
+        None, "--baseline", help="Report only findings not in this baseline file."
+    ),
     write_baseline_to: Path | None = typer.Option(
         None, "--write-baseline", help="Write the current findings as a baseline file and exit 0."
     ),
     config: Path | None = typer.Option(
-        None, "--config", help="A gitleaks-format rule file (default: PATH/.gitleaks.toml if present, else ours)."
+        None,
+        "--config",
+        help="A gitleaks-format rule file (default: PATH/.gitleaks.toml if present, else ours).",
     ),
-    output: Path | None = typer.Option(None, "--output", "-o", help="Write the report to this file instead of stdout."),
-    workers: int = typer.Option(0, "--workers", help="Processes for the tree scan (0: one per core)."),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="Write the report to this file instead of stdout."
+    ),
+    workers: int = typer.Option(
+        0, "--workers", help="Processes for the tree scan (0: one per core)."
+    ),
 ) -> None:
     """Scan a directory (and optionally its git history) for secrets: exit 1 when any is found."""
     if format not in FORMATS:
@@ -45,22 +63,34 @@ def secrets(
         _usage(str(exc))
     reports: list[ScanReport] = []
     if history and not is_git_repo(path):
-        _usage(f"{path} is not a git repository (or git is not installed), so --history has nothing to read.")
+        _usage(
+            f"{path} is not a git repository (or git is not installed), so --history has nothing to read."
+        )
     try:
-        reports.append(scan_tree(path, rules=rules, baseline=known, workers=workers or default_workers()))
+        reports.append(
+            scan_tree(path, rules=rules, baseline=known, workers=workers or default_workers())
+        )
         if history:
-            reports.append(scan_history(path, rules=rules, baseline=known))
+            reports.append(
+                scan_history(
+                    path, rules=rules, baseline=known, workers=workers or default_workers()
+                )
+            )
     except SourceError as exc:
         _usage(str(exc))
     findings = [f for r in reports for f in r.findings]
     if write_baseline_to is not None:
         count = write_baseline(write_baseline_to, findings)
-        err.print(f"Wrote {count} findings to the baseline {write_baseline_to}; later scans with --baseline report only new ones.")
+        err.print(
+            f"Wrote {count} findings to the baseline {write_baseline_to}; later scans with --baseline report only new ones."
+        )
         raise typer.Exit(EXIT_OK)
     if format == "text":
         body = to_text(reports)
     elif format == "json":
         body = json.dumps(to_json(reports), indent=2)
+    elif format == "gitleaks-json":
+        body = json.dumps(to_gitleaks_json(reports), indent=1)
     else:
         body = json.dumps(to_sarif(reports, rules), indent=2)
     if output is not None:

@@ -1,7 +1,10 @@
 """Scans of a working tree and of a git history: sources, scanner and suppression together.
 
-Both are synchronous (checks call them in a thread). A tree scan spreads files over worker
-processes when asked to and when there is enough to scan to pay for them.
+Both are synchronous (checks call them in a thread). Both spread their work over worker
+processes when asked to and when there is enough to pay for them: a tree scan by batches of
+files, a history scan by batches of commits (each worker runs its own ``git log -p`` on its
+commits, so git's diffing is spread over the cores too). Workers are forked after the rules
+and the prefilter database are compiled, so they share them.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -19,9 +22,12 @@ from checks.secrets.rules import RuleSet, load_rules
 from checks.secrets.scanner import Scanner
 from checks.secrets.sources import (
     MAX_FILE_BYTES,
+    HistoryFragment,
     SourceError,
     history_fragments,
+    list_commits,
     list_tree,
+    read_file_bytes,
     read_text_file,
 )
 from checks.secrets.suppress import Baseline, IgnoreList
@@ -30,6 +36,8 @@ __all__ = ["ScanReport", "SourceError", "config_for", "scan_history", "scan_tree
 
 _PARALLEL_MIN_BYTES = 4 * 1024 * 1024  # below this, starting workers costs more than it saves
 _BATCH_BYTES = 2 * 1024 * 1024
+_PARALLEL_MIN_COMMITS = 200
+_COMMIT_BATCH = 100
 
 
 @dataclass
@@ -60,7 +68,9 @@ def config_for(root: Path, explicit: Path | None = None) -> Path | None:
     return found if found.is_file() else None
 
 
-def _suppress(report: ScanReport, findings: list[SecretFinding], ignore: IgnoreList, baseline: Baseline | None) -> None:
+def _suppress(
+    report: ScanReport, findings: list[SecretFinding], ignore: IgnoreList, baseline: Baseline | None
+) -> None:
     for finding in findings:
         if ignore.ignores(finding):
             report.suppressed += 1
@@ -77,12 +87,26 @@ _WORKER_SCANNER: Scanner | None = None
 _BatchResult = tuple[list[SecretFinding], list[tuple[str, str]], int, int]
 
 
-def _init_worker(rules: RuleSet) -> None:
+def _init_worker(scanner: Scanner) -> None:
     global _WORKER_SCANNER
-    _WORKER_SCANNER = Scanner(rules)
+    _WORKER_SCANNER = scanner
 
 
-def _scan_batch(root: str, paths: Sequence[str], max_bytes: int, scanner: Scanner | None = None) -> _BatchResult:
+def _config_files(root: Path, rules: RuleSet) -> set[str]:
+    """gitleaks does not scan the config file it was given (nor the files it extends)."""
+    found = set()
+    base = root.resolve()
+    for config in rules.config_paths:
+        try:
+            found.add(Path(config).resolve().relative_to(base).as_posix())
+        except (ValueError, OSError):
+            continue
+    return found
+
+
+def _scan_batch(
+    root: str, paths: Sequence[str], max_bytes: int, scanner: Scanner | None = None
+) -> _BatchResult:
     scanner = scanner or _WORKER_SCANNER
     assert scanner is not None
     findings: list[SecretFinding] = []
@@ -91,14 +115,14 @@ def _scan_batch(root: str, paths: Sequence[str], max_bytes: int, scanner: Scanne
     for rel in paths:
         if scanner.skips_path(rel):
             continue
-        text, why = read_text_file(Path(root) / rel, max_bytes=max_bytes)
-        if text is None:
+        data, why = read_file_bytes(Path(root) / rel, max_bytes=max_bytes)
+        if data is None:
             if why and why != "not a regular file":
                 skipped.append((rel, why))
             continue
         files += 1
-        size += len(text)
-        findings.extend(scanner.scan_text(text, rel))
+        size += len(data)
+        findings.extend(scanner.scan_bytes(data, rel))
     return findings, skipped, files, size
 
 
@@ -133,14 +157,23 @@ def scan_tree(
     listing = list_tree(path)
     root = listing.root
     report = ScanReport(root=str(path), kind="tree", rules=len(rules), notes=list(listing.notes))
-    batches = _batches(root, listing.files)
+    own = _config_files(root, rules)
+    batches = _batches(root, [f for f in listing.files if f not in own])
     total = sum(len(b) for b in batches)
     results: list[_BatchResult] = []
     if workers > 1 and len(batches) > 1 and _tree_bytes(root, listing.files) >= _PARALLEL_MIN_BYTES:
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         context = multiprocessing.get_context(method)
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(rules,)) as pool:
-            results = list(pool.map(_scan_batch, [str(root)] * len(batches), batches, [max_bytes] * len(batches)))
+        scanner = Scanner(rules)
+        scanner.prefilter.warm()
+        with ProcessPoolExecutor(
+            workers, mp_context=context, initializer=_init_worker, initargs=(scanner,)
+        ) as pool:
+            results = list(
+                pool.map(
+                    _scan_batch, [str(root)] * len(batches), batches, [max_bytes] * len(batches)
+                )
+            )
     elif total:
         scanner = Scanner(rules)
         results = [_scan_batch(str(root), batch, max_bytes, scanner) for batch in batches]
@@ -181,6 +214,7 @@ def scan_history(
     rules: RuleSet | None = None,
     config: Path | None = None,
     baseline: Baseline | None = None,
+    workers: int = 1,
 ) -> ScanReport:
     """Scan the lines every commit added; each finding says whether it is still in the tree.
 
@@ -188,24 +222,38 @@ def scan_history(
     """
     started = time.perf_counter()
     rules = rules or load_rules(config_for(path, config))
-    scanner = Scanner(rules)
     report = ScanReport(root=str(path), kind="history", rules=len(rules))
-    commits: set[str] = set()
-    paths: set[str] = set()
+    own = _config_files(path, rules)
+    scanner = Scanner(rules)
+    results: list[_HistoryResult]
+    commits = list_commits(path) if workers > 1 else []
+    if workers > 1 and len(commits) >= _PARALLEL_MIN_COMMITS:
+        scanner.prefilter.warm()
+        chunks = [commits[i : i + _COMMIT_BATCH] for i in range(0, len(commits), _COMMIT_BATCH)]
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        context = multiprocessing.get_context(method)
+        with ProcessPoolExecutor(
+            workers, mp_context=context, initializer=_init_worker, initargs=(scanner,)
+        ) as pool:
+            results = list(
+                pool.map(_scan_commits, [str(path)] * len(chunks), chunks, [own] * len(chunks))
+            )
+    else:
+        results = [_scan_fragments(history_fragments(path), own, scanner)]
     found: list[SecretFinding] = []
     seen: set[tuple[str, str, str]] = set()
-    for fragment in history_fragments(path):
-        commits.add(fragment.commit)
-        paths.add(fragment.path)
-        text = fragment.text
-        report.bytes += len(text)
-        for finding in scanner.scan_text(text, fragment.path, commit=fragment.commit, line_numbers=fragment.line_numbers):
+    commit_set: set[str] = set()
+    paths: set[str] = set()
+    for findings, scanned, files, size in results:
+        commit_set |= scanned
+        paths |= files
+        report.bytes += size
+        for finding in findings:
             key = (finding.commit or "", finding.fingerprint, finding.secret_hash)
-            if key in seen:
-                continue
-            seen.add(key)
-            found.append(replace(finding, author=fragment.author, date=fragment.date))
-    report.commits = len(commits)
+            if key not in seen:
+                seen.add(key)
+                found.append(finding)
+    report.commits = len(commit_set)
     report.files = len(paths)
     found = [replace(f, in_tree=_in_tree(path, f)) for f in found]
     _suppress(report, found, IgnoreList.load(path), baseline)
@@ -214,7 +262,43 @@ def scan_history(
     return report
 
 
+_HistoryResult = tuple[list[SecretFinding], set[str], set[str], int]
+
+
+def _scan_commits(root: str, commits: list[str], own: set[str]) -> _HistoryResult:
+    assert _WORKER_SCANNER is not None
+    return _scan_fragments(history_fragments(Path(root), commits=commits), own, _WORKER_SCANNER)
+
+
+def _scan_fragments(
+    fragments: Iterator[HistoryFragment], own: set[str], scanner: Scanner
+) -> _HistoryResult:
+    findings: list[SecretFinding] = []
+    commits: set[str] = set()
+    paths: set[str] = set()
+    size = 0
+    for fragment in fragments:
+        commits.add(fragment.commit)
+        paths.add(fragment.path)
+        size += len(fragment.data)
+        if fragment.path in own or not fragment.segments:
+            continue
+        findings.extend(
+            scanner.scan_bytes(
+                bytes(fragment.data),
+                fragment.path,
+                commit=fragment.commit,
+                segments=fragment.segments,
+                author=fragment.author,
+                email=fragment.email,
+                date=fragment.date,
+                message=fragment.message,
+            )
+        )
+    return findings, commits, paths, size
+
+
 def _in_tree(root: Path, finding: SecretFinding) -> bool:
     """Is the secret still in the file it was added to (in the working tree)?"""
     text, _ = read_text_file(root / finding.file)
-    return bool(text) and finding.secret in text  # type: ignore[operator]
+    return bool(text) and bool(finding.secret) and finding.secret in text  # type: ignore[operator]

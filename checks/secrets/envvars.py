@@ -21,8 +21,18 @@ __all__ = [
 ]
 
 # Next.js, Vite, Create React App, SvelteKit/Astro, Expo; Nuxt and Gatsby for good measure.
-PUBLIC_PREFIXES = ("NEXT_PUBLIC_", "VITE_", "REACT_APP_", "PUBLIC_", "EXPO_PUBLIC_", "NUXT_PUBLIC_", "GATSBY_")
-_SECRET_WORDS = re.compile(r"(?:^|_)(?:SECRET|KEY|TOKEN|PASSWORD|PASSWD|PWD|PRIVATE|CREDENTIALS?|AUTH)(?:_|$)")
+PUBLIC_PREFIXES = (
+    "NEXT_PUBLIC_",
+    "VITE_",
+    "REACT_APP_",
+    "PUBLIC_",
+    "EXPO_PUBLIC_",
+    "NUXT_PUBLIC_",
+    "GATSBY_",
+)
+_SECRET_WORDS = re.compile(
+    r"(?:^|_)(?:SECRET|KEY|TOKEN|PASSWORD|PASSWD|PWD|PRIVATE|CREDENTIALS?|AUTH)(?:_|$)"
+)
 _LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*(.*?)\s*$")
 _BUNDLE = re.compile(
     r"""["']?\b((?:NEXT_PUBLIC|VITE|REACT_APP|EXPO_PUBLIC|NUXT_PUBLIC|GATSBY|PUBLIC)_[A-Z0-9_]+)["']?\s*[:=]\s*(?:"([^"\n]{1,500})"|'([^'\n]{1,500})'|`([^`\n]{1,500})`)"""
@@ -102,6 +112,12 @@ def judge(name: str, value: str, scanner: Scanner) -> Verdict | None:
             return Verdict(finding.rule_id, f"its value is a {finding.description}")
     if re.match(r"^https?://[^@\s]*$", value):
         return None  # a URL without credentials
-    if _SECRET_WORDS.search(name.upper()) and len(value) >= _MIN_LENGTH and shannon_entropy(value) >= _HIGH_ENTROPY:
-        return Verdict("public-secret-name", "its name says it is secret and its value looks random")
+    if (
+        _SECRET_WORDS.search(name.upper())
+        and len(value) >= _MIN_LENGTH
+        and shannon_entropy(value) >= _HIGH_ENTROPY
+    ):
+        return Verdict(
+            "public-secret-name", "its name says it is secret and its value looks random"
+        )
     return None

@@ -23,8 +23,18 @@ class SecretFinding:
     author: str | None = None
     date: str | None = None
     in_tree: bool | None = None  # history findings: is the secret still in the working tree?
-    # Kept in memory only (suppression, in-tree test); never serialised, never printed.
+    # gitleaks' report fields (its own column arithmetic, byte based; see docs/secrets.md).
+    end_line: int = 0
+    start_column: int = 0
+    end_column: int = 0
+    entropy: float = 0.0
+    tags: tuple[str, ...] = ()
+    email: str | None = None
+    message: str | None = None
+    # Kept in memory only (suppression, in-tree test, redacted reports); never serialised
+    # whole, never printed.
     secret: str = field(default="", repr=False, compare=False)
+    match: str = field(default="", repr=False, compare=False)
 
     @property
     def preview(self) -> str:
@@ -60,7 +70,9 @@ class SecretFinding:
             "fingerprint": self.fingerprint,
         }
         if self.commit:
-            data.update(commit=self.commit, author=self.author, date=self.date, in_tree=self.in_tree)
+            data.update(
+                commit=self.commit, author=self.author, date=self.date, in_tree=self.in_tree
+            )
         return data
 
     def __str__(self) -> str:

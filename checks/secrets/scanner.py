@@ -1,9 +1,19 @@
-"""The scanning core: keyword prefilter, compiled rules, entropy, allowlists, placeholders.
+"""The scanning core, with gitleaks' semantics, over bytes.
 
-One pass lowercases the text; each distinct keyword is looked for once in it; only rules with
-a keyword present run their regex, over the whole text (not line by line). Then each match
-goes through the rule's entropy floor, the placeholder test, the rule's and the global
-allowlists, and inline ``launchready:allow`` / ``gitleaks:allow`` comments.
+For each text (a file, or the lines one commit added to one file, as hunks):
+
+1. the global allowlists may skip it by path or commit;
+2. the prefilter says which keywords occur and which rules can match (one pass);
+3. each rule whose keyword occurs runs its RE2 regex over the whole text (so a match may span
+   lines, as a PEM key does), and each match is judged as gitleaks judges it: trailing
+   newlines trimmed, ``gitleaks:allow`` on its lines, the secret re-extracted from the match
+   (``secretGroup``, else the first non-empty group), the entropy floor, then the global and
+   the rule's allowlists;
+4. a ``generic`` finding that a specific rule also found on that line is dropped.
+
+Interpolation placeholders (``${DB_PASSWORD}``, ``{password}``, ``%(password)s``,
+``{{ .Values.password }}``) are never secrets. Our own rules (``Rule.heuristics``) also drop
+documentation placeholders and public JWTs.
 """
 
 from __future__ import annotations
@@ -15,37 +25,79 @@ import math
 import re
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from checks.secrets.finding import SecretFinding
-from checks.secrets.rules import Rule, RuleSet
+from checks.secrets.prefilter import Prefilter
+from checks.secrets.rules import Allowlist, Rule, RuleSet
 
-__all__ = ["INLINE_ALLOW", "Scanner", "is_placeholder", "shannon_entropy"]
+__all__ = ["INLINE_ALLOW", "Scanner", "is_placeholder", "is_template", "shannon_entropy"]
 
 INLINE_ALLOW = ("launchready:allow", "gitleaks:allow")
+_INLINE_ALLOW = tuple(mark.encode() for mark in INLINE_ALLOW)
+_HYPERSCAN_MIN_BYTES = 64 * 1024  # below this the database is not worth compiling
 
-# Values that stand for a secret in docs, templates and examples.
+# Values that stand for a secret in docs, templates and examples (our rules only).
 _PLACEHOLDER_WORDS = (
-    "example", "placeholder", "your_", "your-", "yourkey", "yourtoken", "yoursecret", "changeme",
-    "change_me", "change-me", "replace", "dummy", "sample", "redacted", "insert", "xxxx", "****",
-    "....", "<your", "notreal", "not_real", "not-real", "foobar",
+    "example",
+    "placeholder",
+    "your_",
+    "your-",
+    "yourkey",
+    "yourtoken",
+    "yoursecret",
+    "changeme",
+    "change_me",
+    "change-me",
+    "replace",
+    "dummy",
+    "sample",
+    "redacted",
+    "insert",
+    "xxxx",
+    "****",
+    "....",
+    "<your",
+    "notreal",
+    "not_real",
+    "not-real",
+    "foobar",
 )
-_TEMPLATE_MARKS = ("${", "{{", "}}", "$(", "%(", "process.env", "os.environ", "getenv", "import.meta.env")
+_CODE_MARKS = ("process.env", "os.environ", "getenv", "import.meta.env")
 _RUN = re.compile(r"(.)\1{5,}")
 _SEQUENCES = ("12345678", "abcdefgh", "abcdefghij", "qwertyui")
 
+# Interpolation placeholders of shells, compose files, Helm/Go/Jinja/Handlebars templates,
+# Python %-formatting, str.format and f-strings, Ruby, ERB and printf.
+_TEMPLATE = re.compile(
+    r"""\$\{[^{}]*\}                      # ${DB_PASSWORD} ${DB_PASSWORD:-x}
+    | \$\([^()]*\)                       # $(cat /run/secrets/db)
+    | \$(?:[A-Z_][A-Z0-9_]*|[a-z_]+)\b   # $DB_PASSWORD
+    | \{\{.*?\}\} | \{%.*?%\} | <%=?.*?%> | \[\[.*?\]\]
+    | \#\{[^{}]*\} | @\{[^{}]*\}
+    | %\([A-Za-z_][\w.]*\)[sdrfi]        # %(password)s
+    | \{[A-Za-z_][\w.\[\]'"-]*(?:![rsa])?(?::[^{}]*)?\}   # {password} {cfg.db.password}
+    | \{\d*\}                            # {0} {}
+    | %[sdvq]\b""",
+    re.VERBOSE,
+)
 
-def shannon_entropy(value: str) -> float:
-    """Bits per character of ``value``'s character distribution."""
-    if not value:
-        return 0.0
-    size = len(value)
-    return -sum(n / size * math.log2(n / size) for n in Counter(value).values())
+
+def is_template(secret: str) -> bool:
+    """Is the value an interpolation placeholder (with at most a few literal characters around
+    it, such as ``sk_live_${KEY}``), i.e. the real value is filled in elsewhere?"""
+    if not any(mark in secret for mark in ("$", "{", "%", "<%", "[[")):
+        return False
+    rest, count = _TEMPLATE.subn("", secret)
+    return count > 0 and sum(ch.isalnum() for ch in rest) < 10
 
 
 def is_placeholder(secret: str) -> bool:
     """``xxxx``, ``your-key-here``, ``${VAR}``, ``<token>``: a stand-in, not a secret."""
+    if is_template(secret):
+        return True
     lowered = secret.lower()
-    if any(mark in lowered for mark in _TEMPLATE_MARKS):
+    if any(mark in lowered for mark in ("${", "{{", "}}", "$(", "%(") + _CODE_MARKS):
         return True
     if lowered.startswith("<") and lowered.endswith(">"):
         return True
@@ -54,6 +106,16 @@ def is_placeholder(secret: str) -> bool:
     if _RUN.search(lowered):
         return True
     return any(seq in lowered for seq in _SEQUENCES)
+
+
+def shannon_entropy(value: str | bytes) -> float:
+    """gitleaks' entropy: characters counted as code points, divided by the length in bytes."""
+    data = value.encode("utf-8", "replace") if isinstance(value, str) else value
+    if not data:
+        return 0.0
+    chars = data if data.isascii() else data.decode("utf-8", "replace")
+    size = len(data)
+    return -sum(n / size * math.log2(n / size) for n in Counter(chars).values())
 
 
 def _jwt_is_public(token: str) -> bool:
@@ -69,87 +131,79 @@ def _jwt_is_public(token: str) -> bool:
     return not isinstance(claims, dict) or claims.get("role") == "anon"
 
 
-_MULTILINE_WINDOW = 16 * 1024
-# A match is searched for from this far before a keyword to this far after it (within the
-# line): enough for any rule's prefix and secret, and it keeps minified one-line bundles cheap.
-_BEFORE, _AFTER = 256, 1024
-_KEEP, _DROP, _CLAIMED = object(), object(), object()
+@dataclass(frozen=True)
+class Location:
+    """Where a match is, computed exactly as gitleaks computes it (0-based lines within the
+    fragment; its columns count the newline before a line as that line's first byte)."""
+
+    start_line: int
+    end_line: int
+    start_column: int
+    end_column: int
+    line_start: int  # the reported "line" is raw[line_start:line_end]
+    line_end: int
+    column: int  # ours: 1-based byte column of the match in its line
 
 
-def _spans_lines(rule: Rule) -> bool:
-    """Can the rule's regex match across a newline (PEM blocks)?"""
-    pattern = rule.regex.pattern if rule.regex is not None else ""
-    return bool(rule.regex is not None and rule.regex.flags & re.DOTALL) or any(
-        token in pattern for token in ("[\\s\\S]", "[\\S\\s]", "\\n")
+def locate(raw: bytes, start: int, end: int) -> Location:
+    """gitleaks' ``location()`` over the newline positions n0 < n1 < ...: the start line k has
+    n(k-1) <= start < n(k), the end line m has n(m-1) < end <= n(m); a text without a newline
+    acts as if one followed it; a match after the last newline takes gitleaks' fallback."""
+    column = start - (raw.rfind(b"\n", 0, start) + 1) + 1
+    if b"\n" not in raw:
+        size = len(raw)
+        if start < size:
+            end_column, line_end = (end, size) if 0 < end <= size else (0, size)
+            return Location(0, 0, start + 1, end_column, 0, max(line_end, end), column)
+        return Location(1, 1, start - size + 1, end - size, 0, max(size, end), column)
+    next_nl = raw.find(b"\n", start + 1)
+    if next_nl == -1:  # no newline after the start: gitleaks' "last line" fallback
+        last = raw.rfind(b"\n")
+        lines = raw.count(b"\n")
+        stop = end
+        while stop < len(raw) and raw[stop] not in (0x0A, 0x0D):
+            stop += 1
+        return Location(lines, lines, start - last + 1, end - last, 0, max(stop, end), column)
+    start_line = raw.count(b"\n", 0, start + 1)
+    line_start = raw.rfind(b"\n", 0, start + 1) if start_line else 0
+    end_line, end_column, line_end = start_line, 0, next_nl
+    end_nl = raw.find(b"\n", end) if end > 0 else -1
+    if end_nl != -1:
+        end_line = raw.count(b"\n", 0, end)
+        end_column = end - (raw.rfind(b"\n", 0, end) if end_line else 0)
+        line_end = end_nl
+    return Location(
+        start_line,
+        end_line,
+        start - line_start + 1,
+        end_column,
+        line_start,
+        max(line_end, end),
+        column,
     )
 
 
-def _windows(lowered: str, keyword: str) -> list[tuple[int, int]]:
-    """Where a match holding ``keyword`` can be: around each occurrence, within its line.
-
-    Occurrences in the first half of a window are covered by it and not looked at again, so a
-    short line costs one window however often the keyword repeats in it."""
-    spans: list[tuple[int, int]] = []
-    size = len(lowered)
-    found = lowered.find(keyword)
-    while found >= 0:
-        line_start = lowered.rfind("\n", 0, found) + 1
-        line_end = lowered.find("\n", found)
-        line_end = size if line_end < 0 else line_end
-        spans.append((max(line_start, found - _BEFORE), min(line_end, found + len(keyword) + _AFTER)))
-        found = lowered.find(keyword, min(line_end, found + len(keyword) + _AFTER // 2))
-    return spans
-
-
-def _merge(spans: list[tuple[int, int]], *, extend: int, limit: int) -> list[tuple[int, int]]:
-    merged: list[tuple[int, int]] = []
-    for start, end in sorted(spans):
-        end = min(limit, end + extend)
-        if merged and start <= merged[-1][1]:
-            if end > merged[-1][1]:
-                merged[-1] = (merged[-1][0], end)
-        else:
-            merged.append((start, end))
-    return merged
+@dataclass(frozen=True)
+class _Hit:
+    rule: Rule
+    finding: SecretFinding
+    secret: bytes
 
 
 class Scanner:
-    """Compiled once per rule set; :meth:`scan_text` is safe to call from many threads.
-
-    Speed comes from never running a rule's regex over text that cannot match it: each
-    keyword is looked for once per text (keywords that contain a shorter keyword are looked
-    for only when that one is present), and a rule's regex runs only over the lines where
-    one of its keywords occurs (rules whose regex can span lines get a wider window).
-    """
+    """Compiled once per rule set; :meth:`scan_bytes` is the core, :meth:`scan_text` wraps it."""
 
     def __init__(self, rules: RuleSet) -> None:
         self.rules = rules
-        keywords = sorted({k for r in rules.rules for k in r.keywords}, key=len)
-        anchors: dict[str, list[str]] = {}
-        for word in keywords:
-            parent = next((a for a in anchors if a in word), None)
-            if parent is None:
-                anchors[word] = []
-            else:
-                anchors[parent].append(word)
-        self._anchors = tuple((a, tuple(children)) for a, children in anchors.items())
-        self._scanned = tuple(r for r in rules.rules if r.regex is not None)
-        self._always = tuple(r for r in self._scanned if not r.keywords)
-        self._multiline = frozenset(r.id for r in self._scanned if _spans_lines(r))
+        self._rules = tuple(rules.rules)
+        self.prefilter = Prefilter(self._rules)
+        self._global = tuple(rules.allowlists)
         self._path_skip = tuple(a for a in rules.allowlists if a.only_paths)
-        self._global = tuple(a for a in rules.allowlists if not a.only_paths)
 
     def skips_path(self, path: str) -> bool:
         """The global allowlists drop this path whatever it holds."""
-        return any(a.allows(secret="", match="", line="", path=path, commit=None) for a in self._path_skip)
-
-    def keywords_in(self, lowered: str) -> set[str]:
-        present: set[str] = set()
-        for anchor, children in self._anchors:
-            if anchor in lowered:
-                present.add(anchor)
-                present.update(c for c in children if c in lowered)
-        return present
+        encoded = path.encode("utf-8", "surrogateescape")
+        return any(a.allows_fragment(encoded, None) for a in self._path_skip)
 
     def scan_text(
         self,
@@ -160,85 +214,199 @@ class Scanner:
         line_numbers: Sequence[int] | None = None,
     ) -> list[SecretFinding]:
         """Every secret in ``text``. ``line_numbers[i]`` is the real number of the text's
-        line ``i`` (history fragments hold only added lines); default ``i + 1``."""
-        if self.skips_path(path):
-            return []
-        lowered = text.lower()
-        present = self.keywords_in(lowered)
-        if not present and not self._always:
-            return []
-        # Offsets in the lowered text are offsets in the text only when lowering kept the length.
-        windowed = len(lowered) == len(text)
-        line_windows: dict[str, list[tuple[int, int]]] = {}
-        findings: list[SecretFinding] = []
-        seen: set[tuple[int, int]] = set()
-        for rule in self._scanned:
-            hits = [k for k in rule.keywords if k in present]
-            if rule.keywords and not hits:
-                continue
-            if rule.path is not None and not rule.path.search(path):
-                continue
-            if windowed and hits:
-                spans = _merge(
-                    [w for k in hits for w in line_windows.setdefault(k, _windows(lowered, k))],
-                    extend=_MULTILINE_WINDOW if rule.id in self._multiline else 0,
-                    limit=len(text),
-                )
-            else:
-                spans = [(0, len(text))]
-            line_index, cursor = 0, 0
-            regex = rule.regex
-            assert regex is not None
-            for begin, finish in spans:
-                for match in regex.finditer(text, begin, finish):
-                    start, end = rule.secret_span(match)
-                    if start < 0 or (start, end) in seen:
-                        continue
-                    secret = text[start:end]
-                    at = match.start()  # a finding points at where its match begins (a PEM's BEGIN line)
-                    line_index += text.count("\n", cursor, at)
-                    cursor = at
-                    line_start = text.rfind("\n", 0, at) + 1
-                    line_end = text.find("\n", start)
-                    line = text[line_start : line_end if line_end >= 0 else len(text)]
-                    verdict = self._judge(rule, secret, match.group(0), line, path, commit)
-                    if verdict is not _KEEP:
-                        if verdict is _CLAIMED:
-                            seen.add((start, end))  # a specific rule knows this value is fine
-                        continue
-                    seen.add((start, end))
-                    if line_numbers is not None and line_index < len(line_numbers):
-                        number = line_numbers[line_index]
-                    else:
-                        number = line_index + 1
-                    findings.append(
-                        SecretFinding(
-                            rule_id=rule.id,
-                            description=rule.description,
-                            file=path,
-                            line=number,
-                            column=at - line_start + 1,
-                            commit=commit,
-                            secret=secret,
-                        )
-                    )
-        findings.sort(key=lambda f: (f.line, f.column))
-        return findings
+        line ``i`` (default ``i + 1``)."""
+        found = self.scan_bytes(text.encode("utf-8", "surrogateescape"), path, commit=commit)
+        if line_numbers is None:
+            return found
+        mapped = []
+        for f in found:
+            number = line_numbers[f.line - 1] if 0 < f.line <= len(line_numbers) else f.line
+            end = (
+                line_numbers[f.end_line - 1] if 0 < f.end_line <= len(line_numbers) else f.end_line
+            )
+            mapped.append(f.with_history(line=number, end_line=end))
+        return mapped
 
-    def _judge(self, rule: Rule, secret: str, match: str, line: str, path: str, commit: str | None) -> object:
-        if not secret.strip():
-            return _DROP
-        if rule.entropy and shannon_entropy(secret) <= rule.entropy:
-            return _DROP
-        if any(mark in line for mark in INLINE_ALLOW):
-            return _DROP
-        if is_placeholder(secret):
-            return _DROP
-        if "jwt" in rule.tags and _jwt_is_public(secret):
-            return _CLAIMED
-        context = {"secret": secret, "match": match, "line": line, "path": path, "commit": commit}
-        if any(a.allows(**context) for a in rule.allowlists):
-            return _CLAIMED
-        if any(a.allows(**context) for a in self._global):
-            return _DROP
-        return _KEEP
+    def scan_bytes(
+        self,
+        data: bytes,
+        path: str,
+        *,
+        commit: str | None = None,
+        segments: Sequence[tuple[int, int]] = ((0, 1),),
+        author: str | None = None,
+        email: str | None = None,
+        date: str | None = None,
+        message: str | None = None,
+    ) -> list[SecretFinding]:
+        """Every secret in ``data``. ``segments`` are ``(offset, first line number)`` of the
+        fragments it is made of (a commit's hunks); each is scanned on its own, as gitleaks
+        scans each hunk, and line numbers count from the segment's first line."""
+        path_b = path.encode("utf-8", "surrogateescape")
+        if any(a.allows_fragment(path_b, commit) for a in self._global):
+            return []
+        meta = {
+            "commit": commit,
+            "author": author,
+            "email": email,
+            "date": date,
+            "message": message,
+        }
+        screened = self.prefilter.candidates(data) if len(data) >= _HYPERSCAN_MIN_BYTES else None
+        lowered: bytes | None = None
+        if screened is None:
+            lowered = data.lower()
+            present, may_match = self.prefilter.keywords_in(lowered), None
+        else:
+            present, may_match = screened
+        bounds = [
+            (offset, segments[i + 1][0] if i + 1 < len(segments) else len(data), first)
+            for i, (offset, first) in enumerate(segments)
+        ]
+        hits: list[_Hit] = []
+        claimed: set[tuple[int, bytes]] = set()
+        for index, rule in enumerate(self._rules):
+            if rule.keywords and not any(k in present for k in rule.keywords):
+                continue
+            if (
+                rule.regex is not None
+                and may_match is not None
+                and index not in may_match
+                and rule.path is None
+            ):
+                continue
+            if any(a.allows_fragment(path_b, commit) for a in rule.allowlists):
+                continue
+            if rule.path is not None and not rule.path.search(path_b):
+                continue
+            for begin, finish, first in bounds:
+                if len(bounds) > 1 and rule.keywords:
+                    if lowered is None:
+                        lowered = data.lower()
+                    piece = lowered[begin:finish]
+                    if not any(k.encode() in piece for k in rule.keywords):
+                        continue
+                if rule.regex is None:
+                    finding = SecretFinding(
+                        rule.id,
+                        rule.description,
+                        path,
+                        0,
+                        match=f"file detected: {path}",
+                        tags=rule.tags,
+                        **meta,
+                    )
+                    hits.append(_Hit(rule, finding, b""))
+                    continue
+                raw = data if len(bounds) == 1 else data[begin:finish]
+                hits.extend(self._detect(rule, raw, first, path, path_b, commit, meta, claimed))
+        return _filter(hits, claimed)
+
+    def _detect(
+        self,
+        rule: Rule,
+        raw: bytes,
+        first_line: int,
+        path: str,
+        path_b: bytes,
+        commit: str | None,
+        meta: dict[str, str | None],
+        claimed: set[tuple[int, bytes]],
+    ) -> list[_Hit]:
+        regex = rule.regex
+        hits: list[_Hit] = []
+        for match in regex.finditer(raw):
+            start, end = match.span()
+            text = raw[start:end].strip(b"\n")
+            end = start + len(text)
+            where = locate(raw, start, end)
+            line = raw[where.line_start : where.line_end]
+            if any(mark in line for mark in _INLINE_ALLOW):
+                continue
+            secret = text
+            groups = regex.search(text) if regex.groups else None
+            if groups is not None:
+                if rule.secret_group:
+                    secret = groups.group(rule.secret_group) or b""
+                else:
+                    secret = next((g for g in groups.groups() if g), text)
+            entropy = shannon_entropy(secret)
+            if rule.entropy and entropy <= rule.entropy:
+                continue
+            decoded = secret.decode("utf-8", "replace")
+            number = first_line + where.start_line
+            if not decoded.strip() or is_template(decoded):
+                continue
+            if rule.heuristics and is_placeholder(decoded):
+                continue
+            if rule.heuristics and "jwt" in rule.tags and _jwt_is_public(decoded):
+                claimed.add((number, secret))
+                continue
+            context = {
+                "secret": secret,
+                "match": text,
+                "line": line,
+                "path": path_b,
+                "commit": commit,
+            }
+            if _allowed(self._global, context):
+                continue
+            if _allowed(rule.allowlists, context):
+                if rule.heuristics:
+                    claimed.add((number, secret))  # a specific rule knows this value is fine
+                continue
+            finding = SecretFinding(
+                rule_id=rule.id,
+                description=rule.description,
+                file=path,
+                line=number,
+                column=where.column,
+                end_line=first_line + where.end_line,
+                start_column=where.start_column,
+                end_column=where.end_column,
+                entropy=entropy,
+                tags=rule.tags,
+                secret=decoded,
+                match=text.decode("utf-8", "replace"),
+                **meta,
+            )
+            hits.append(_Hit(rule, finding, secret))
+        return hits
+
+
+def _allowed(allowlists: Sequence[Allowlist], context: dict) -> bool:
+    return any(a.allows_finding(**context) for a in allowlists)
+
+
+def _filter(hits: list[_Hit], claimed: set[tuple[int, bytes]]) -> list[SecretFinding]:
+    """gitleaks' rule: a generic finding gives way to a specific finding on the same line whose
+    secret contains it. Our own rules also report one value once (the first rule wins), and
+    a value a specific rule claimed as fine is not reported by the generic rule either."""
+    kept: list[SecretFinding] = []
+    reported: set[tuple[int, bytes]] = set()
+    for hit in hits:
+        f = hit.finding
+        if (
+            hit.rule.generic
+            and hit.secret
+            and any(
+                other.finding.line == f.line
+                and other.rule.id != hit.rule.id
+                and not other.rule.generic
+                and hit.secret in other.secret
+                for other in hits
+            )
+        ):
+            continue
+        if hit.rule.heuristics and hit.secret:
+            if hit.rule.generic and any(
+                line == f.line and hit.secret in value for line, value in claimed
+            ):
+                continue
+            key = (f.line, hit.secret)
+            if key in reported:
+                continue
+            reported.add(key)
+        kept.append(f)
+    kept.sort(key=lambda f: (f.line, f.column, f.rule_id))
+    return kept

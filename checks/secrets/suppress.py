@@ -8,6 +8,10 @@
   already had, matched by rule, file and secret hash, so moving lines does not resurface them
   and only new findings fail.
 * Inline ``launchready:allow`` / ``gitleaks:allow`` comments are handled by the scanner.
+
+As gitleaks does, an ignore entry ``path:rule:line`` also silences that finding in every
+commit, and paths are compared with forward slashes. Entries and baselines written with a
+rule's earlier id (before our ids took gitleaks' names) still match (see ``aliases``).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from checks.secrets.aliases import old_ids
 from checks.secrets.finding import SecretFinding
 
 __all__ = [
@@ -54,13 +59,31 @@ class IgnoreList:
             for raw in path.read_text(encoding="utf-8", errors="replace").splitlines():
                 entry = raw.split("#", 1)[0].strip() if not raw.lstrip().startswith("#") else ""
                 if entry:
-                    entries.add(entry.removeprefix("sha256:"))
+                    entries.add(_normalise(entry.removeprefix("sha256:")))
         return cls(frozenset(entries), tuple(sources))
 
     def ignores(self, finding: SecretFinding) -> bool:
         if not self.entries:
             return False
-        return finding.fingerprint in self.entries or finding.secret_hash in self.entries
+        if finding.secret_hash in self.entries:
+            return True
+        for rule in (finding.rule_id, *old_ids(finding.rule_id)):
+            where = f"{finding.file}:{rule}:{finding.line}"
+            if where in self.entries or (
+                finding.commit and f"{finding.commit}:{where}" in self.entries
+            ):
+                return True
+        return False
+
+
+def _normalise(entry: str) -> str:
+    """gitleaks turns backslashes in an entry's path into slashes (3 or 4 fields only)."""
+    parts = entry.split(":")
+    if len(parts) == 3:
+        parts[0] = parts[0].replace("\\", "/")
+    elif len(parts) == 4:
+        parts[1] = parts[1].replace("\\", "/")
+    return ":".join(parts)
 
 
 def _key(rule: str, file: str, secret_hash: str) -> tuple[str, str, str]:
@@ -82,17 +105,24 @@ class Baseline:
             raise BaselineError(f"baseline {path} is not JSON: {exc}") from None
         items = data.get("findings") if isinstance(data, dict) else None
         if not isinstance(items, list):
-            raise BaselineError(f'baseline {path} has no "findings" list (write one with --write-baseline)')
+            raise BaselineError(
+                f'baseline {path} has no "findings" list (write one with --write-baseline)'
+            )
         keys = set()
         for i, item in enumerate(items):
             try:
                 keys.add(_key(str(item["rule"]), str(item["file"]), str(item["secret_hash"])))
             except (KeyError, TypeError):
-                raise BaselineError(f"baseline {path}: findings[{i}] needs rule, file and secret_hash") from None
+                raise BaselineError(
+                    f"baseline {path}: findings[{i}] needs rule, file and secret_hash"
+                ) from None
         return cls(frozenset(keys), str(path))
 
     def covers(self, finding: SecretFinding) -> bool:
-        return _key(finding.rule_id, finding.file, finding.secret_hash) in self.keys
+        return any(
+            _key(rule, finding.file, finding.secret_hash) in self.keys
+            for rule in (finding.rule_id, *old_ids(finding.rule_id))
+        )
 
 
 def write_baseline(path: Path, findings: Iterable[SecretFinding]) -> int:
@@ -106,7 +136,13 @@ def write_baseline(path: Path, findings: Iterable[SecretFinding]) -> int:
         "version": BASELINE_VERSION,
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
         "findings": [
-            {"rule": f.rule_id, "file": f.file, "line": f.line, "secret_hash": f.secret_hash, "preview": f.preview}
+            {
+                "rule": f.rule_id,
+                "file": f.file,
+                "line": f.line,
+                "secret_hash": f.secret_hash,
+                "preview": f.preview,
+            }
             for f in items
         ],
     }

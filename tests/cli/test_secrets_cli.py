@@ -20,7 +20,7 @@ def invoke(*args: str):
 
 def leaky_repo(tmp_path: Path) -> tuple[Path, list[str]]:
     rand = rand_source(101)
-    stripe = CASES["stripe-secret-key"](rand)
+    stripe = CASES["stripe-access-token"](rand)
     token = CASES["github-pat"](rand)
     repo = tmp_path / "repo"
     make_repo(repo, [{"billing.py": stripe + "\n"}, {"billing.py": "import os\n", "ci/deploy.env": token + "\n"}])
@@ -38,10 +38,10 @@ def test_findings_exit_1_and_history_adds_the_deleted_key(tmp_path):
     repo, secrets = leaky_repo(tmp_path)
     tree = invoke(repo)
     assert tree.exit_code == 1
-    assert "github-pat" in tree.output and "stripe-secret-key" not in tree.output
+    assert "github-pat" in tree.output and "stripe-access-token" not in tree.output
     history = invoke(repo, "--history")
     assert history.exit_code == 1
-    assert "stripe-secret-key" in history.output and "no longer in the working tree" in history.output
+    assert "stripe-access-token" in history.output and "no longer in the working tree" in history.output
     for secret in secrets:
         assert secret not in tree.output + history.output
 
@@ -51,7 +51,7 @@ def test_json_output_is_only_json(tmp_path):
     result = invoke(repo, "--history", "--format", "json")
     assert result.exit_code == 1
     data = json.loads(result.stdout)
-    assert sorted({f["rule"] for f in data["findings"]}) == ["github-pat", "stripe-secret-key"]
+    assert sorted({f["rule"] for f in data["findings"]}) == ["github-pat", "stripe-access-token"]
     assert [s["kind"] for s in data["scans"]] == ["tree", "history"]
     assert all(secret not in result.stdout for secret in secrets)
 
@@ -73,9 +73,9 @@ def test_write_baseline_then_only_new_findings_fail(tmp_path):
     written = invoke(repo, "--history", "--write-baseline", baseline)
     assert written.exit_code == 0 and baseline.exists()
     assert invoke(repo, "--history", "--baseline", baseline).exit_code == 0
-    (repo / "new.env").write_text(CASES["npm-token"](rand_source(102)) + "\n", encoding="utf-8")
+    (repo / "new.env").write_text(CASES["npm-access-token"](rand_source(102)) + "\n", encoding="utf-8")
     again = invoke(repo, "--history", "--baseline", baseline)
-    assert again.exit_code == 1 and "npm-token" in again.output
+    assert again.exit_code == 1 and "npm-access-token" in again.output
 
 
 def test_own_rule_file(tmp_path):

@@ -16,8 +16,10 @@ async def test_pass_when_no_commit_ever_held_a_secret(tmp_path):
 
 
 async def test_fail_when_a_deleted_key_lives_in_history(tmp_path):
-    line = CASES["stripe-secret-key"](rand_source(61))
-    hashes = make_repo(tmp_path / "app", [{"billing.py": line + "\n"}, {"billing.py": "import os\n"}])
+    line = CASES["stripe-access-token"](rand_source(61))
+    hashes = make_repo(
+        tmp_path / "app", [{"billing.py": line + "\n"}, {"billing.py": "import os\n"}]
+    )
     result = await run_one(CHECK, make_target(BASE, repo={"path": "app"}), root=tmp_path)
     assert result.status is Status.FAIL
     finding = result.findings[0]
@@ -50,7 +52,9 @@ async def test_error_when_git_is_missing(tmp_path, monkeypatch):
 
 
 async def test_skipped_when_history_is_off_or_no_repo(tmp_path):
-    off = await run_one(CHECK, make_target(BASE, repo={"path": ".", "history": False}), root=tmp_path)
+    off = await run_one(
+        CHECK, make_target(BASE, repo={"path": ".", "history": False}), root=tmp_path
+    )
     assert off.status is Status.SKIPPED and "repo.history" in off.summary
     none = await run_one(CHECK, make_target(BASE), root=tmp_path)
     assert none.status is Status.SKIPPED

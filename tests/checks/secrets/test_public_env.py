@@ -17,8 +17,13 @@ DEAD = "http://127.0.0.1:9"
 
 
 def test_parse_env():
-    text = 'export A=1\nB="two words"\n# C=3\nD=plain # comment\nE=\'x#y\'\n'
-    assert [(v.name, v.value, v.line) for v in parse_env(text)] == [("A", "1", 1), ("B", "two words", 2), ("D", "plain", 4), ("E", "x#y", 5)]
+    text = "export A=1\nB=\"two words\"\n# C=3\nD=plain # comment\nE='x#y'\n"
+    assert [(v.name, v.value, v.line) for v in parse_env(text)] == [
+        ("A", "1", 1),
+        ("B", "two words", 2),
+        ("D", "plain", 4),
+        ("E", "x#y", 5),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -27,7 +32,11 @@ def test_parse_env():
         ("NEXT_PUBLIC_STRIPE_KEY", "pk_" + "live_" + "Ab3dE5gH7jK9mN1pQ3sT5vW7", False),
         ("NEXT_PUBLIC_SUPABASE_ANON_KEY", "@anon", False),
         ("VITE_API_URL", "https://api.acme.test/v1", False),
-        ("REACT_APP_SENTRY_DSN", "https://0123456789abcdef0123456789abcdef@o1.ingest.sentry.io/42", False),
+        (
+            "REACT_APP_SENTRY_DSN",
+            "https://0123456789abcdef0123456789abcdef@o1.ingest.sentry.io/42",
+            False,
+        ),
         ("PUBLIC_INTERNAL_TOKEN", "@random", True),
         ("EXPO_PUBLIC_OPENAI_KEY", "@openai", True),
         ("NEXT_PUBLIC_FEATURE_FLAGS", "@random", False),  # random but its name does not say secret
@@ -35,16 +44,30 @@ def test_parse_env():
 )
 def test_judge(name, value, secret):
     rand = rand_source(91)
-    value = {"@anon": jwt({"role": "anon"}, rand), "@random": rand(32), "@openai": "sk-" + "proj-" + rand(64)}.get(value, value)
+    value = {
+        "@anon": jwt({"role": "anon"}, rand),
+        "@random": rand(32),
+        "@openai": "sk-" + "proj-" + rand(64),
+    }.get(value, value)
     assert (judge(name, value, Scanner(default_rules())) is not None) is secret
 
 
 async def test_pass_with_only_public_values(tmp_path):
     (tmp_path / ".env.production").write_text(
-        "NEXT_PUBLIC_API_URL=https://api.acme.test\nNEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY=" + "pk_" + "live_" + rand_source(92)(40) + "\nOPENAI_API_KEY=" + "sk-" + "proj-" + rand_source(93)(64) + "\n",
+        "NEXT_PUBLIC_API_URL=https://api.acme.test\nNEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY="
+        + "pk_"
+        + "live_"
+        + rand_source(92)(40)
+        + "\nOPENAI_API_KEY="
+        + "sk-"
+        + "proj-"
+        + rand_source(93)(64)
+        + "\n",
         encoding="utf-8",
     )
-    result = await run_one(CHECK, make_target(DEAD, pages=[], env_files=[".env.production"]), root=tmp_path)
+    result = await run_one(
+        CHECK, make_target(DEAD, pages=[], env_files=[".env.production"]), root=tmp_path
+    )
     assert result.status is Status.PASS  # the server-side OPENAI_API_KEY has no public prefix
     assert "2 public variables" in result.summary
 
@@ -65,7 +88,10 @@ async def test_fail_on_a_public_secret_in_the_bundle(serve, tmp_path):
     blob = json.dumps({"runtimeConfig": {"NEXT_PUBLIC_ANTHROPIC_KEY": key}})
 
     async def index(request):
-        return web.Response(text=f'<script id="__NEXT_DATA__" type="application/json">{blob}</script>', content_type="text/html")
+        return web.Response(
+            text=f'<script id="__NEXT_DATA__" type="application/json">{blob}</script>',
+            content_type="text/html",
+        )
 
     app.router.add_get("/", index)
     base = await serve(app)

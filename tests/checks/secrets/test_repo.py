@@ -21,10 +21,14 @@ async def test_fail_on_an_untracked_env_file_with_redacted_evidence(tmp_path):
     make_repo(tmp_path / "app", [{"app.py": "print(1)\n", ".gitignore": "logs/\n"}])
     (tmp_path / "app" / ".env.production").write_text(line + "\n", encoding="utf-8")
     (tmp_path / "app" / "logs").mkdir()
-    (tmp_path / "app" / "logs" / "x.log").write_text(CASES["npm-token"](rand) + "\n", encoding="utf-8")
+    (tmp_path / "app" / "logs" / "x.log").write_text(
+        CASES["npm-access-token"](rand) + "\n", encoding="utf-8"
+    )
     result = await run_one(CHECK, make_target(BASE, repo={"path": "app"}), root=tmp_path)
     assert result.status is Status.FAIL
-    assert [f.resource for f in result.findings] == [".env.production:1"]  # the ignored log is not scanned
+    assert [f.resource for f in result.findings] == [
+        ".env.production:1"
+    ]  # the ignored log is not scanned
     evidence = result.findings[0].evidence
     assert evidence["rule"] == "anthropic-api-key" and evidence["preview"].startswith("sk-a")
     secret = line.split('"')[1]
@@ -33,7 +37,9 @@ async def test_fail_on_an_untracked_env_file_with_redacted_evidence(tmp_path):
 
 async def test_plain_directory_without_git_is_scanned(tmp_path):
     (tmp_path / "site").mkdir()
-    (tmp_path / "site" / "config.js").write_text(CASES["stripe-secret-key"](rand_source(52)) + "\n", encoding="utf-8")
+    (tmp_path / "site" / "config.js").write_text(
+        CASES["stripe-access-token"](rand_source(52)) + "\n", encoding="utf-8"
+    )
     result = await run_one(CHECK, make_target(BASE, repo={"path": "site"}), root=tmp_path)
     assert result.status is Status.FAIL
 
@@ -45,7 +51,10 @@ async def test_error_when_the_path_does_not_exist(tmp_path):
 
 
 async def test_error_on_a_broken_rule_file(tmp_path):
-    make_repo(tmp_path / "app", [{"app.py": "x\n", ".gitleaks.toml": "[[rules]]\nid='a'\nregex='(open'\n"}])
+    make_repo(
+        tmp_path / "app",
+        [{"app.py": "x\n", ".gitleaks.toml": "[[rules]]\nid='a'\nregex='(open'\n"}],
+    )
     result = await run_one(CHECK, make_target(BASE, repo={"path": "app"}), root=tmp_path)
     assert result.status is Status.ERROR
     assert "does not compile" in result.summary

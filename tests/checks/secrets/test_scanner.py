@@ -13,8 +13,18 @@ SCANNER = Scanner(default_rules())
 
 @pytest.mark.parametrize(
     "value",
-    ["xxxxxxxxxxxxxxxx", "your-api-key-here", "${OPENAI_API_KEY}", "{{ secrets.TOKEN }}", "<token>", "changeme-please-1",
-     "sk-proj-************", "abc12345678def", "REDACTED_TOKEN_1", "process.env.KEY1"],
+    [
+        "xxxxxxxxxxxxxxxx",
+        "your-api-key-here",
+        "${OPENAI_API_KEY}",
+        "{{ secrets.TOKEN }}",
+        "<token>",
+        "changeme-please-1",
+        "sk-proj-************",
+        "abc12345678def",
+        "REDACTED_TOKEN_1",
+        "process.env.KEY1",
+    ],
 )
 def test_placeholders(value):
     assert is_placeholder(value)
@@ -44,7 +54,12 @@ def test_private_key_in_json_with_escaped_newlines():
 
 
 def test_private_key_header_without_body_is_not_a_finding():
-    assert SCANNER.scan_text("-----BEGIN PRIVATE KEY-----\n...\n-----END PRIVATE KEY-----\n", "docs.md") == []
+    assert (
+        SCANNER.scan_text(
+            "-----BEGIN PRIVATE KEY-----\n...\n-----END PRIVATE KEY-----\n", "docs.md"
+        )
+        == []
+    )
 
 
 def test_service_role_jwt_is_found_and_anon_jwt_is_not():
@@ -56,9 +71,9 @@ def test_service_role_jwt_is_found_and_anon_jwt_is_not():
 
 def test_text_whose_lowercase_changes_length_is_still_scanned():
     # "İ" lowercases to two characters; offsets must not drift (the scanner falls back to whole-text search).
-    line = CASES["stripe-secret-key"](rand_source(8))
+    line = CASES["stripe-access-token"](rand_source(8))
     found = SCANNER.scan_text("İstanbul\n" + line + "\n", "a.py")
-    assert [(f.rule_id, f.line) for f in found] == [("stripe-secret-key", 2)]
+    assert [(f.rule_id, f.line) for f in found] == [("stripe-access-token", 2)]
 
 
 def test_history_line_numbers_are_mapped():
@@ -71,7 +86,7 @@ def test_history_line_numbers_are_mapped():
 
 def test_same_secret_is_reported_once_by_the_most_specific_rule():
     line = 'STRIPE_SECRET_KEY = "' + "sk_" + "live_" + rand_source(10)(40) + '"'
-    assert [f.rule_id for f in SCANNER.scan_text(line, "a.py")] == ["stripe-secret-key"]
+    assert [f.rule_id for f in SCANNER.scan_text(line, "a.py")] == ["stripe-access-token"]
 
 
 def test_minified_line_with_many_keywords():

@@ -44,7 +44,7 @@ def test_missing_path_is_a_source_error(tmp_path):
 
 def test_history_holds_only_added_lines_with_their_numbers(tmp_path):
     rand = rand_source(31)
-    secret_line = CASES["stripe-secret-key"](rand)
+    secret_line = CASES["stripe-access-token"](rand)
     hashes = make_repo(
         tmp_path,
         [
@@ -62,7 +62,7 @@ def test_history_holds_only_added_lines_with_their_numbers(tmp_path):
 
 def test_history_finding_names_commit_author_date_and_tree_state(tmp_path):
     rand = rand_source(32)
-    gone = CASES["stripe-secret-key"](rand)
+    gone = CASES["stripe-access-token"](rand)
     kept = CASES["github-pat"](rand)
     hashes = make_repo(
         tmp_path,
@@ -74,8 +74,8 @@ def test_history_finding_names_commit_author_date_and_tree_state(tmp_path):
     report = scan_history(tmp_path)
     assert report.commits == 2
     by_rule = {f.rule_id: f for f in report.findings}
-    assert set(by_rule) == {"stripe-secret-key", "github-pat"}
-    stripe = by_rule["stripe-secret-key"]
+    assert set(by_rule) == {"stripe-access-token", "github-pat"}
+    stripe = by_rule["stripe-access-token"]
     assert (stripe.commit, stripe.file, stripe.line) == (hashes[0], "billing.py", 2)
     assert stripe.author == "Test Author" and stripe.date.startswith("2026-10-01")
     assert stripe.in_tree is False
@@ -85,12 +85,14 @@ def test_history_finding_names_commit_author_date_and_tree_state(tmp_path):
 def test_history_covers_every_branch(tmp_path):
     make_repo(tmp_path, [{"a.txt": "x\n"}])
     git(tmp_path, "checkout", "-q", "-b", "feature")
-    (tmp_path / "b.txt").write_text(CASES["npm-token"](rand_source(33)) + "\n", encoding="utf-8")
+    (tmp_path / "b.txt").write_text(
+        CASES["npm-access-token"](rand_source(33)) + "\n", encoding="utf-8"
+    )
     git(tmp_path, "add", "b.txt")
     git(tmp_path, "commit", "-q", "-m", "feature work")
     git(tmp_path, "checkout", "-q", "main")
     report = scan_history(tmp_path)
-    assert [f.rule_id for f in report.findings] == ["npm-token"]
+    assert [f.rule_id for f in report.findings] == ["npm-access-token"]
     assert report.findings[0].in_tree is False  # not on the checked-out branch
 
 
@@ -113,7 +115,10 @@ def test_history_of_an_empty_repository_is_clean(tmp_path):
 
 def test_added_line_that_looks_like_a_diff_header(tmp_path):
     rand = rand_source(34)
-    token = CASES["npm-token"](rand)
-    make_repo(tmp_path, [{"notes.md": "intro\n"}, {"notes.md": "intro\n++ b/x\n+++ b/fake\n" + token + "\n"}])
+    token = CASES["npm-access-token"](rand)
+    make_repo(
+        tmp_path,
+        [{"notes.md": "intro\n"}, {"notes.md": "intro\n++ b/x\n+++ b/fake\n" + token + "\n"}],
+    )
     report = scan_history(tmp_path)
     assert [(f.file, f.line) for f in report.findings] == [("notes.md", 4)]
