@@ -49,6 +49,7 @@ class Prefilter:
         self._database: object | None = None
         self._scratch: object | None = None
         self._exact: frozenset[int] = frozenset()  # rule indexes whose regex is in the database
+        self._inexact: frozenset[int] = frozenset(range(len(self.rules)))
         self._built = False
 
     # -- without Hyperscan --------------------------------------------------------------
@@ -95,6 +96,7 @@ class Prefilter:
         self._database = database
         self._scratch = hyperscan.Scratch(database)
         self._exact = frozenset(exact)
+        self._inexact = frozenset(range(len(self.rules))) - self._exact
 
     def warm(self) -> None:
         """Compile the database now (before worker processes fork, so they share it)."""

@@ -35,7 +35,9 @@ __all__ = ["INLINE_ALLOW", "Scanner", "is_placeholder", "is_template", "shannon_
 
 INLINE_ALLOW = ("launchready:allow", "gitleaks:allow")
 _INLINE_ALLOW = tuple(mark.encode() for mark in INLINE_ALLOW)
-_HYPERSCAN_MIN_BYTES = 64 * 1024  # below this the database is not worth compiling
+# Compiling the Hyperscan database takes a fraction of a second: worth it once a scanner has
+# been given this much text (a tree, a history), not for a few short strings.
+_HYPERSCAN_AFTER_BYTES = 256 * 1024
 
 # Values that stand for a secret in docs, templates and examples (our rules only).
 _PLACEHOLDER_WORDS = (
@@ -199,6 +201,8 @@ class Scanner:
         self.prefilter = Prefilter(self._rules)
         self._global = tuple(rules.allowlists)
         self._path_skip = tuple(a for a in rules.allowlists if a.only_paths)
+        self._seen = 0
+        self._path_rules = frozenset(i for i, r in enumerate(self._rules) if r.path is not None)
 
     def skips_path(self, path: str) -> bool:
         """The global allowlists drop this path whatever it holds."""
@@ -252,7 +256,8 @@ class Scanner:
             "date": date,
             "message": message,
         }
-        screened = self.prefilter.candidates(data) if len(data) >= _HYPERSCAN_MIN_BYTES else None
+        self._seen += len(data)
+        screened = self.prefilter.candidates(data) if self._seen >= _HYPERSCAN_AFTER_BYTES else None
         lowered: bytes | None = None
         if screened is None:
             lowered = data.lower()
