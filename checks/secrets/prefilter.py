@@ -11,12 +11,20 @@ ASCII text (where byte and UTF-8 semantics agree); other text falls back to the 
 
 Without Hyperscan (or for short texts, where compiling the database costs more than it
 saves) the keywords are looked for with ``bytes.find``, each once.
+
+Compiling a database for a few hundred rules takes about a second, so the compiled database
+is kept in a cache directory (``$LAUNCHREADY_CACHE_DIR``, else ``$XDG_CACHE_HOME/launchready``,
+else ``~/.cache/launchready``), named by a hash of the patterns, their flags and the
+Hyperscan version; a cache that cannot be read or written is ignored.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 from collections.abc import Sequence
+from pathlib import Path
 
 from checks.secrets.rules import Rule
 
@@ -51,6 +59,14 @@ class Prefilter:
         self._exact: frozenset[int] = frozenset()  # rule indexes whose regex is in the database
         self._inexact: frozenset[int] = frozenset(range(len(self.rules)))
         self._built = False
+        by_keyword: dict[str, set[int]] = {}
+        for i, rule in enumerate(self.rules):
+            for word in rule.keywords:
+                by_keyword.setdefault(word, set()).add(i)
+        self._by_keyword = {k: frozenset(v) for k, v in by_keyword.items()}
+        self._unkeyed = frozenset(i for i, r in enumerate(self.rules) if not r.keywords)
+        # Keywords Hyperscan cannot look for case-blind (non-ASCII, or empty) are looked for by hand.
+        self._odd_keywords = tuple(k for k in self.keywords if not k.isascii() or not k)
 
     # -- without Hyperscan --------------------------------------------------------------
 
@@ -73,7 +89,7 @@ class Prefilter:
         flags: list[int] = []
         literal = hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_SINGLEMATCH
         for i, word in enumerate(self.keywords):
-            if word.isascii():
+            if word.isascii() and word:
                 expressions.append(re.escape(word).encode())
                 ids.append(len(self.rules) + i)
                 flags.append(literal)
@@ -83,15 +99,24 @@ class Prefilter:
             | hyperscan.HS_FLAG_ALLOWEMPTY
         )
         regexes = [i for i, rule in enumerate(self.rules) if rule.regex is not None]
-        database = _database(expressions, ids, flags, regexes, self.rules, loose)
-        if database is None:
-            # One construct Hyperscan lacks (e.g. (?U)) leaves that rule to its keywords.
-            regexes = [
-                i for i in regexes if _database([], [], [], [i], self.rules, loose) is not None
-            ]
+        patterns = [self.rules[i].regex.pattern for i in regexes]  # type: ignore[union-attr]
+        key = hashlib.sha256(
+            repr((hyperscan.__version__, expressions, flags, patterns, loose)).encode()
+        ).hexdigest()
+        cached = _cached(key)
+        if cached is not None:
+            database, regexes = cached
+        else:
             database = _database(expressions, ids, flags, regexes, self.rules, loose)
-        if database is None:
-            return
+            if database is None:
+                # One construct Hyperscan lacks (e.g. (?U)) leaves that rule to its keywords.
+                regexes = [
+                    i for i in regexes if _database([], [], [], [i], self.rules, loose) is not None
+                ]
+                database = _database(expressions, ids, flags, regexes, self.rules, loose)
+            if database is None:
+                return
+            _store(key, database, regexes)
         exact = set(regexes)
         self._database = database
         self._scratch = hyperscan.Scratch(database)
@@ -103,9 +128,16 @@ class Prefilter:
         if not self._built:
             self._build()
 
-    def candidates(self, data: bytes) -> tuple[set[str], frozenset[int] | None] | None:
-        """``(keywords present, rule indexes that may match or None for "any")`` from one
-        Hyperscan pass, or None when Hyperscan is not available."""
+    def rules_for(self, present: set[str]) -> frozenset[int]:
+        """Indexes of the rules whose keywords occur (and of the rules without keywords)."""
+        found = set(self._unkeyed)
+        for word in present:
+            found |= self._by_keyword.get(word, frozenset())
+        return frozenset(found)
+
+    def candidates(self, data: bytes) -> frozenset[int] | None:
+        """Indexes of the rules to run on ``data``: a keyword of theirs occurs and (on ASCII
+        text) their regex may match, from one Hyperscan pass; None without Hyperscan."""
         if not self._built:
             self._build()
         if self._database is None:
@@ -119,14 +151,13 @@ class Prefilter:
         self._database.scan(data, match_event_handler=on_match, scratch=self._scratch)  # type: ignore[attr-defined]
         size = len(self.rules)
         present = {self.keywords[i - size] for i in hits if i >= size}
-        if any(not k.isascii() for k in self.keywords):
-            present |= {k for k in self.keywords if not k.isascii() and k.encode() in data.lower()}
+        if self._odd_keywords:
+            lowered = data.lower()
+            present |= {k for k in self._odd_keywords if k.encode() in lowered}
+        keyed = self.rules_for(present)
         if not data.isascii():
-            return present, None
-        may_match = frozenset(i for i in hits if i < size) | frozenset(
-            i for i in range(size) if i not in self._exact
-        )
-        return present, may_match
+            return keyed
+        return keyed & (frozenset(i for i in hits if i < size) | self._inexact)
 
 
 def _database(
@@ -151,3 +182,35 @@ def _database(
     except hyperscan.error:
         return None
     return database
+
+
+def _cache_dir() -> Path:
+    if os.environ.get("LAUNCHREADY_CACHE_DIR"):
+        return Path(os.environ["LAUNCHREADY_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "launchready"
+
+
+def _cached(key: str) -> tuple[object, list[int]] | None:
+    path = _cache_dir() / f"hyperscan-{key[:32]}.db"
+    try:
+        blob = path.read_bytes()
+        size = int.from_bytes(blob[:4], "little")
+        exact = [int(x) for x in blob[4 : 4 + size].decode().split(",") if x]
+        return hyperscan.loadb(bytearray(blob[4 + size :]), hyperscan.HS_MODE_BLOCK), exact
+    except (OSError, ValueError, hyperscan.error):
+        return None
+
+
+def _store(key: str, database: object, exact: list[int]) -> None:
+    folder = _cache_dir()
+    listed = ",".join(map(str, exact)).encode()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        temporary = folder / f".hyperscan-{key[:32]}.{os.getpid()}"
+        temporary.write_bytes(
+            len(listed).to_bytes(4, "little") + listed + hyperscan.dumpb(database)
+        )
+        temporary.replace(folder / f"hyperscan-{key[:32]}.db")
+    except (OSError, hyperscan.error):
+        return

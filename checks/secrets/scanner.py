@@ -202,7 +202,6 @@ class Scanner:
         self._global = tuple(rules.allowlists)
         self._path_skip = tuple(a for a in rules.allowlists if a.only_paths)
         self._seen = 0
-        self._path_rules = frozenset(i for i, r in enumerate(self._rules) if r.path is not None)
 
     def skips_path(self, path: str) -> bool:
         """The global allowlists drop this path whatever it holds."""
@@ -257,29 +256,19 @@ class Scanner:
             "message": message,
         }
         self._seen += len(data)
-        screened = self.prefilter.candidates(data) if self._seen >= _HYPERSCAN_AFTER_BYTES else None
+        chosen = self.prefilter.candidates(data) if self._seen >= _HYPERSCAN_AFTER_BYTES else None
         lowered: bytes | None = None
-        if screened is None:
+        if chosen is None:
             lowered = data.lower()
-            present, may_match = self.prefilter.keywords_in(lowered), None
-        else:
-            present, may_match = screened
+            chosen = self.prefilter.rules_for(self.prefilter.keywords_in(lowered))
         bounds = [
             (offset, segments[i + 1][0] if i + 1 < len(segments) else len(data), first)
             for i, (offset, first) in enumerate(segments)
         ]
         hits: list[_Hit] = []
         claimed: set[tuple[int, bytes]] = set()
-        for index, rule in enumerate(self._rules):
-            if rule.keywords and not any(k in present for k in rule.keywords):
-                continue
-            if (
-                rule.regex is not None
-                and may_match is not None
-                and index not in may_match
-                and rule.path is None
-            ):
-                continue
+        for index in sorted(chosen):
+            rule = self._rules[index]
             if any(a.allows_fragment(path_b, commit) for a in rule.allowlists):
                 continue
             if rule.path is not None and not rule.path.search(path_b):

@@ -256,76 +256,87 @@ def history_fragments(
     yield from _parse_log(proc)
 
 
-def _parse_log(proc: subprocess.Popen[bytes]) -> Iterator[HistoryFragment]:
-    assert proc.stdout is not None
-    header: list[str] = ["", "", "", "", ""]
-    fragment: HistoryFragment | None = None
-    old_left = new_left = 0
-    last_added = False
-    stdout = proc.stdout
-    try:
-        for line in stdout:
-            if old_left > 0 or new_left > 0:
-                # Inside a hunk: with -U0 only removed and added lines (and "\ No newline").
-                first = line[:1]
-                if first == b"+":
-                    new_left -= 1
-                    if fragment is not None:
-                        fragment.data += line[1:]
-                    last_added = True
-                    continue
-                if first == b"-":
-                    old_left -= 1
-                    last_added = False
-                    continue
-                if first == b"\\":
-                    continue
-                old_left = new_left = 0  # a malformed hunk: fall through to headers
-            if (
-                line.startswith(b"\\")
-                and last_added
-                and fragment is not None
-                and fragment.data.endswith(b"\n")
-            ):
-                del fragment.data[-1:]  # "\ No newline at end of file" after an added line
+# A hunk of ``git log -p -U0``: its header, then a run of removed, added and "\ No newline"
+# lines (every content line starts with -, + or \; nothing else can, so the run ends at the
+# next hunk, file or commit). With -U0 a hunk's removed lines all come before its added ones.
+_HUNK_RUN = re.compile(
+    rb"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@[^\n]*\n((?:[-+\\][^\n]*(?:\n|$))*)", re.M
+)
+_NEW_PATH = re.compile(rb"^\+\+\+ ([^\n]*)$", re.M)
+_READ = 8 * 1024 * 1024
+
+
+def _added(body: bytes) -> bytes:
+    """The added lines of a hunk's body, without their ``+``."""
+    at = 0 if body.startswith(b"+") else body.find(b"\n+") + 1
+    if at == 0 and not body.startswith(b"+"):
+        return b""
+    block = body[at:]
+    if b"\n\\" not in block and not block.startswith(b"\\"):
+        return block[1:].replace(b"\n+", b"\n")
+    out = bytearray()
+    for line in block.splitlines(keepends=True):
+        if line.startswith(b"+"):
+            out += line[1:]
+        elif line.startswith(b"\\") and out.endswith(b"\n"):
+            del out[-1:]  # "\ No newline at end of file": the added line before it has none
+    return bytes(out)
+
+
+def _commit_fragments(chunk: bytes) -> Iterator[HistoryFragment]:
+    """The fragments of one commit's part of the log (its header and its file sections)."""
+    end = chunk.find(_END)
+    head = chunk[len(_COMMIT) : end if end >= 0 else len(chunk)]
+    sha, author, email, stamp, message = (head.split(b"\x00", 4) + [b""] * 5)[:5]
+    header = (
+        sha.decode(),
+        author.decode("utf-8", "replace"),
+        email.decode("utf-8", "replace"),
+        _utc(stamp.decode() or "0"),
+        message.decode("utf-8", "replace").strip(),
+    )
+    diff = chunk[end + len(_END) :] if end >= 0 else b""
+    sections = diff.split(b"\ndiff --git ")[1:] if diff else []
+    for i, section in enumerate(sections):
+        if i < len(sections) - 1:
+            section += b"\n"  # the split took the newline that ends its last line
+        first_hunk = section.find(b"\n@@ ")
+        if first_hunk < 0:
+            continue
+        named = _NEW_PATH.search(section, 0, first_hunk + 1)
+        if named is None:
+            continue
+        target = _unquote(named.group(1).rstrip(b"\t").decode("utf-8", "replace"))
+        if target == "/dev/null":
+            continue
+        fragment = HistoryFragment(*header, path=target.removeprefix("b/"))
+        for hunk in _HUNK_RUN.finditer(section, first_hunk + 1):
+            if hunk.group(2) == b"0":
                 continue
-            last_added = False
-            if line.startswith(_COMMIT):
-                if fragment is not None and fragment.data:
-                    yield fragment
-                fragment = None
-                body = line[len(_COMMIT) :]
-                while _END not in body:
-                    more = stdout.readline()
-                    if not more:
-                        break
-                    body += more
-                body = body[: body.find(_END)] if _END in body else body
-                sha, author, email, stamp, message = (body.split(b"\x00", 4) + [b""] * 5)[:5]
-                header = [
-                    sha.decode(),
-                    author.decode("utf-8", "replace"),
-                    email.decode("utf-8", "replace"),
-                    _utc(stamp.decode() or "0"),
-                    message.decode("utf-8", "replace").strip(),
-                ]
-            elif line.startswith(b"diff --git "):
-                if fragment is not None and fragment.data:
-                    yield fragment
-                fragment = None
-            elif line.startswith(b"+++ "):
-                target = _unquote(line[4:].rstrip(b"\n").rstrip(b"\t").decode("utf-8", "replace"))
-                path = None if target == "/dev/null" else target.removeprefix("b/")
-                fragment = HistoryFragment(*header, path=path) if path else None  # type: ignore[misc]
-            elif line.startswith(b"@@ "):
-                hunk = _HUNK_B.match(line)
-                if hunk:
-                    old_left = int(hunk.group(1)) if hunk.group(1) is not None else 1
-                    new_left = int(hunk.group(3)) if hunk.group(3) is not None else 1
-                    if fragment is not None and new_left:
-                        fragment.segments.append((len(fragment.data), int(hunk.group(2))))
-        if fragment is not None and fragment.data:
+            added = _added(hunk.group(3))
+            if added:
+                fragment.segments.append((len(fragment.data), int(hunk.group(1))))
+                fragment.data += added
+        if fragment.data:
             yield fragment
+
+
+def _parse_log(proc: subprocess.Popen[bytes]) -> Iterator[HistoryFragment]:
+    """Cut the log into commits in big reads (no work per line in Python)."""
+    assert proc.stdout is not None
+    stdout = proc.stdout
+    buffer = b""
+    try:
+        while True:
+            data = stdout.read(_READ)
+            buffer += data
+            cut = buffer.rfind(b"\n" + _COMMIT) if data else len(buffer)
+            if cut > 0:
+                ready, buffer = buffer[: cut + 1], buffer[cut + 1 :]
+                for chunk in _split_commits(ready):
+                    yield from _commit_fragments(chunk)
+            if not data:
+                break
     finally:
         if proc.poll() is None:
             stdout.close()
@@ -336,6 +347,17 @@ def _parse_log(proc: subprocess.Popen[bytes]) -> Iterator[HistoryFragment]:
             proc.stderr.close()
     if proc.returncode not in (0, None) and stderr.strip():
         raise SourceError(f"git log failed: {stderr.strip().splitlines()[-1]}")
+
+
+def _split_commits(text: bytes) -> list[bytes]:
+    """Each commit's part, its last line's newline kept."""
+    parts = text.split(b"\n" + _COMMIT)
+    chunks = [parts[0]] + [_COMMIT + part for part in parts[1:]]
+    return [
+        c + b"\n" if i < len(chunks) - 1 else c
+        for i, c in enumerate(chunks)
+        if c.startswith(_COMMIT)
+    ]
 
 
 def _utc(stamp: str) -> str:
