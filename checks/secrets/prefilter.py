@@ -197,8 +197,8 @@ def _cached(key: str) -> tuple[object, list[int]] | None:
         blob = path.read_bytes()
         size = int.from_bytes(blob[:4], "little")
         exact = [int(x) for x in blob[4 : 4 + size].decode().split(",") if x]
-        return hyperscan.loadb(bytearray(blob[4 + size :]), hyperscan.HS_MODE_BLOCK), exact
-    except (OSError, ValueError, hyperscan.error):
+        return hyperscan.loadb(blob[4 + size :], hyperscan.HS_MODE_BLOCK), exact
+    except (OSError, ValueError, TypeError, hyperscan.error):
         return None
 
 
