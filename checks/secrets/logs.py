@@ -13,6 +13,7 @@ from checks.check import check
 from checks.context import CheckContext
 from checks.model import Finding, Outcome, Severity
 from checks.redact import redact
+from checks.secrets.escapes import decode_escapes
 from checks.secrets.evidence import MAX_LISTED, as_findings, count, in_thread
 from checks.secrets.finding import SecretFinding
 from checks.secrets.pii import PII_KINDS, find_pii
@@ -74,9 +75,20 @@ def scan_logs(paths: list[tuple[str, Path]]) -> LogScan:
                     result.notes.append(f"{name} looks binary; skipped.")
                     break
                 result.bytes += len(text)
-                for secret in scanner.scan_text(text, name):
+                decoded = decode_escapes(text)
+                found = scanner.scan_text(text, name)
+                if decoded != text:
+                    # What only the decoded text shows (a line's token already found as
+                    # written is not reported again in its decoded spelling).
+                    known = {(f.line, f.rule_id) for f in found}
+                    found += [
+                        f
+                        for f in scanner.scan_text(decoded, name)
+                        if (f.line, f.rule_id) not in known
+                    ]
+                for secret in found:
                     result.secrets.append(replace(secret, line=secret.line + first_line - 1))
-                for match in find_pii(text):
+                for match in find_pii(decoded):
                     result.pii[match.kind] += 1
                     result.pii_files[match.kind].add(name)
                     shown = redact(match.value)
