@@ -28,6 +28,7 @@ import re2
 __all__ = [
     "Allowlist",
     "Regex",
+    "Required",
     "Rule",
     "RuleError",
     "RuleSet",
@@ -133,6 +134,13 @@ class Allowlist:
 
 
 @dataclass(frozen=True)
+class Required:
+    rule_id: str
+    within_lines: int | None = None
+    within_columns: int | None = None
+
+
+@dataclass(frozen=True)
 class Rule:
     id: str
     description: str
@@ -147,6 +155,11 @@ class Rule:
     # a specific rule's verdict stand for the generic one; a team's rules get gitleaks'
     # semantics exactly (templates such as ``${VAR}`` are never secrets in either).
     heuristics: bool = False
+    # gitleaks' multi-part rules: a finding stands only when each required rule also finds
+    # something in the same fragment (within the given lines / columns when set); a rule with
+    # skip_report serves only as such a part.
+    required: tuple[Required, ...] = ()
+    skip_report: bool = False
 
     @property
     def generic(self) -> bool:
@@ -283,6 +296,9 @@ def _rule(data: Any, index: int, source: str, heuristics: bool) -> Rule:
     allowlists = [
         a for a, _ in _allowlists(data, "[rules.allowlist]", "[[rules.allowlists]]", where)
     ]
+    skip_report = data.get("skipReport", False)
+    if not isinstance(skip_report, bool):
+        raise RuleError(f"{where}: skipReport must be true or false.")
     return Rule(
         id=rule_id,
         description=str(data.get("description", "")),
@@ -294,7 +310,31 @@ def _rule(data: Any, index: int, source: str, heuristics: bool) -> Rule:
         allowlists=tuple(allowlists),
         tags=tuple(_strings(data.get("tags"), f"{where}: tags")),
         heuristics=heuristics,
+        required=_required(data.get("required"), where),
+        skip_report=skip_report,
     )
+
+
+def _required(items: Any, where: str) -> tuple[Required, ...]:
+    if items is None:
+        return ()
+    if not isinstance(items, list):
+        raise RuleError(f"{where}: [[rules.required]] must be an array of tables.")
+    found = []
+    for i, item in enumerate(items):
+        label = f"{where}: [[rules.required]][{i}]"
+        if not isinstance(item, dict) or not str(item.get("id", "") or "").strip():
+            raise RuleError(f"{label} needs the id of the rule it requires.")
+        limits = []
+        for key in ("withinLines", "withinColumns"):
+            value = item.get(key)
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int) or value < 0
+            ):
+                raise RuleError(f"{label}: {key} must be a whole number of 0 or more.")
+            limits.append(value)
+        found.append(Required(str(item["id"]).strip(), *limits))
+    return tuple(found)
 
 
 def _merge_rule(base: Rule, own: Rule) -> Rule:
@@ -313,10 +353,15 @@ def _merge_rule(base: Rule, own: Rule) -> Rule:
     )
 
 
-def _validate(rule: Rule, source: str) -> None:
+def _validate(rule: Rule, source: str, ids: set[str]) -> None:
     where = f"{source}: rule {rule.id!r}"
     if rule.regex is None and rule.path is None:
         raise RuleError(f"{where} has neither regex nor path, so it can never report anything.")
+    for part in rule.required:
+        if part.rule_id not in ids:
+            raise RuleError(
+                f"{where}: [[rules.required]] names {part.rule_id!r}, which is not a rule."
+            )
     if rule.regex is not None and rule.secret_group > rule.regex.groups:
         raise RuleError(
             f"{where}: secretGroup is {rule.secret_group} but the regex has only {rule.regex.groups} capture group(s)."
@@ -382,7 +427,7 @@ def parse_rules(
         global_lists += list(base.allowlists)
     if _depth == 0:
         for rule in rules.values():
-            _validate(rule, source)
+            _validate(rule, source, set(rules))
         for rule_id, extra in targeted.items():
             if rule_id not in rules:
                 raise RuleError(

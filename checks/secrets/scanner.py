@@ -269,9 +269,7 @@ class Scanner:
         claimed: set[tuple[int, bytes]] = set()
         for index in sorted(chosen):
             rule = self._rules[index]
-            if any(a.allows_fragment(path_b, commit) for a in rule.allowlists):
-                continue
-            if rule.path is not None and not rule.path.search(path_b):
+            if rule.skip_report:
                 continue
             for begin, finish, first in bounds:
                 if len(bounds) > 1 and rule.keywords:
@@ -280,21 +278,82 @@ class Scanner:
                     piece = lowered[begin:finish]
                     if not any(k.encode() in piece for k in rule.keywords):
                         continue
-                if rule.regex is None:
-                    finding = SecretFinding(
-                        rule.id,
-                        rule.description,
-                        path,
-                        0,
-                        match=f"file detected: {path}",
-                        tags=rule.tags,
-                        **meta,
-                    )
-                    hits.append(_Hit(rule, finding, b""))
-                    continue
                 raw = data if len(bounds) == 1 else data[begin:finish]
-                hits.extend(self._detect(rule, raw, first, path, path_b, commit, meta, claimed))
+                found = self._rule_hits(rule, raw, first, path, path_b, commit, meta, claimed)
+                if rule.required and found:
+                    found = self._with_required(
+                        rule, found, raw, first, path, path_b, commit, meta, claimed
+                    )
+                hits.extend(found)
         return _filter(hits, claimed)
+
+    def _rule_hits(
+        self,
+        rule: Rule,
+        raw: bytes,
+        first: int,
+        path: str,
+        path_b: bytes,
+        commit: str | None,
+        meta: dict[str, str | None],
+        claimed: set[tuple[int, bytes]],
+    ) -> list[_Hit]:
+        if any(a.allows_fragment(path_b, commit) for a in rule.allowlists):
+            return []
+        if rule.path is not None and not rule.path.search(path_b):
+            return []
+        if rule.regex is None:
+            finding = SecretFinding(
+                rule.id,
+                rule.description,
+                path,
+                0,
+                match=f"file detected: {path}",
+                tags=rule.tags,
+                **meta,
+            )
+            return [_Hit(rule, finding, b"")]
+        return self._detect(rule, raw, first, path, path_b, commit, meta, claimed)
+
+    def _with_required(
+        self,
+        rule: Rule,
+        primary: list[_Hit],
+        raw: bytes,
+        first: int,
+        path: str,
+        path_b: bytes,
+        commit: str | None,
+        meta: dict[str, str | None],
+        claimed: set[tuple[int, bytes]],
+    ) -> list[_Hit]:
+        """gitleaks' multi-part rules: keep a finding when every required rule has a finding
+        in the same fragment, near enough (required rules run whatever their keywords)."""
+        parts = {
+            part.rule_id: self._rule_hits(
+                self.rules.by_id[part.rule_id], raw, first, path, path_b, commit, meta, claimed
+            )
+            for part in rule.required
+            if part.rule_id in self.rules.by_id
+        }
+
+        def near(hit: _Hit, other: _Hit, lines: int | None, columns: int | None) -> bool:
+            a, b = hit.finding, other.finding
+            return (lines is None or abs(a.line - b.line) <= lines) and (
+                columns is None or abs(a.start_column - b.start_column) <= columns
+            )
+
+        return [
+            hit
+            for hit in primary
+            if all(
+                any(
+                    near(hit, other, part.within_lines, part.within_columns)
+                    for other in parts.get(part.rule_id, [])
+                )
+                for part in rule.required
+            )
+        ]
 
     def _detect(
         self,

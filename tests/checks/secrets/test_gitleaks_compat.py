@@ -418,3 +418,34 @@ def test_hyperscan_prefilter_changes_nothing(monkeypatch):
         (f.rule_id, f.line, f.secret) for f in plain
     ]
     assert len(plain) >= len(CASES) - 1
+
+
+MULTI_PART = """
+[[rules]]
+id = "acme-client-secret"
+regex = '''client_secret\\s*=\\s*([a-z0-9]{20})'''
+secretGroup = 1
+keywords = ["client_secret"]
+[[rules.required]]
+id = "acme-client-id"
+withinLines = 2
+[[rules]]
+id = "acme-client-id"
+regex = '''client_id\\s*=\\s*(cid_[a-z0-9]{8})'''
+secretGroup = 1
+skipReport = true
+"""
+
+
+def test_multi_part_rules_need_their_parts_nearby_and_parts_are_not_reported():
+    secret, client = token(16), "cid_" + token(17, 8)
+    near = f"client_id = {client}\nclient_secret = {secret}\n"
+    far = f"client_id = {client}\n\n\n\nclient_secret = {secret}\n"
+    assert [f.rule_id for f in scan(MULTI_PART, near)] == ["acme-client-secret"]
+    assert scan(MULTI_PART, far) == []  # 4 lines apart, withinLines = 2
+    assert scan(MULTI_PART, f"client_secret = {secret}\n") == []
+    with pytest.raises(RuleError, match="names 'nope', which is not a rule"):
+        parse_rules(
+            MULTI_PART.replace('id = "acme-client-id"\nwithinLines', 'id = "nope"\nwithinLines'),
+            source="t.toml",
+        )
