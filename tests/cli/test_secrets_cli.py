@@ -108,3 +108,18 @@ def test_bad_input_exits_2_with_a_sentence(tmp_path):
 def test_this_repository_holds_no_secret():
     result = invoke(ROOT)
     assert result.exit_code == 0, result.output
+
+
+def test_gitleaks_json_format_is_gitleaks_report_without_secrets(tmp_path):
+    repo, secrets = leaky_repo(tmp_path)
+    result = invoke(repo, "--history", "--format", "gitleaks-json")
+    assert result.exit_code == 1
+    records = json.loads(result.output)
+    history = [r for r in records if r["Commit"]]
+    assert {r["RuleID"] for r in history} == {"stripe-access-token", "github-pat"}
+    assert all(r["Secret"] == "REDACTED" and r["Fingerprint"].startswith(r["Commit"]) for r in history)
+    assert not any(secret in result.output for secret in secrets)
+    clean = tmp_path / "clean"
+    clean.mkdir()
+    empty = invoke(clean, "--format", "gitleaks-json")
+    assert empty.exit_code == 0 and json.loads(empty.output) == []
