@@ -48,7 +48,12 @@ def secrets(
         None, "--output", "-o", help="Write the report to this file instead of stdout."
     ),
     workers: int = typer.Option(
-        0, "--workers", help="Processes for the tree scan (0: one per core)."
+        0, "--workers", help="Processes for the tree and history scans (0: one per core)."
+    ),
+    all_files: bool = typer.Option(
+        False,
+        "--all-files",
+        help="Scan every file under PATH, git-ignored ones too (what `gitleaks dir` scans).",
     ),
 ) -> None:
     """Scan a directory (and optionally its git history) for secrets: exit 1 when any is found."""
@@ -68,7 +73,13 @@ def secrets(
         )
     try:
         reports.append(
-            scan_tree(path, rules=rules, baseline=known, workers=workers or default_workers())
+            scan_tree(
+                path,
+                rules=rules,
+                baseline=known,
+                workers=workers or default_workers(),
+                all_files=all_files,
+            )
         )
         if history:
             reports.append(

@@ -117,7 +117,7 @@ def _scan_batch(
             continue
         data, why = read_file_bytes(Path(root) / rel, max_bytes=max_bytes)
         if data is None:
-            if why and why != "not a regular file":
+            if why and why != "not a regular file" and not why.startswith("a symbolic link"):
                 skipped.append((rel, why))
             continue
         files += 1
@@ -150,11 +150,12 @@ def scan_tree(
     baseline: Baseline | None = None,
     workers: int = 1,
     max_bytes: int = MAX_FILE_BYTES,
+    all_files: bool = False,
 ) -> ScanReport:
     """Scan the working tree at ``path`` (tracked + untracked-not-ignored, or every file)."""
     started = time.perf_counter()
     rules = rules or load_rules(config_for(path, config))
-    listing = list_tree(path)
+    listing = list_tree(path, all_files=all_files)
     root = listing.root
     report = ScanReport(root=str(path), kind="tree", rules=len(rules), notes=list(listing.notes))
     own = _config_files(root, rules)

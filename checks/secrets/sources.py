@@ -77,8 +77,9 @@ class TreeListing:
     notes: tuple[str, ...] = ()
 
 
-def list_tree(root: Path) -> TreeListing:
-    """The files to scan: git's tracked and untracked-not-ignored files, or a plain walk."""
+def list_tree(root: Path, *, all_files: bool = False) -> TreeListing:
+    """The files to scan: git's tracked and untracked-not-ignored files, or a plain walk
+    (``all_files``: always the walk, git-ignored files included, as ``gitleaks dir`` does)."""
     if not root.exists():
         raise SourceError(f"{root} does not exist.")
     if root.is_file():
@@ -88,7 +89,7 @@ def list_tree(root: Path) -> TreeListing:
         notes.append(
             "git is not installed; every file under the directory was scanned (.gitignore not applied)."
         )
-    elif is_git_repo(root):
+    elif not all_files and is_git_repo(root):
         done = _git(root, "ls-files", "-co", "--exclude-standard", "-z")
         if done.returncode == 0:
             files = tuple(sorted({p for p in done.stdout.split("\0") if p}))
@@ -116,6 +117,8 @@ def read_file_bytes(
                 None,
                 f"larger than {max_bytes // (1024 * 1024)} MB ({size / 1024 / 1024:.1f} MB)",
             )
+        if path.is_symlink():
+            return None, "a symbolic link (not followed, as gitleaks does not)"
         if not path.is_file():
             return None, "not a regular file"
         data = path.read_bytes()

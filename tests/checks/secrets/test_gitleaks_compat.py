@@ -449,3 +449,17 @@ def test_multi_part_rules_need_their_parts_nearby_and_parts_are_not_reported():
             MULTI_PART.replace('id = "acme-client-id"\nwithinLines', 'id = "nope"\nwithinLines'),
             source="t.toml",
         )
+
+
+def test_all_files_scans_what_gitleaks_dir_scans(tmp_path):
+    value = token(18)
+    make_repo(tmp_path, [{".gitignore": ".env\n", "a.py": "x = 1\n"}])
+    (tmp_path / ".env").write_text(f"T = acme_{value}\n", encoding="utf-8")
+    (tmp_path / "link.py").symlink_to(tmp_path / ".env")
+    config = tmp_path.parent / f"{tmp_path.name}-rules.toml"
+    config.write_text(ACME, encoding="utf-8")
+    assert (
+        scan_tree(tmp_path, config=config).findings == []
+    )  # git ignores .env; links are not followed
+    everything = scan_tree(tmp_path, config=config, all_files=True)
+    assert [f.file for f in everything.findings] == [".env"]
