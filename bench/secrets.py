@@ -72,16 +72,27 @@ def _camel(rng: random.Random) -> str:
 
 
 def python_file(rng: random.Random) -> list[str]:
-    lines = ['"""' + " ".join(rng.choice(WORDS) for _ in range(8)) + '."""', "", "from __future__ import annotations", ""]
-    lines += [f"import {rng.choice(['os', 'json', 'logging', 'asyncio', 'hashlib'])}" for _ in range(3)] + [""]
+    lines = [
+        '"""' + " ".join(rng.choice(WORDS) for _ in range(8)) + '."""',
+        "",
+        "from __future__ import annotations",
+        "",
+    ]
+    lines += [
+        f"import {rng.choice(['os', 'json', 'logging', 'asyncio', 'hashlib'])}" for _ in range(3)
+    ] + [""]
     for _ in range(rng.randint(6, 14)):
         name = _ident(rng)
-        lines.append(f"def {name}(request, {_ident(rng)}: str, limit: int = {rng.randint(1, 500)}) -> dict:")
+        lines.append(
+            f"def {name}(request, {_ident(rng)}: str, limit: int = {rng.randint(1, 500)}) -> dict:"
+        )
         lines.append(f'    """Return the {rng.choice(WORDS)} for the {rng.choice(WORDS)}."""')
         for _ in range(rng.randint(4, 12)):
             kind = rng.random()
             if kind < 0.15:
-                lines.append('    token = request.headers.get("Authorization", "").removeprefix("Bearer ")')
+                lines.append(
+                    '    token = request.headers.get("Authorization", "").removeprefix("Bearer ")'
+                )
             elif kind < 0.25:
                 lines.append(f'    api_key = os.environ["{_ident(rng).upper()}_API_KEY"]')
             elif kind < 0.32:
@@ -89,9 +100,13 @@ def python_file(rng: random.Random) -> list[str]:
             elif kind < 0.38:
                 lines.append(f'    cache_key = f"{{tenant}}:{rng.choice(WORDS)}:{{{_ident(rng)}}}"')
             elif kind < 0.45:
-                lines.append(f'    digest = hashlib.sha256({_ident(rng)}.encode()).hexdigest()  # {"".join(rng.choice("0123456789abcdef") for _ in range(16))}')
+                lines.append(
+                    f"    digest = hashlib.sha256({_ident(rng)}.encode()).hexdigest()  # {''.join(rng.choice('0123456789abcdef') for _ in range(16))}"
+                )
             else:
-                lines.append(f"    {_ident(rng)} = {_ident(rng)}({_ident(rng)}, limit={rng.randint(1, 99)})")
+                lines.append(
+                    f"    {_ident(rng)} = {_ident(rng)}({_ident(rng)}, limit={rng.randint(1, 99)})"
+                )
         lines += [f"    return {{'{rng.choice(WORDS)}': {_ident(rng)}}}", ""]
     return lines
 
@@ -99,17 +114,25 @@ def python_file(rng: random.Random) -> list[str]:
 def ts_file(rng: random.Random) -> list[str]:
     lines = [f'import {{ {_camel(rng)} }} from "./{rng.choice(WORDS)}";', ""]
     for _ in range(rng.randint(6, 14)):
-        lines.append(f"export async function {_camel(rng)}({_camel(rng)}: string, token?: string): Promise<{_camel(rng).capitalize()}> {{")
+        lines.append(
+            f"export async function {_camel(rng)}({_camel(rng)}: string, token?: string): Promise<{_camel(rng).capitalize()}> {{"
+        )
         for _ in range(rng.randint(3, 10)):
             kind = rng.random()
             if kind < 0.2:
-                lines.append(f'  const res = await fetch(`/api/{rng.choice(WORDS)}`, {{ headers: {{ Authorization: `Bearer ${{token}}` }} }});')
+                lines.append(
+                    f"  const res = await fetch(`/api/{rng.choice(WORDS)}`, {{ headers: {{ Authorization: `Bearer ${{token}}` }} }});"
+                )
             elif kind < 0.3:
                 lines.append(f"  const apiKey = process.env.NEXT_PUBLIC_{_ident(rng).upper()}_URL;")
             elif kind < 0.4:
-                lines.append(f'  const id = "{"".join(rng.choice(string.hexdigits.lower()[:16]) for _ in range(24))}";')
+                lines.append(
+                    f'  const id = "{"".join(rng.choice(string.hexdigits.lower()[:16]) for _ in range(24))}";'
+                )
             else:
-                lines.append(f"  const {_camel(rng)} = {_camel(rng)}.{_camel(rng)}({rng.randint(0, 100)});")
+                lines.append(
+                    f"  const {_camel(rng)} = {_camel(rng)}.{_camel(rng)}({rng.randint(0, 100)});"
+                )
         lines += ["  return res.json();", "}", ""]
     return lines
 
@@ -120,7 +143,10 @@ def json_file(rng: random.Random) -> list[str]:
         records.append(
             {
                 "id": f"{rng.choice(WORDS)}_{rng.randint(1000, 99999)}",
-                "uuid": "-".join("".join(rng.choice("0123456789abcdef") for _ in range(n)) for n in (8, 4, 4, 4, 12)),
+                "uuid": "-".join(
+                    "".join(rng.choice("0123456789abcdef") for _ in range(n))
+                    for n in (8, 4, 4, 4, 12)
+                ),
                 "sha": "".join(rng.choice("0123456789abcdef") for _ in range(40)),
                 "title": " ".join(rng.choice(WORDS) for _ in range(5)),
                 "tokens": rng.randint(10, 4000),
@@ -131,12 +157,29 @@ def json_file(rng: random.Random) -> list[str]:
 
 
 def yaml_file(rng: random.Random) -> list[str]:
-    lines = ["apiVersion: apps/v1", "kind: Deployment", "metadata:", f"  name: {rng.choice(WORDS)}-{rng.choice(WORDS)}", "spec:", "  template:", "    spec:", "      containers:"]
+    lines = [
+        "apiVersion: apps/v1",
+        "kind: Deployment",
+        "metadata:",
+        f"  name: {rng.choice(WORDS)}-{rng.choice(WORDS)}",
+        "spec:",
+        "  template:",
+        "    spec:",
+        "      containers:",
+    ]
     for _ in range(rng.randint(2, 6)):
-        lines += [f"        - name: {rng.choice(WORDS)}", f"          image: registry.acme.test/{rng.choice(WORDS)}:{rng.randint(1, 9)}.{rng.randint(0, 30)}", "          env:"]
+        lines += [
+            f"        - name: {rng.choice(WORDS)}",
+            f"          image: registry.acme.test/{rng.choice(WORDS)}:{rng.randint(1, 9)}.{rng.randint(0, 30)}",
+            "          env:",
+        ]
         for _ in range(rng.randint(3, 8)):
             var = _ident(rng).upper()
-            lines += [f"            - name: {var}_TOKEN", "              valueFrom:", f"                secretKeyRef: {{name: {rng.choice(WORDS)}, key: {var.lower()}}}"]
+            lines += [
+                f"            - name: {var}_TOKEN",
+                "              valueFrom:",
+                f"                secretKeyRef: {{name: {rng.choice(WORDS)}, key: {var.lower()}}}",
+            ]
     return lines
 
 
@@ -145,7 +188,14 @@ def markdown_file(rng: random.Random) -> list[str]:
     for _ in range(rng.randint(10, 30)):
         lines.append(" ".join(rng.choice(WORDS) for _ in range(rng.randint(8, 20))) + ".")
         if rng.random() < 0.1:
-            lines += ["", "```bash", "export OPENAI_API_KEY=your-openai-key-here", "export STRIPE_SECRET_KEY=sk_live_xxxxxxxxxxxxxxxxxxxxxxxx", "```", ""]
+            lines += [
+                "",
+                "```bash",
+                "export OPENAI_API_KEY=your-openai-key-here",
+                "export STRIPE_SECRET_KEY=sk_live_xxxxxxxxxxxxxxxxxxxxxxxx",
+                "```",
+                "",
+            ]
     return lines
 
 
@@ -162,13 +212,20 @@ def log_file(rng: random.Random) -> list[str]:
 def bundle_file(rng: random.Random) -> list[str]:
     parts = []
     for _ in range(rng.randint(300, 900)):
-        parts.append(f"function {_camel(rng)}(e,t){{return e.{_camel(rng)}(t.token||t.key,{rng.randint(0, 999)})}}")
+        parts.append(
+            f"function {_camel(rng)}(e,t){{return e.{_camel(rng)}(t.token||t.key,{rng.randint(0, 999)})}}"
+        )
     return [";".join(parts[i : i + 40]) for i in range(0, len(parts), 40)]
 
 
 KINDS = (
-    ("py", python_file, 0.30), ("ts", ts_file, 0.25), ("json", json_file, 0.15), ("yaml", yaml_file, 0.08),
-    ("md", markdown_file, 0.08), ("log", log_file, 0.07), ("min.js", bundle_file, 0.07),
+    ("py", python_file, 0.30),
+    ("ts", ts_file, 0.25),
+    ("json", json_file, 0.15),
+    ("yaml", yaml_file, 0.08),
+    ("md", markdown_file, 0.08),
+    ("log", log_file, 0.07),
+    ("min.js", bundle_file, 0.07),
 )
 
 
@@ -210,7 +267,9 @@ def build_corpus(root: Path, megabytes: float, seed: int = 1) -> Corpus:
         corpus.bytes += len(data.encode())
         corpus.files += 1
         n += 1
-    (root / "package-lock.json").write_text(json.dumps({"name": "acme", "lockfileVersion": 3}), encoding="utf-8")
+    (root / "package-lock.json").write_text(
+        json.dumps({"name": "acme", "lockfileVersion": 3}), encoding="utf-8"
+    )
     _git(root, "init", "-q")
     _git(root, "add", "-A")
     _git(root, "commit", "-q", "-m", "corpus")
@@ -219,8 +278,22 @@ def build_corpus(root: Path, megabytes: float, seed: int = 1) -> Corpus:
 
 def _git(root: Path, *args: str, stdin: bytes | None = None) -> None:
     subprocess.run(
-        ["git", "-c", "user.name=Bench", "-c", "user.email=bench@acme.test", "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main", *args],
-        cwd=root, check=True, capture_output=True, input=stdin,
+        [
+            "git",
+            "-c",
+            "user.name=Bench",
+            "-c",
+            "user.email=bench@acme.test",
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "init.defaultBranch=main",
+            *args,
+        ],
+        cwd=root,
+        check=True,
+        capture_output=True,
+        input=stdin,
     )
 
 
@@ -254,7 +327,9 @@ def measured(command: list[str], cwd: Path, ok: tuple[int, ...] = (0, 1)) -> Run
     """Run ``command``; wall time and the peak resident memory of its process tree."""
     started = time.perf_counter()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen(command, cwd=cwd, stdout=out, stderr=err, env={**os.environ, "PYTHONPATH": str(REPO)})
+        proc = subprocess.Popen(
+            command, cwd=cwd, stdout=out, stderr=err, env={**os.environ, "PYTHONPATH": str(REPO)}
+        )
         peak = 0
         while proc.poll() is None:
             peak = max(peak, _tree_rss(proc.pid))
@@ -262,7 +337,10 @@ def measured(command: list[str], cwd: Path, ok: tuple[int, ...] = (0, 1)) -> Run
         elapsed = time.perf_counter() - started
         out.seek(0)
         err.seek(0)
-        stdout, stderr = out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace")
+        stdout, stderr = (
+            out.read().decode("utf-8", "replace"),
+            err.read().decode("utf-8", "replace"),
+        )
     if proc.returncode not in ok:
         raise SystemExit(f"{' '.join(command)} failed ({proc.returncode}): {stderr[-2000:]}")
     return Run(elapsed, stdout, peak)
@@ -283,7 +361,11 @@ def kingfisher_hits(output: str) -> list[dict]:
 
 
 def detect_secrets_hits(output: str) -> set[tuple[str, int]]:
-    return {(file, item["line_number"]) for file, items in json.loads(output)["results"].items() for item in items}
+    return {
+        (file, item["line_number"])
+        for file, items in json.loads(output)["results"].items()
+        for item in items
+    }
 
 
 def score(hits: set[tuple[str, int]], corpus: Corpus) -> tuple[float, int, int]:
@@ -314,7 +396,9 @@ def build_history(root: Path, commits: int, seed: int = 2) -> dict[str, str]:
         stream.append(f"committer Dev {n % 7} <dev{n % 7}@acme.test> {stamp} +0000\n".encode())
         message = f"change {n}: {' '.join(rng.choice(WORDS) for _ in range(4))}".encode()
         stream.append(b"data %d\n%s\n" % (len(message), message))
-        for path in rng.sample(files, rng.randint(1, 3)):  # distinct: a second write would hide the first
+        for path in rng.sample(
+            files, rng.randint(1, 3)
+        ):  # distinct: a second write would hide the first
             lines = python_file(rng)[: rng.randint(30, 80)]
             if n % 100 == 50:
                 rule = sorted(CASES)[(n // 100) % len(CASES)]
@@ -356,25 +440,64 @@ def tree_results(root: Path, corpus: Corpus, mb: float, runs: int, scratch: Path
     results.append(Result("launchready secrets", ours, *score(hits, corpus)))
     if tool("gitleaks"):
         report = scratch / "gitleaks-tree.json"
-        command = ["gitleaks", "dir", ".", "--report-format", "json", "--report-path", str(report), "--redact", "--no-banner", "--log-level", "error"]
+        command = [
+            "gitleaks",
+            "dir",
+            ".",
+            "--report-format",
+            "json",
+            "--report-path",
+            str(report),
+            "--redact",
+            "--no-banner",
+            "--log-level",
+            "error",
+        ]
         done = _repeat(command, root, runs)
         hits = {(f["File"], f["StartLine"]) for f in gitleaks_hits(report)}
         results.append(Result("gitleaks 8.30 dir", done, *score(hits, corpus)))
     if tool("kingfisher"):
-        command = ["kingfisher", "scan", ".", "--no-validate", "--no-update-check", "--format", "json", "--git-history", "none", "--redact"]
+        command = [
+            "kingfisher",
+            "scan",
+            ".",
+            "--no-validate",
+            "--no-update-check",
+            "--format",
+            "json",
+            "--git-history",
+            "none",
+            "--redact",
+        ]
         done = _repeat(command, root, runs, ANY_EXIT)
-        hits = {(f["path"].removeprefix("./"), int(f["line"])) for f in kingfisher_hits(done[-1].stdout)}
+        hits = {
+            (f["path"].removeprefix("./"), int(f["line"])) for f in kingfisher_hits(done[-1].stdout)
+        }
         results.append(Result("kingfisher 2.14 scan --no-validate", done, *score(hits, corpus)))
     if tool("detect-secrets"):
         if mb <= DETECT_SECRETS_MAX_MB:
             done = _repeat(["detect-secrets", "scan", "-n"], root, 1)
-            results.append(Result("detect-secrets 1.5 scan -n", done, *score(detect_secrets_hits(done[-1].stdout), corpus)))
+            results.append(
+                Result(
+                    "detect-secrets 1.5 scan -n",
+                    done,
+                    *score(detect_secrets_hits(done[-1].stdout), corpus),
+                )
+            )
         else:
-            results.append(Result("detect-secrets 1.5 scan -n", [], note=f"not run above {DETECT_SECRETS_MAX_MB:.0f} MB (about 4 s per MB)"))
+            results.append(
+                Result(
+                    "detect-secrets 1.5 scan -n",
+                    [],
+                    note=f"not run above {DETECT_SECRETS_MAX_MB:.0f} MB (about 4 s per MB)",
+                )
+            )
     return results
 
 
-def history_results(root: Path, planted: dict[str, str], runs: int, scratch: Path) -> tuple[list[Result], float]:
+def history_results(
+    root: Path, planted: dict[str, str], runs: int, scratch: Path
+) -> tuple[list[Result], float]:
     """Every tool on the history; recall by planted line (a reported secret is part of it)."""
     lines = list(planted)
 
@@ -383,23 +506,58 @@ def history_results(root: Path, planted: dict[str, str], runs: int, scratch: Pat
         return found / max(1, len(lines)), found, None
 
     results = []
-    ours = _repeat([*launchready_command(), "secrets", ".", "--history", "--format", "json"], root, runs)
+    ours = _repeat(
+        [*launchready_command(), "secrets", ".", "--history", "--format", "json"], root, runs
+    )
     data = json.loads(ours[-1].stdout)
     scan = next(s for s in data["scans"] if s["kind"] == "history")
     scanner = Scanner(default_rules())
     by_hash = {f.secret_hash: f.secret for line in lines for f in scanner.scan_text(line, "x")}
-    ours_secrets = [by_hash[f["secret_hash"]] for f in data["findings"] if f.get("commit") and f["secret_hash"] in by_hash]
+    ours_secrets = [
+        by_hash[f["secret_hash"]]
+        for f in data["findings"]
+        if f.get("commit") and f["secret_hash"] in by_hash
+    ]
     results.append(Result("launchready secrets --history", ours, *recall(ours_secrets)))
     if tool("gitleaks"):
         report = scratch / "gitleaks-history.json"
         # Not redacted: the fake secrets are compared in memory with the planted lines, never printed.
-        command = ["gitleaks", "git", ".", "--report-format", "json", "--report-path", str(report), "--no-banner", "--log-level", "error"]
+        command = [
+            "gitleaks",
+            "git",
+            ".",
+            "--report-format",
+            "json",
+            "--report-path",
+            str(report),
+            "--no-banner",
+            "--log-level",
+            "error",
+        ]
         done = _repeat(command, root, runs)
-        results.append(Result("gitleaks 8.30 git", done, *recall([f["Secret"] for f in gitleaks_hits(report)])))
+        results.append(
+            Result("gitleaks 8.30 git", done, *recall([f["Secret"] for f in gitleaks_hits(report)]))
+        )
     if tool("kingfisher"):
-        command = ["kingfisher", "scan", ".", "--no-validate", "--no-update-check", "--format", "json", "--git-history", "full"]
+        command = [
+            "kingfisher",
+            "scan",
+            ".",
+            "--no-validate",
+            "--no-update-check",
+            "--format",
+            "json",
+            "--git-history",
+            "full",
+        ]
         done = _repeat(command, root, runs, ANY_EXIT)
-        results.append(Result("kingfisher 2.14 scan (git history)", done, *recall([f["snippet"] for f in kingfisher_hits(done[-1].stdout)])))
+        results.append(
+            Result(
+                "kingfisher 2.14 scan (git history)",
+                done,
+                *recall([f["snippet"] for f in kingfisher_hits(done[-1].stdout)]),
+            )
+        )
     if tool("detect-secrets"):
         results.append(Result("detect-secrets 1.5", [], note="has no git-history mode"))
     return results, scan["bytes"] / 1e6
@@ -407,7 +565,20 @@ def history_results(root: Path, planted: dict[str, str], runs: int, scratch: Pat
 
 # -- agreement with the real gitleaks -------------------------------------------------------
 
-FIELDS = ("RuleID", "StartLine", "EndLine", "StartColumn", "EndColumn", "Match", "File", "Commit", "Author", "Email", "Date", "Message")
+FIELDS = (
+    "RuleID",
+    "StartLine",
+    "EndLine",
+    "StartColumn",
+    "EndColumn",
+    "Match",
+    "File",
+    "Commit",
+    "Author",
+    "Email",
+    "Date",
+    "Message",
+)
 
 
 @dataclass
@@ -424,30 +595,74 @@ class Agreement:
     @property
     def figure(self) -> str:
         union = self.gitleaks + self.ours - self.common
-        return f"{self.common}/{union} ({self.common / union:.1%})" if union else "0/0 (nothing found by either)"
+        return (
+            f"{self.common}/{union} ({self.common / union:.1%})"
+            if union
+            else "0/0 (nothing found by either)"
+        )
 
 
 def agreement(root: Path, config: Path, history: bool, scratch: Path, label: str) -> Agreement:
     report = scratch / "agreement.json"
-    gitleaks = ["gitleaks", "git" if history else "dir", ".", "-c", str(config), "--report-format", "json",
-                "--report-path", str(report), "--redact", "--no-banner", "--log-level", "error"]
-    ours = [*launchready_command(), "secrets", ".", "--config", str(config), "--format", "gitleaks-json"] + (["--history"] if history else [])
+    gitleaks = [
+        "gitleaks",
+        "git" if history else "dir",
+        ".",
+        "-c",
+        str(config),
+        "--report-format",
+        "json",
+        "--report-path",
+        str(report),
+        "--redact",
+        "--no-banner",
+        "--log-level",
+        "error",
+    ]
+    ours = [
+        *launchready_command(),
+        "secrets",
+        ".",
+        "--config",
+        str(config),
+        "--format",
+        "gitleaks-json",
+    ] + (["--history"] if history else [])
     ignore = root / ".gitleaksignore"
     ignore.unlink(missing_ok=True)
     measured(gitleaks, root)
     first = sorted(f["Fingerprint"] for f in gitleaks_hits(report))
     ignored = first[::10]
-    ignore.write_text("# generated by bench/secrets.py\n" + "".join(f"{fp}\n" for fp in ignored), encoding="utf-8")
+    ignore.write_text(
+        "# generated by bench/secrets.py\n" + "".join(f"{fp}\n" for fp in ignored), encoding="utf-8"
+    )
     try:
         measured(gitleaks, root)
         theirs = {f["Fingerprint"]: f for f in gitleaks_hits(report)}
-        mine = {f["Fingerprint"]: f for f in json.loads(measured(ours, root).stdout) if bool(f["Commit"]) == history}
+        mine = {
+            f["Fingerprint"]: f
+            for f in json.loads(measured(ours, root).stdout)
+            if bool(f["Commit"]) == history
+        }
     finally:
         ignore.unlink(missing_ok=True)
     common = set(theirs) & set(mine)
-    differing = sum(1 for fp in common if any(theirs[fp][k] != mine[fp][k] for k in FIELDS) or abs(theirs[fp]["Entropy"] - mine[fp]["Entropy"]) > 1e-4)
-    return Agreement(label, len(theirs), len(mine), len(common), len(ignored), differing,
-                     sorted(set(theirs) - set(mine)), sorted(set(mine) - set(theirs)))
+    differing = sum(
+        1
+        for fp in common
+        if any(theirs[fp][k] != mine[fp][k] for k in FIELDS)
+        or abs(theirs[fp]["Entropy"] - mine[fp]["Entropy"]) > 1e-4
+    )
+    return Agreement(
+        label,
+        len(theirs),
+        len(mine),
+        len(common),
+        len(ignored),
+        differing,
+        sorted(set(theirs) - set(mine)),
+        sorted(set(mine) - set(theirs)),
+    )
 
 
 # -- the report -------------------------------------------------------------------------------
@@ -458,7 +673,11 @@ def _row(result: Result, mb: float, planted: int | None) -> str:
         return f"| {result.tool} | — | — | — | — | — ({result.note}) |"
     seconds = [r.seconds for r in result.runs]
     memory = max(r.peak_rss for r in result.runs) / 2**20
-    recall = f"{result.recall:.1%} ({result.found}/{planted})" if result.recall is not None and planted else "—"
+    recall = (
+        f"{result.recall:.1%} ({result.found}/{planted})"
+        if result.recall is not None and planted
+        else "—"
+    )
     clean = "—" if result.clean is None else str(result.clean)
     return f"| {result.tool} | {median_spread(result.rate(mb), digits=1)} | {median_spread(seconds)} | {memory:.0f} MiB | {recall} | {clean} |"
 
@@ -479,19 +698,39 @@ def main() -> None:
             corpus = build_corpus(root, size)
             corpora.append((root, corpus))
             mb = corpus.bytes / 1e6
-            print(f"tree: {corpus.files} files, {mb:.1f} MB, {len(corpus.planted)} planted", file=sys.stderr)
+            print(
+                f"tree: {corpus.files} files, {mb:.1f} MB, {len(corpus.planted)} planted",
+                file=sys.stderr,
+            )
             results = tree_results(root, corpus, mb, runs, scratch)
             rows = "\n".join(_row(r, mb, len(corpus.planted)) for r in results)
             ours = statistics.median(results[0].rate(mb))
             peers = {r.tool: statistics.median(r.rate(mb)) for r in results[1:] if r.runs}
-            ratios = ", ".join(f"{ours / rate:.1f}x {name.split()[0]}" for name, rate in peers.items())
+            ratios = ", ".join(
+                f"{ours / rate:.1f}x {name.split()[0]}" for name, rate in peers.items()
+            )
             sections.append(
                 f"**Tree of {mb:.0f} MB** ({corpus.files} files, {len(corpus.planted)} planted secrets):\n\n{HEADER}\n{rows}\n\n"
                 f"Launch Ready's throughput (median): {ratios}."
             )
-            figures["trees"].append({"mb": mb, "files": corpus.files, "planted": len(corpus.planted), "results": [
-                {"tool": r.tool, "seconds": [x.seconds for x in r.runs], "peak_rss": [x.peak_rss for x in r.runs],
-                 "recall": r.recall, "clean": r.clean, "note": r.note} for r in results]})
+            figures["trees"].append(
+                {
+                    "mb": mb,
+                    "files": corpus.files,
+                    "planted": len(corpus.planted),
+                    "results": [
+                        {
+                            "tool": r.tool,
+                            "seconds": [x.seconds for x in r.runs],
+                            "peak_rss": [x.peak_rss for x in r.runs],
+                            "recall": r.recall,
+                            "clean": r.clean,
+                            "note": r.note,
+                        }
+                        for r in results
+                    ],
+                }
+            )
         history_root = scratch / "history"
         history_root.mkdir()
         planted = build_history(history_root, HISTORY_COMMITS)
@@ -505,19 +744,46 @@ def main() -> None:
             f"along the way; MB/s counts the added lines; Launch Ready also scans the working tree in the same command):\n\n"
             f"{HEADER}\n{rows}\n\nLaunch Ready's throughput (median): {ratios}."
         )
-        figures["history"] = {"commits": HISTORY_COMMITS, "added_mb": added_mb, "planted": len(planted), "results": [
-            {"tool": r.tool, "seconds": [x.seconds for x in r.runs], "peak_rss": [x.peak_rss for x in r.runs],
-             "recall": r.recall, "note": r.note} for r in results]}
+        figures["history"] = {
+            "commits": HISTORY_COMMITS,
+            "added_mb": added_mb,
+            "planted": len(planted),
+            "results": [
+                {
+                    "tool": r.tool,
+                    "seconds": [x.seconds for x in r.runs],
+                    "peak_rss": [x.peak_rss for x in r.runs],
+                    "recall": r.recall,
+                    "note": r.note,
+                }
+                for r in results
+            ],
+        }
         if tool("gitleaks"):
-            configs = [(REPO / "checks" / "secrets" / "rules" / "launchready.toml", "our rule file as the config")]
+            configs = [
+                (
+                    REPO / "checks" / "secrets" / "rules" / "launchready.toml",
+                    "our rule file as the config",
+                )
+            ]
             if GITLEAKS_CONFIG:
-                configs.append((Path(GITLEAKS_CONFIG), f"BENCH_GITLEAKS_CONFIG ({Path(GITLEAKS_CONFIG).name})"))
-            lines = ["| config | scan | gitleaks findings | ours | same fingerprint | agreement | fields differing | ignored by .gitleaksignore |", "|---|---|---|---|---|---|---|---|"]
+                configs.append(
+                    (Path(GITLEAKS_CONFIG), f"BENCH_GITLEAKS_CONFIG ({Path(GITLEAKS_CONFIG).name})")
+                )
+            lines = [
+                "| config | scan | gitleaks findings | ours | same fingerprint | agreement | fields differing | ignored by .gitleaksignore |",
+                "|---|---|---|---|---|---|---|---|",
+            ]
             for config, label in configs:
-                for root_path, history, where in ((corpora[0][0], False, f"tree {corpora[0][1].bytes / 1e6:.0f} MB"), (history_root, True, f"history {HISTORY_COMMITS} commits")):
+                for root_path, history, where in (
+                    (corpora[0][0], False, f"tree {corpora[0][1].bytes / 1e6:.0f} MB"),
+                    (history_root, True, f"history {HISTORY_COMMITS} commits"),
+                ):
                     result = agreement(root_path, config, history, scratch, label)
                     figures["agreement"].append({**result.__dict__, "scan": where})
-                    lines.append(f"| {label} | {where} | {result.gitleaks} | {result.ours} | {result.common} | {result.figure} | {result.field_differences} | {result.ignored} |")
+                    lines.append(
+                        f"| {label} | {where} | {result.gitleaks} | {result.ours} | {result.common} | {result.figure} | {result.field_differences} | {result.ignored} |"
+                    )
                     for fp in result.only_gitleaks[:5]:
                         lines.append(f"| | only gitleaks | `{fp}` | | | | | |")
                     for fp in result.only_ours[:5]:

@@ -23,7 +23,13 @@ def leaky_repo(tmp_path: Path) -> tuple[Path, list[str]]:
     stripe = CASES["stripe-access-token"](rand)
     token = CASES["github-pat"](rand)
     repo = tmp_path / "repo"
-    make_repo(repo, [{"billing.py": stripe + "\n"}, {"billing.py": "import os\n", "ci/deploy.env": token + "\n"}])
+    make_repo(
+        repo,
+        [
+            {"billing.py": stripe + "\n"},
+            {"billing.py": "import os\n", "ci/deploy.env": token + "\n"},
+        ],
+    )
     return repo, [stripe.split("'")[1], token.split("=", 1)[1]]
 
 
@@ -41,7 +47,10 @@ def test_findings_exit_1_and_history_adds_the_deleted_key(tmp_path):
     assert "github-pat" in tree.output and "stripe-access-token" not in tree.output
     history = invoke(repo, "--history")
     assert history.exit_code == 1
-    assert "stripe-access-token" in history.output and "no longer in the working tree" in history.output
+    assert (
+        "stripe-access-token" in history.output
+        and "no longer in the working tree" in history.output
+    )
     for secret in secrets:
         assert secret not in tree.output + history.output
 
@@ -73,7 +82,9 @@ def test_write_baseline_then_only_new_findings_fail(tmp_path):
     written = invoke(repo, "--history", "--write-baseline", baseline)
     assert written.exit_code == 0 and baseline.exists()
     assert invoke(repo, "--history", "--baseline", baseline).exit_code == 0
-    (repo / "new.env").write_text(CASES["npm-access-token"](rand_source(102)) + "\n", encoding="utf-8")
+    (repo / "new.env").write_text(
+        CASES["npm-access-token"](rand_source(102)) + "\n", encoding="utf-8"
+    )
     again = invoke(repo, "--history", "--baseline", baseline)
     assert again.exit_code == 1 and "npm-access-token" in again.output
 
@@ -81,7 +92,10 @@ def test_write_baseline_then_only_new_findings_fail(tmp_path):
 def test_own_rule_file(tmp_path):
     repo, _ = leaky_repo(tmp_path)
     rules = tmp_path / "rules.toml"
-    rules.write_text("[[rules]]\nid = 'only-this'\nregex = '''zzz_[0-9]{30}'''\nkeywords = ['zzz_']\n", encoding="utf-8")
+    rules.write_text(
+        "[[rules]]\nid = 'only-this'\nregex = '''zzz_[0-9]{30}'''\nkeywords = ['zzz_']\n",
+        encoding="utf-8",
+    )
     assert invoke(repo, "--config", rules).exit_code == 0
 
 
@@ -102,7 +116,9 @@ def test_bad_input_exits_2_with_a_sentence(tmp_path):
     bad_baseline.write_text("[]", encoding="utf-8")
     base = invoke(plain, "--baseline", bad_baseline)
     assert base.exit_code == 2 and "findings" in base.output
-    assert "Traceback" not in missing.output + history.output + fmt.output + rules.output + base.output
+    assert (
+        "Traceback" not in missing.output + history.output + fmt.output + rules.output + base.output
+    )
 
 
 def test_this_repository_holds_no_secret():
@@ -117,7 +133,9 @@ def test_gitleaks_json_format_is_gitleaks_report_without_secrets(tmp_path):
     records = json.loads(result.output)
     history = [r for r in records if r["Commit"]]
     assert {r["RuleID"] for r in history} == {"stripe-access-token", "github-pat"}
-    assert all(r["Secret"] == "REDACTED" and r["Fingerprint"].startswith(r["Commit"]) for r in history)
+    assert all(
+        r["Secret"] == "REDACTED" and r["Fingerprint"].startswith(r["Commit"]) for r in history
+    )
     assert not any(secret in result.output for secret in secrets)
     clean = tmp_path / "clean"
     clean.mkdir()
