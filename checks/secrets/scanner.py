@@ -437,18 +437,16 @@ def _filter(hits: list[_Hit], claimed: set[tuple[int, bytes]]) -> list[SecretFin
     a value a specific rule claimed as fine is not reported by the generic rule either."""
     kept: list[SecretFinding] = []
     reported: set[tuple[int, bytes]] = set()
+    specific: dict[int, list[_Hit]] = {}
+    for hit in hits:
+        if not hit.rule.generic:
+            specific.setdefault(hit.finding.line, []).append(hit)
     for hit in hits:
         f = hit.finding
         if (
             hit.rule.generic
             and hit.secret
-            and any(
-                other.finding.line == f.line
-                and other.rule.id != hit.rule.id
-                and not other.rule.generic
-                and hit.secret in other.secret
-                for other in hits
-            )
+            and any(hit.secret in other.secret for other in specific.get(f.line, ()))
         ):
             continue
         if hit.rule.heuristics and hit.secret:
