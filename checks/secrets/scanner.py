@@ -27,6 +27,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import re2
+
 from checks.secrets.finding import SecretFinding
 from checks.secrets.prefilter import Prefilter
 from checks.secrets.rules import Allowlist, Rule, RuleSet
@@ -35,6 +37,7 @@ __all__ = ["INLINE_ALLOW", "Scanner", "is_placeholder", "is_template", "shannon_
 
 INLINE_ALLOW = ("launchready:allow", "gitleaks:allow")
 _INLINE_ALLOW = tuple(mark.encode() for mark in INLINE_ALLOW)
+_UNANCHORED = re2._Anchor.UNANCHORED
 # Compiling the Hyperscan database takes a fraction of a second: worth it once a scanner has
 # been given this much text (a tree, a history), not for a few short strings.
 _HYPERSCAN_AFTER_BYTES = 256 * 1024
@@ -66,8 +69,17 @@ _PLACEHOLDER_WORDS = (
     "foobar",
 )
 _CODE_MARKS = ("process.env", "os.environ", "getenv", "import.meta.env")
-_RUN = re.compile(r"(.)\1{5,}")
 _SEQUENCES = ("12345678", "abcdefgh", "abcdefghij", "qwertyui")
+# All of the above in one pass (lowercased text).
+_STAND_IN = re.compile(
+    "|".join(
+        re.escape(w)
+        for w in ("${", "{{", "}}", "$(", "%(", *_CODE_MARKS, *_PLACEHOLDER_WORDS, *_SEQUENCES)
+    )
+    + r"|(.)\1{5,}|^<.*>$",
+    re.DOTALL,
+)
+_TEMPLATE_MARK = re.compile(r"[${%]|\[\[")
 
 # Interpolation placeholders of shells, compose files, Helm/Go/Jinja/Handlebars templates,
 # Python %-formatting, str.format and f-strings, Ruby, ERB and printf.
@@ -88,7 +100,7 @@ _TEMPLATE = re.compile(
 def is_template(secret: str) -> bool:
     """Is the value an interpolation placeholder (with at most a few literal characters around
     it, such as ``sk_live_${KEY}``), i.e. the real value is filled in elsewhere?"""
-    if not any(mark in secret for mark in ("$", "{", "%", "<%", "[[")):
+    if not _TEMPLATE_MARK.search(secret):
         return False
     rest, count = _TEMPLATE.subn("", secret)
     return count > 0 and sum(ch.isalnum() for ch in rest) < 10
@@ -96,18 +108,7 @@ def is_template(secret: str) -> bool:
 
 def is_placeholder(secret: str) -> bool:
     """``xxxx``, ``your-key-here``, ``${VAR}``, ``<token>``: a stand-in, not a secret."""
-    if is_template(secret):
-        return True
-    lowered = secret.lower()
-    if any(mark in lowered for mark in ("${", "{{", "}}", "$(", "%(") + _CODE_MARKS):
-        return True
-    if lowered.startswith("<") and lowered.endswith(">"):
-        return True
-    if any(word in lowered for word in _PLACEHOLDER_WORDS):
-        return True
-    if _RUN.search(lowered):
-        return True
-    return any(seq in lowered for seq in _SEQUENCES)
+    return bool(_STAND_IN.search(secret.lower())) or is_template(secret)
 
 
 def shannon_entropy(value: str | bytes) -> float:
@@ -147,10 +148,28 @@ class Location:
     column: int  # ours: 1-based byte column of the match in its line
 
 
-def locate(raw: bytes, start: int, end: int) -> Location:
+class Newlines:
+    """Newlines in ``raw[:index]``, counted on from the last question (matches come in order,
+    so a text is counted through about once however many matches it holds)."""
+
+    def __init__(self, raw: bytes) -> None:
+        self.raw = raw
+        self.pos = 0
+        self.count = 0
+
+    def before(self, index: int) -> int:
+        if index < self.pos:
+            self.pos = self.count = 0
+        self.count += self.raw.count(b"\n", self.pos, index)
+        self.pos = index
+        return self.count
+
+
+def locate(raw: bytes, start: int, end: int, newlines: Newlines | None = None) -> Location:
     """gitleaks' ``location()`` over the newline positions n0 < n1 < ...: the start line k has
     n(k-1) <= start < n(k), the end line m has n(m-1) < end <= n(m); a text without a newline
     acts as if one followed it; a match after the last newline takes gitleaks' fallback."""
+    newlines = newlines or Newlines(raw)
     column = start - (raw.rfind(b"\n", 0, start) + 1) + 1
     if b"\n" not in raw:
         size = len(raw)
@@ -161,17 +180,17 @@ def locate(raw: bytes, start: int, end: int) -> Location:
     next_nl = raw.find(b"\n", start + 1)
     if next_nl == -1:  # no newline after the start: gitleaks' "last line" fallback
         last = raw.rfind(b"\n")
-        lines = raw.count(b"\n")
+        lines = newlines.before(len(raw))
         stop = end
         while stop < len(raw) and raw[stop] not in (0x0A, 0x0D):
             stop += 1
         return Location(lines, lines, start - last + 1, end - last, 0, max(stop, end), column)
-    start_line = raw.count(b"\n", 0, start + 1)
+    start_line = newlines.before(start + 1)
     line_start = raw.rfind(b"\n", 0, start + 1) if start_line else 0
     end_line, end_column, line_end = start_line, 0, next_nl
     end_nl = raw.find(b"\n", end) if end > 0 else -1
     if end_nl != -1:
-        end_line = raw.count(b"\n", 0, end)
+        end_line = newlines.before(end)
         end_column = end - (raw.rfind(b"\n", 0, end) if end_line else 0)
         line_end = end_nl
     return Location(
@@ -368,21 +387,30 @@ class Scanner:
     ) -> list[_Hit]:
         regex = rule.regex
         hits: list[_Hit] = []
-        for match in regex.finditer(raw):
-            start, end = match.span()
+        match_at = regex._regexp.Match  # RE2 itself: spans, without the wrapper's match objects
+        grouped = regex.groups > 0
+        newlines = Newlines(raw)
+        pos, size = 0, len(raw)
+        while pos <= size:
+            start, end = match_at(_UNANCHORED, raw, pos, size)[0]
+            if start < 0:
+                break
+            pos = end if end > start else end + 1
             text = raw[start:end].strip(b"\n")
             end = start + len(text)
-            where = locate(raw, start, end)
+            where = locate(raw, start, end, newlines)
             line = raw[where.line_start : where.line_end]
             if any(mark in line for mark in _INLINE_ALLOW):
                 continue
             secret = text
-            groups = regex.search(text) if regex.groups else None
-            if groups is not None:
-                if rule.secret_group:
-                    secret = groups.group(rule.secret_group) or b""
-                else:
-                    secret = next((g for g in groups.groups() if g), text)
+            if grouped:  # gitleaks runs the regex again on the match to take the secret
+                spans = match_at(_UNANCHORED, text, 0, len(text))
+                if spans[0][0] >= 0:
+                    if rule.secret_group:
+                        first, last = spans[rule.secret_group]
+                        secret = text[first:last] if first >= 0 else b""
+                    else:
+                        secret = next((text[a:b] for a, b in spans[1:] if b > a >= 0), text)
             entropy = shannon_entropy(secret)
             if rule.entropy and entropy <= rule.entropy:
                 continue

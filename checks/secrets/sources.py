@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import stat
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -111,17 +112,18 @@ def read_file_bytes(
 ) -> tuple[bytes | None, str | None]:
     """``(bytes, None)``, or ``(None, why it was skipped)`` for huge, binary or unreadable files."""
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
+        info = os.lstat(path)
+        if stat.S_ISLNK(info.st_mode):
+            return None, "a symbolic link (not followed, as gitleaks does not)"
+        if not stat.S_ISREG(info.st_mode):
+            return None, "not a regular file"
+        if info.st_size > max_bytes:
             return (
                 None,
-                f"larger than {max_bytes // (1024 * 1024)} MB ({size / 1024 / 1024:.1f} MB)",
+                f"larger than {max_bytes // (1024 * 1024)} MB ({info.st_size / 1024 / 1024:.1f} MB)",
             )
-        if path.is_symlink():
-            return None, "a symbolic link (not followed, as gitleaks does not)"
-        if not path.is_file():
-            return None, "not a regular file"
-        data = path.read_bytes()
+        with open(path, "rb") as handle:
+            data = handle.read()
     except OSError as exc:
         return None, f"unreadable: {exc.strerror or exc}"
     if b"\0" in data[:BINARY_SNIFF]:
