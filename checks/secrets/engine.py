@@ -37,7 +37,7 @@ __all__ = ["ScanReport", "SourceError", "config_for", "scan_history", "scan_tree
 _PARALLEL_MIN_BYTES = 4 * 1024 * 1024  # below this, starting workers costs more than it saves
 _BATCH_BYTES = 2 * 1024 * 1024
 _PARALLEL_MIN_COMMITS = 200
-_COMMIT_BATCH = 100
+_COMMIT_BATCH = 1000
 
 
 @dataclass

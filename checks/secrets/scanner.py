@@ -286,18 +286,24 @@ class Scanner:
         ]
         hits: list[_Hit] = []
         claimed: set[tuple[int, bytes]] = set()
-        for index in sorted(chosen):
-            rule = self._rules[index]
-            if rule.skip_report:
-                continue
+        if len(bounds) == 1:
+            plan = [(bounds[0], sorted(chosen))]
+        else:
+            # Each hunk is its own fragment for gitleaks: a rule runs on a hunk that holds
+            # one of its keywords. Look only for the keywords of the rules still in play.
+            lowered = data.lower() if lowered is None else lowered
+            words = {k for i in chosen for k in self._rules[i].keywords}
+            plan = []
             for begin, finish, first in bounds:
-                if len(bounds) > 1 and rule.keywords:
-                    if lowered is None:
-                        lowered = data.lower()
-                    piece = lowered[begin:finish]
-                    if not any(k.encode() in piece for k in rule.keywords):
-                        continue
-                raw = data if len(bounds) == 1 else data[begin:finish]
+                piece = lowered[begin:finish]
+                here = self.prefilter.rules_for({k for k in words if k.encode() in piece})
+                plan.append(((begin, finish, first), sorted(chosen & here)))
+        for (begin, finish, first), indexes in plan:
+            raw = data if len(bounds) == 1 else data[begin:finish]
+            for index in indexes:
+                rule = self._rules[index]
+                if rule.skip_report:
+                    continue
                 found = self._rule_hits(rule, raw, first, path, path_b, commit, meta, claimed)
                 if rule.required and found:
                     found = self._with_required(
