@@ -807,7 +807,8 @@ findings in files nothing was planted in.
 
 {body}
 
-Machine: {machine_description()}
+Machine: {machine_description()}; 1-minute load average at the end: {os.getloadavg()[0]:.1f} (the
+tools share the machine with whatever else runs; compare figures within one run).
 """
     write_section("secrets", md, figures)
 
