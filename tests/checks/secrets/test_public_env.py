@@ -112,9 +112,5 @@ async def test_skipped_without_env_files_or_pages(tmp_path):
 
 
 def test_generic_rule_match_is_judged_by_the_name():
-    from checks.secrets.envvars import judge
-    from checks.secrets.rules import default_rules
-    from checks.secrets.scanner import Scanner
-
     verdict = judge("NEXT_PUBLIC_WEBHOOK_SECRET", rand_source(4)(32), Scanner(default_rules()))
     assert verdict is not None and verdict.rule_id == "public-secret-name"
