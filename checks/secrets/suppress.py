@@ -90,10 +90,32 @@ def _key(rule: str, file: str, secret_hash: str) -> tuple[str, str, str]:
     return (rule, file, secret_hash)
 
 
+# gitleaks' baseline (a gitleaks JSON report, ``--baseline-path``) matches a finding on these
+# fields (Match and Secret too when unredacted; our reports are always redacted, as with
+# ``gitleaks --redact``, where gitleaks skips them as well).
+_GITLEAKS_FIELDS = (
+    "RuleID", "Description", "StartLine", "EndLine", "StartColumn", "EndColumn",
+    "File", "Commit", "Author", "Email", "Date", "Message", "Entropy",
+)  # fmt: skip
+
+
+def _gitleaks_key(finding: SecretFinding) -> tuple[object, ...]:
+    return (
+        finding.rule_id, finding.description, finding.line, finding.end_line or finding.line,
+        finding.start_column, finding.end_column, finding.file, finding.commit or "",
+        finding.author or "", finding.email or "", finding.date or "", finding.message or "",
+        round(finding.entropy, 5),
+    )  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Baseline:
+    """Ours (``--write-baseline``: rule, file and secret hash) or gitleaks' (a gitleaks JSON
+    report, as ``gitleaks --baseline-path`` takes)."""
+
     keys: frozenset[tuple[str, str, str]] = field(default_factory=frozenset)
     path: str = ""
+    gitleaks: frozenset[tuple[object, ...]] = field(default_factory=frozenset)
 
     @classmethod
     def load(cls, path: Path) -> Baseline:
@@ -103,6 +125,8 @@ class Baseline:
             raise BaselineError(f"cannot read baseline {path}: {exc.strerror or exc}") from None
         except ValueError as exc:
             raise BaselineError(f"baseline {path} is not JSON: {exc}") from None
+        if isinstance(data, list):
+            return cls(path=str(path), gitleaks=_gitleaks_records(data, path))
         items = data.get("findings") if isinstance(data, dict) else None
         if not isinstance(items, list):
             raise BaselineError(
@@ -119,10 +143,26 @@ class Baseline:
         return cls(frozenset(keys), str(path))
 
     def covers(self, finding: SecretFinding) -> bool:
+        if self.gitleaks and _gitleaks_key(finding) in self.gitleaks:
+            return True
         return any(
             _key(rule, finding.file, finding.secret_hash) in self.keys
             for rule in (finding.rule_id, *old_ids(finding.rule_id))
         )
+
+
+def _gitleaks_records(items: list, path: Path) -> frozenset[tuple[object, ...]]:
+    records = set()
+    for i, item in enumerate(items):
+        try:
+            values = [item[name] for name in _GITLEAKS_FIELDS]
+            values[-1] = round(float(values[-1]), 5)
+        except (KeyError, TypeError, ValueError):
+            raise BaselineError(
+                f"baseline {path}: item {i} is not a gitleaks finding (it needs {', '.join(_GITLEAKS_FIELDS)})"
+            ) from None
+        records.add(tuple(values))
+    return frozenset(records)
 
 
 def write_baseline(path: Path, findings: Iterable[SecretFinding]) -> int:

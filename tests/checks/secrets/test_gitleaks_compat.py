@@ -463,3 +463,20 @@ def test_all_files_scans_what_gitleaks_dir_scans(tmp_path):
     )  # git ignores .env; links are not followed
     everything = scan_tree(tmp_path, config=config, all_files=True)
     assert [f.file for f in everything.findings] == [".env"]
+
+
+def test_a_gitleaks_report_works_as_a_baseline(tmp_path):
+    from checks.secrets.suppress import Baseline, BaselineError
+
+    value, other = token(19), token(20)
+    make_repo(tmp_path, [{"a.py": f"T = acme_{value}\n"}])
+    (tmp_path / ".gitleaks.toml").write_text(ACME, encoding="utf-8")
+    report = tmp_path.parent / f"{tmp_path.name}-report.json"
+    report.write_text(json.dumps(to_gitleaks_json([scan_history(tmp_path)])), encoding="utf-8")
+    baseline = Baseline.load(report)
+    assert scan_history(tmp_path, baseline=baseline).findings == []
+    (tmp_path / "b.py").write_text(f"U = acme_{other}\n", encoding="utf-8")
+    assert [f.file for f in scan_tree(tmp_path, baseline=baseline).findings] == ["a.py", "b.py"]  # tree findings are new
+    report.write_text('[{"RuleID": "x"}]', encoding="utf-8")
+    with pytest.raises(BaselineError, match="item 0 is not a gitleaks finding"):
+        Baseline.load(report)
