@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import resource
 import shutil
 import statistics
 import string
@@ -302,6 +303,12 @@ class Run:
     seconds: float
     stdout: str
     peak_rss: int  # bytes, the whole process tree
+    cpu: float = 0.0  # user + system seconds of the whole process tree
+
+
+def _children_cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
 
 
 def _tree_rss(pid: int) -> int:
@@ -325,7 +332,7 @@ def _tree_rss(pid: int) -> int:
 
 def measured(command: list[str], cwd: Path, ok: tuple[int, ...] = (0, 1)) -> Run:
     """Run ``command``; wall time and the peak resident memory of its process tree."""
-    started = time.perf_counter()
+    started, cpu_before = time.perf_counter(), _children_cpu()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(
             command, cwd=cwd, stdout=out, stderr=err, env={**os.environ, "PYTHONPATH": str(REPO)}
@@ -343,7 +350,8 @@ def measured(command: list[str], cwd: Path, ok: tuple[int, ...] = (0, 1)) -> Run
         )
     if proc.returncode not in ok:
         raise SystemExit(f"{' '.join(command)} failed ({proc.returncode}): {stderr[-2000:]}")
-    return Run(elapsed, stdout, peak)
+    # The tool's CPU (its reaped worker processes included): robust when the machine is shared.
+    return Run(elapsed, stdout, peak, _children_cpu() - cpu_before)
 
 
 # -- each tool: how to run it, and where its findings are ---------------------------------
@@ -670,7 +678,7 @@ def agreement(root: Path, config: Path, history: bool, scratch: Path, label: str
 
 def _row(result: Result, mb: float, planted: int | None) -> str:
     if not result.runs:
-        return f"| {result.tool} | — | — | — | — | — ({result.note}) |"
+        return f"| {result.tool} | — | — | — | — | — | — ({result.note}) |"
     seconds = [r.seconds for r in result.runs]
     memory = max(r.peak_rss for r in result.runs) / 2**20
     recall = (
@@ -679,10 +687,17 @@ def _row(result: Result, mb: float, planted: int | None) -> str:
         else "—"
     )
     clean = "—" if result.clean is None else str(result.clean)
-    return f"| {result.tool} | {median_spread(result.rate(mb), digits=1)} | {median_spread(seconds)} | {memory:.0f} MiB | {recall} | {clean} |"
+    cpu = statistics.median(r.cpu for r in result.runs)
+    return (
+        f"| {result.tool} | {median_spread(result.rate(mb), digits=1)} | {median_spread(seconds)} | {cpu:.2f} | "
+        f"{memory:.0f} MiB | {recall} | {clean} |"
+    )
 
 
-HEADER = "| tool | MB/s | seconds | peak memory | recall on planted | findings on clean files |\n|---|---|---|---|---|---|"
+HEADER = (
+    "| tool | MB/s | seconds | CPU seconds | peak memory | recall on planted | findings on clean files |\n"
+    "|---|---|---|---|---|---|---|"
+)
 
 
 def main() -> None:
@@ -723,6 +738,7 @@ def main() -> None:
                             "tool": r.tool,
                             "seconds": [x.seconds for x in r.runs],
                             "peak_rss": [x.peak_rss for x in r.runs],
+                            "cpu": [x.cpu for x in r.runs],
                             "recall": r.recall,
                             "clean": r.clean,
                             "note": r.note,
@@ -753,6 +769,7 @@ def main() -> None:
                     "tool": r.tool,
                     "seconds": [x.seconds for x in r.runs],
                     "peak_rss": [x.peak_rss for x in r.runs],
+                    "cpu": [x.cpu for x in r.runs],
                     "recall": r.recall,
                     "note": r.note,
                 }
@@ -800,8 +817,9 @@ def main() -> None:
 minified bundles) in git repositories with fake secrets planted ({PLANTS_PER_RULE} for each of our
 {len(CASES)} rule cases, so recall leans towards services we cover), and a generated history; every
 tool on the same tree in the same run, {runs} runs each (detect-secrets: 1), wall clock including
-process start, each tool with its default rules and all cores. Peak memory: resident set of the
-tool's whole process tree. Recall: a planted secret counts as found when the tool reports its file
+process start, each tool with its default rules and all cores. CPU seconds: user + system time
+of the tool's whole process tree (median), which the machine's other load does not inflate the
+way it inflates wall time. Peak memory: resident set of the tool's whole process tree. Recall: a planted secret counts as found when the tool reports its file
 and line (history: when a secret it reports is part of a planted line). Clean-file findings:
 findings in files nothing was planted in.
 
