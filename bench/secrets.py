@@ -2,7 +2,7 @@
 
     python bench/secrets.py
     # BENCH_REPEATS=3 (every tool but detect-secrets), BENCH_SECRETS_SIZES=20,100 (MB),
-    # BENCH_SECRETS_COMMITS=5000, BENCH_SECRETS_DETECT_SECRETS_MAX_MB=20,
+    # BENCH_SECRETS_COMMITS=5000, BENCH_SECRETS_DETECT_SECRETS_MAX_MB=30,
     # BENCH_GITLEAKS_CONFIG=/path/to/gitleaks.toml (an extra agreement run with that config)
 
 Builds trees of realistic files (Python, TypeScript, JSON, YAML, Markdown, logs, minified
@@ -52,7 +52,7 @@ from tests.checks.secrets.fakes import CASES, rand_source  # noqa: E402
 SIZES = [float(x) for x in os.environ.get("BENCH_SECRETS_SIZES", "20,100").split(",") if x]
 HISTORY_COMMITS = int(os.environ.get("BENCH_SECRETS_COMMITS", "5000"))
 # detect-secrets needs about 4 s per MB: one run, and only on trees up to this size.
-DETECT_SECRETS_MAX_MB = float(os.environ.get("BENCH_SECRETS_DETECT_SECRETS_MAX_MB", "20"))
+DETECT_SECRETS_MAX_MB = float(os.environ.get("BENCH_SECRETS_DETECT_SECRETS_MAX_MB", "30"))
 GITLEAKS_CONFIG = os.environ.get("BENCH_GITLEAKS_CONFIG", "")
 PLANTS_PER_RULE = 4
 AVERAGE_FILE_BYTES = 11_000  # what the generators below produce on average
