@@ -476,7 +476,10 @@ def test_a_gitleaks_report_works_as_a_baseline(tmp_path):
     baseline = Baseline.load(report)
     assert scan_history(tmp_path, baseline=baseline).findings == []
     (tmp_path / "b.py").write_text(f"U = acme_{other}\n", encoding="utf-8")
-    assert [f.file for f in scan_tree(tmp_path, baseline=baseline).findings] == ["a.py", "b.py"]  # tree findings are new
+    assert [f.file for f in scan_tree(tmp_path, baseline=baseline).findings] == [
+        "a.py",
+        "b.py",
+    ]  # tree findings are new
     report.write_text('[{"RuleID": "x"}]', encoding="utf-8")
     with pytest.raises(BaselineError, match="item 0 is not a gitleaks finding"):
         Baseline.load(report)
