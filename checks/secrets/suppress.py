@@ -130,7 +130,7 @@ class Baseline:
         items = data.get("findings") if isinstance(data, dict) else None
         if not isinstance(items, list):
             raise BaselineError(
-                f'baseline {path} has no "findings" list (write one with --write-baseline)'
+                f'baseline {path} has no "findings" list (write one with --write-baseline) and is not a gitleaks report (a JSON array)'
             )
         keys = set()
         for i, item in enumerate(items):

@@ -113,7 +113,7 @@ def test_bad_input_exits_2_with_a_sentence(tmp_path):
     rules = invoke(plain, "--config", bad_rules)
     assert rules.exit_code == 2 and "does not compile" in rules.output
     bad_baseline = tmp_path / "b.json"
-    bad_baseline.write_text("[]", encoding="utf-8")
+    bad_baseline.write_text('{"x": 1}', encoding="utf-8")  # "[]" is an empty gitleaks report
     base = invoke(plain, "--baseline", bad_baseline)
     assert base.exit_code == 2 and "findings" in base.output
     assert (
