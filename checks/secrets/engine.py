@@ -37,7 +37,9 @@ __all__ = ["ScanReport", "SourceError", "config_for", "scan_history", "scan_tree
 _PARALLEL_MIN_BYTES = 4 * 1024 * 1024  # below this, starting workers costs more than it saves
 _BATCH_BYTES = 2 * 1024 * 1024
 _PARALLEL_MIN_COMMITS = 200
-_COMMIT_BATCH = 1000
+# A history is cut in about 4 batches per worker (load balance), of at least this many
+# commits (each batch starts a git process).
+_COMMIT_BATCH = 100
 
 
 @dataclass
@@ -230,7 +232,8 @@ def scan_history(
     commits = list_commits(path) if workers > 1 else []
     if workers > 1 and len(commits) >= _PARALLEL_MIN_COMMITS:
         scanner.prefilter.warm()
-        chunks = [commits[i : i + _COMMIT_BATCH] for i in range(0, len(commits), _COMMIT_BATCH)]
+        size = max(_COMMIT_BATCH, -(-len(commits) // (workers * 4)))
+        chunks = [commits[i : i + size] for i in range(0, len(commits), size)]
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         context = multiprocessing.get_context(method)
         with ProcessPoolExecutor(
