@@ -483,3 +483,22 @@ def test_a_gitleaks_report_works_as_a_baseline(tmp_path):
     report.write_text('[{"RuleID": "x"}]', encoding="utf-8")
     with pytest.raises(BaselineError, match="item 0 is not a gitleaks finding"):
         Baseline.load(report)
+
+
+def test_parallel_history_finds_what_the_sequential_scan_finds(tmp_path, monkeypatch):
+    import checks.secrets.engine as engine
+
+    commits = [{f"f{n}.py": f"x = {n}\nT{n} = acme_{token(30 + n)}\n"} for n in range(6)]
+    commits.append({"f0.py": None})
+    make_repo(tmp_path, commits)
+    config = tmp_path.parent / f"{tmp_path.name}-rules.toml"
+    config.write_text(ACME, encoding="utf-8")
+    sequential = scan_history(tmp_path, config=config, workers=1)
+    monkeypatch.setattr(engine, "_PARALLEL_MIN_COMMITS", 1)
+    monkeypatch.setattr(engine, "_COMMIT_BATCH", 2)
+    parallel = scan_history(tmp_path, config=config, workers=2)
+    key = [(f.fingerprint, f.secret_hash, f.in_tree, f.date) for f in sequential.findings]
+    assert len(key) == 6 and sorted(key) == sorted(
+        (f.fingerprint, f.secret_hash, f.in_tree, f.date) for f in parallel.findings
+    )
+    assert parallel.commits == sequential.commits == 6  # commits that added lines
