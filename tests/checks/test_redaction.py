@@ -18,7 +18,7 @@ from tests.conftest import make_target
 
 
 def provider_key() -> str:
-    line = CASES["stripe-secret-key"](rand_source(11))  # built at run time: no literal key here
+    line = CASES["stripe-access-token"](rand_source(11))  # built at run time: no literal key here
     return line.split("'")[1]
 
 

@@ -149,7 +149,7 @@ async def test_webpack_chunk_maps_are_followed(serve):
     files = {
         "/static/js/main.0f0f0f.js": runtime,
         "/static/js/12.a1b2c3d4.chunk.js": "console.log('chat');",
-        "/static/js/345.deadbeef.chunk.js": key_line(33, "stripe-secret-key"),
+        "/static/js/345.deadbeef.chunk.js": key_line(33, "stripe-access-token"),
     }
     html = '<html><body><script src="/static/js/main.0f0f0f.js"></script></body></html>'
     result = await run_one(CHECK, make_target(await serve(spa(files, html))))
