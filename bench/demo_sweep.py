@@ -28,7 +28,7 @@ from bench.common import REPO, median_spread, repeats, write_section  # noqa: E4
 async def once(mode: str) -> dict:
     from bot.config import load_config
     from bot.demo import DemoTarget
-    from bot.service import Services
+    from bot.services import Services
     from bot.store import Store
 
     with tempfile.TemporaryDirectory(prefix="lr-bench-demo-") as tmp:

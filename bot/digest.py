@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 
 from bot.config import AppConfig
 from bot.monitoring.incidents import Incident, IncidentManager
-from bot.monitoring.models import DigestRow, create_tables
+from bot.store.ops_tables import DigestRow, create_tables
 from checks.model import RunReport, Status
 
 __all__ = [

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 from bot.config import AppConfig, MonitorConfig
-from bot.service import Services
+from bot.services import Services
 from bot.store.engine import describe_url
 from bot.store.records import ChecklistItem
 from checks.model import Override, RunReport, Status
@@ -38,7 +38,7 @@ from handover.sanitize import Sanitizer
 from handover.view import build_view
 
 if TYPE_CHECKING:
-    from bot.runtime import CommandRequest, Reply, Runtime
+    from bot.app.runtime import CommandRequest, Reply, Runtime
 
 __all__ = [
     "HandoverError",
@@ -100,7 +100,7 @@ def render_handover_for(services: Services, target: str | None = None, *, fmt: s
 async def handover_command(runtime: Runtime, request: CommandRequest) -> Reply | None:
     """``/launchready handover [target]``: upload the document to the channel with the verdict
     in one line. Plug it in with ``runtime.commands["handover"] = handover_command``."""
-    from bot.runtime import Reply
+    from bot.app.runtime import Reply
 
     try:
         # Rendering reads the store and runs Jinja: keep it off the event loop.

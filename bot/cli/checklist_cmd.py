@@ -30,7 +30,7 @@ from bot.checklist import (
 )
 from bot.cli.common import EXIT_USAGE, err, load_or_exit, out
 from bot.config import AppConfig, ConfigError
-from bot.service import Services
+from bot.services import Services
 from bot.store import ChecklistError, ChecklistItem, Store, StoreError
 
 __all__ = ["register"]

@@ -30,7 +30,7 @@ def register(app: typer.Typer) -> None:
 
         config = load_or_exit(config_path)
         try:
-            from bot.service import Services
+            from bot.services import Services
 
             services = Services.open(config)
         except StoreError as exc:

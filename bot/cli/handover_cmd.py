@@ -34,7 +34,7 @@ def handover(
     """Write the handover document (checklist, waivers, owners, edge facts, secrets, monitoring)
     from the latest run of a target."""
     from bot.handover_doc import HandoverError, NoRunYet, build_input
-    from bot.service import Services
+    from bot.services import Services
     from bot.store import StoreError
     from handover.render import render_handover
 

@@ -16,7 +16,7 @@ from rich.table import Table
 from bot.cli.common import EXIT_OK, EXIT_USAGE, ConfigOption, err, load_or_exit, out
 from bot.cli.formats import FAIL_ON_CHOICES, FORMATS, exit_code, print_text, render_text
 from bot.config import AppConfig, ConfigError, load_config
-from bot.service import NotAllowed, RunInProgress, Services, checklist_problems, registry_for
+from bot.services import NotAllowed, RunInProgress, Services, checklist_problems, registry_for
 from checks.catalog import default_registry
 from checks.check import Check
 from checks.model import CheckResult, RunReport, Status

@@ -35,8 +35,8 @@ def serve(
     """
     from aiohttp import web
 
-    from bot.runtime import Runtime
-    from bot.server import build_server
+    from bot.app.runtime import Runtime
+    from bot.app.server import build_server
     from bot.slack.app import SettingsError, SlackSettings, build_app
     from bot.store import StoreError
 
@@ -82,7 +82,7 @@ def serve(
 
 
 def _configure_logging(level: str, secrets: list[str]) -> None:
-    from bot.runtime import SecretFilter
+    from bot.app.runtime import SecretFilter
 
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))

@@ -13,7 +13,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.ingest import alertmanager, events, sentry
-from bot.monitoring.runtime import monitoring_for
+from bot.app.monitoring import monitoring_for
 
 __all__ = ["add_routes", "install"]
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.monitoring.service import Monitoring
+from bot.monitoring.monitoring import Monitoring
 
 __all__ = ["Rejected", "answer", "link_or_none", "parse_json", "read_body", "rejected"]
 

@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 
 from bot.config import AlertsConfig
 from bot.monitoring.incidents import Incident, IncidentManager, format_duration
-from bot.monitoring.models import IngestedEventRow
+from bot.store.ops_tables import IngestedEventRow
 from bot.monitoring.monitor import p95
 
 __all__ = ["AlertEvaluator", "Breach"]

@@ -24,7 +24,7 @@ from typing import Any, Protocol
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from bot.monitoring.models import AlertDeliveryRow, IncidentRow
+from bot.store.ops_tables import AlertDeliveryRow, IncidentRow
 
 __all__ = [
     "KINDS",

@@ -26,7 +26,7 @@ from bot.config import MaintenanceWindow, MonitorConfig
 from bot.monitoring.conditions import Condition, ConditionResult, Observation, parse_conditions
 from bot.monitoring.cron import crontab_trigger
 from bot.monitoring.incidents import Incident, IncidentManager
-from bot.monitoring.models import MonitorStateRow
+from bot.store.ops_tables import MonitorStateRow
 from bot.monitoring.probe import Prober
 
 __all__ = ["Maintenance", "Monitor", "TickResult", "p95"]

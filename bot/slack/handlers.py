@@ -1,5 +1,5 @@
 """The checklist subcommands (status, assign, done, waive) as command handlers: a request in,
-a :class:`~bot.runtime.Reply` out. They run after the ``ack()``, in a background task; store
+a :class:`~bot.app.runtime.Reply` out. They run after the ``ack()``, in a background task; store
 calls are synchronous SQLite, so they go through ``asyncio.to_thread``.
 
 Who may do what: anyone may see the checklist and assign items; an item's owner or an admin
@@ -12,8 +12,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
-from bot.runtime import CommandHandler, CommandRequest, Reply, Runtime
-from bot.service import Services
+from bot.app.runtime import CommandHandler, CommandRequest, Reply, Runtime
+from bot.services import Services
 from bot.slack.blocks.run import ChecklistLine, checklist_message
 from bot.slack.blocks.words import mention
 from bot.store import ChecklistItem

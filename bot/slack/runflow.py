@@ -1,7 +1,7 @@
 """A run as Slack sees it: one message posted, edited as results land (at most about once a
 second), ending in the scorecard, with the long detail in its thread.
 
-Results are saved by :meth:`bot.service.Services.run` as they land, so a Slack failure never
+Results are saved by :meth:`bot.services.Services.run` as they land, so a Slack failure never
 loses a result: it is retried by the client, logged, and the requester is told where the
 results are.
 """
@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 from bot.config import ConfigError
 from bot.isolated import run_isolated
-from bot.runtime import ActiveRun, Runtime
-from bot.service import NotAllowed, RunInProgress
+from bot.app.runtime import ActiveRun, Runtime
+from bot.services import NotAllowed, RunInProgress
 from bot.slack.blocks.limits import Message, section
 from bot.slack.blocks.run import progress_message, scorecard
 from bot.slack.blocks.words import mention

@@ -12,7 +12,7 @@ import pytest
 from bot.config import load_config
 from bot.demo import DemoTarget
 from bot.demo.state import DEMO_PASSWORD
-from bot.service import Services
+from bot.services import Services
 from bot.store import Store
 from checks.model import Status, Verdict
 

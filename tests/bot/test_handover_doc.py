@@ -11,7 +11,7 @@ import pytest
 
 from bot.config import AppConfig, parse_config
 from bot.handover_doc import NoRunYet, build_input, render_handover_for, write_handover
-from bot.service import Services
+from bot.services import Services
 from bot.store import Store
 from checks.model import RunReport, Status
 from tests.handover.sample import PLANTED_SECRET, PLANTED_STRIPE, PLANTED_TOKEN, sample_report
@@ -104,7 +104,7 @@ def test_an_expired_waiver_no_longer_hides_the_item(services: Services) -> None:
 
 def test_incidents_of_the_last_30_days(services: Services) -> None:
     from bot.monitoring.incidents import IncidentManager
-    from bot.monitoring.models import create_tables
+    from bot.store.ops_tables import create_tables
 
     create_tables(services.store.engine)
     incidents = IncidentManager(services.store.engine, notifier=None, channel=None)

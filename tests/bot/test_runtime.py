@@ -1,4 +1,4 @@
-"""bot/runtime.py: background tasks, retried-event ids, run claims, log scrubbing."""
+"""bot/app/runtime.py: background tasks, retried-event ids, run claims, log scrubbing."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from bot.runtime import BackgroundTasks, RecentIds, SecretFilter
+from bot.app.runtime import BackgroundTasks, RecentIds, SecretFilter
 
 TOKEN = "xoxb-1234-5678-abcdefghijklmnop"
 

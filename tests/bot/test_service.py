@@ -8,7 +8,7 @@ import pytest
 from aiohttp import web
 
 from bot.config import ConfigError, parse_config
-from bot.service import NotAllowed, RunInProgress, Services
+from bot.services import NotAllowed, RunInProgress, Services
 from checks.check import check
 from checks.model import Outcome, Severity, Status, Verdict
 from checks.obs.health import CHECK as health

@@ -56,7 +56,7 @@ async def post_in_process(config_path, monkeypatch, api_url: str) -> int:
     """The --post path without a new interpreter (fast): the same function the command runs."""
     from bot.cli.digest_cmd import _post
     from bot.config import load_config
-    from bot.service import Services
+    from bot.services import Services
 
     monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
     monkeypatch.setenv("SLACK_API_URL", api_url)

@@ -18,9 +18,9 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.runtime import Runtime
-from bot.server import build_server
-from bot.service import Services
+from bot.app.runtime import Runtime
+from bot.app.server import build_server
+from bot.services import Services
 from bot.slack.app import SlackSettings, build_app
 from tests.ingest.conftest import AM_TOKEN, SECRET, SENTRY_SECRET
 from tests.slack.conftest import FAST_RETRIES, TinyTarget, make_config

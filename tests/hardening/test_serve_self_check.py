@@ -11,9 +11,9 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from bot.runtime import Runtime
-from bot.server import build_server
-from bot.service import Services
+from bot.app.runtime import Runtime
+from bot.app.server import build_server
+from bot.services import Services
 from checks.auth.private_routes import CHECK as private_routes
 from checks.model import Status
 from checks.obs.correlation_id import CHECK as correlation_id
@@ -98,7 +98,7 @@ async def test_an_unexpected_failure_is_500_without_internals_and_logged_with_it
 
     app.router.add_get("/boom", boom)
     url = await serve(app)
-    with caplog.at_level(logging.ERROR, logger="bot.server"):
+    with caplog.at_level(logging.ERROR, logger="bot.app.server"):
         async with httpx.AsyncClient(base_url=url) as client:
             answer = await client.get("/boom")
     assert answer.status_code == 500

@@ -13,7 +13,7 @@ from aiohttp import web
 
 from bot.config import parse_config
 from bot.ingest import add_routes
-from bot.monitoring.service import Monitoring
+from bot.monitoring.monitoring import Monitoring
 from bot.store.engine import make_engine
 from tests.monitoring.conftest import Clock, RecordingNotifier
 

@@ -11,7 +11,7 @@ import pytest
 from aiohttp import web
 from sqlalchemy import Engine
 
-from bot.monitoring.models import create_tables
+from bot.store.ops_tables import create_tables
 from bot.store.engine import make_engine
 
 

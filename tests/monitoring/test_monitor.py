@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from bot.config import MonitorConfig
 from bot.monitoring.incidents import IncidentManager
-from bot.monitoring.models import MonitorStateRow
+from bot.store.ops_tables import MonitorStateRow
 from bot.monitoring.monitor import Maintenance, Monitor, p95
 
 
@@ -145,7 +145,7 @@ def test_maintenance_window_edges():
 
 
 async def test_restart_keeps_counters_and_does_not_realert(tmp_path, notifier, clock, switch):
-    from bot.monitoring.models import create_tables
+    from bot.store.ops_tables import create_tables
     from bot.store.engine import make_engine
 
     app, base = switch

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.scheduler import monitor_phase
+from bot.app.scheduler import monitor_phase
 
 
 def test_phase_is_stable_and_inside_the_interval():

@@ -11,8 +11,8 @@ import yaml
 from sqlalchemy import inspect, text
 
 from bot.config import parse_config
-from bot.monitoring.service import Monitoring
-from bot.scheduler import (
+from bot.monitoring.monitoring import Monitoring
+from bot.app.scheduler import (
     _LIVE,
     JOBSTORE_TABLE,
     announce_lapsed_waivers,
@@ -20,7 +20,7 @@ from bot.scheduler import (
     start_scheduler,
     stop_scheduler,
 )
-from bot.service import Services
+from bot.services import Services
 from tests.monitoring.conftest import RecordingNotifier
 
 
@@ -98,7 +98,7 @@ async def test_a_lapsed_waiver_is_announced_once(tmp_path):
 
 
 async def test_a_refused_digest_is_retried_later_the_same_day(tmp_path):
-    from bot.scheduler import digest_job
+    from bot.app.scheduler import digest_job
 
     cfg = config(tmp_path, monitors=())
     services = Services.open(cfg)

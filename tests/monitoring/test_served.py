@@ -11,11 +11,11 @@ import pytest
 import yaml
 
 from bot.config import parse_config
-from bot.monitoring.runtime import MONITORING
-from bot.runtime import Runtime
-from bot.scheduler import SCHEDULER
-from bot.server import build_server
-from bot.service import Services
+from bot.app.monitoring import MONITORING
+from bot.app.runtime import Runtime
+from bot.app.scheduler import SCHEDULER
+from bot.app.server import build_server
+from bot.services import Services
 from bot.slack.app import RetryPolicy, SlackSettings, build_app
 from tests.monitoring.conftest import Switch, switchable_app
 from tests.slack.conftest import fake_slack  # noqa: F401  (the fixture)

@@ -19,9 +19,9 @@ import yaml
 from aiohttp import web
 
 from bot.config import AppConfig, parse_config
-from bot.runtime import Runtime
-from bot.server import build_server
-from bot.service import Services
+from bot.app.runtime import Runtime
+from bot.app.server import build_server
+from bot.services import Services
 from bot.slack.app import RetryPolicy, SlackSettings, build_app
 from checks.check import check, manual_check
 from checks.context import CheckContext

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.runtime import IncidentLine
+from bot.app.runtime import IncidentLine
 from bot.slack.blocks import limits
 from bot.slack.blocks.help import help_message
 from bot.slack.blocks.home import TargetVerdict, home_view

@@ -75,7 +75,7 @@ async def test_pluggable_subcommand_without_handler_says_not_configured(slack_se
 
 
 async def test_pluggable_subcommand_uses_the_registered_handler(slack_service: SlackService):
-    from bot.runtime import Reply
+    from bot.app.runtime import Reply
 
     async def handover(runtime, request):
         return Reply(f"Handover for {request.command.target or 'staging'} by {request.user}")

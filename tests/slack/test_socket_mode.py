@@ -9,9 +9,9 @@ from typing import Any
 import httpx
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-from bot.runtime import Runtime
-from bot.server import build_server
-from bot.service import Services
+from bot.app.runtime import Runtime
+from bot.app.server import build_server
+from bot.services import Services
 from bot.slack.app import SlackSettings, build_app
 from tests.slack.conftest import FAST_RETRIES, TinyTarget, make_config
 from tests.slack.fake_slack import FakeSlack

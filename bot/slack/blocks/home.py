@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from bot.runtime import IncidentLine
+from bot.app.runtime import IncidentLine
 from bot.slack.blocks import limits
 from bot.slack.blocks.limits import (
     actions,

@@ -14,7 +14,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from bot.runtime import Runtime
+from bot.app.runtime import Runtime
 from bot.slack.blocks.home import ACTION_HOME_RUN
 from bot.slack.blocks.run import (
     ACTION_ASSIGN,

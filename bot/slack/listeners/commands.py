@@ -13,7 +13,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.config import ConfigError
-from bot.runtime import CommandRequest, Reply, Runtime
+from bot.app.runtime import CommandRequest, Reply, Runtime
 from bot.slack.blocks.help import help_message
 from bot.slack.notifier import PostFailed
 from bot.slack.parser import Command, parse

@@ -8,7 +8,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.runtime import IncidentLine, Runtime
+from bot.app.runtime import IncidentLine, Runtime
 from bot.slack.blocks.home import TargetVerdict, home_view
 from bot.slack.handlers import checklist_lines
 from bot.slack.notifier import PostFailed

@@ -9,7 +9,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from bot.runtime import Runtime
+from bot.app.runtime import Runtime
 from bot.slack.blocks.run import WAIVE_CALLBACK, ItemRef
 from bot.slack.handlers import waive_item, waive_text
 from bot.slack.notifier import PostFailed

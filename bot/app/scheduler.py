@@ -34,9 +34,9 @@ from sqlmodel import Session
 
 from bot.digest import post_digest
 from bot.monitoring.cron import crontab_trigger
-from bot.monitoring.models import NoticeRow
-from bot.monitoring.runtime import monitoring_for
-from bot.monitoring.service import Monitoring
+from bot.store.ops_tables import NoticeRow
+from bot.app.monitoring import monitoring_for
+from bot.monitoring.monitoring import Monitoring
 
 __all__ = [
     "JOBSTORE_TABLE",

@@ -13,7 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.monitoring.service import Monitoring
+from bot.monitoring.monitoring import Monitoring
 
 __all__ = ["MONITORING", "monitoring_for"]
 

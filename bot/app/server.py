@@ -23,8 +23,9 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from bot import ingest, scheduler
-from bot.runtime import Runtime
+from bot import ingest
+from bot.app import scheduler
+from bot.app.runtime import Runtime
 
 if TYPE_CHECKING:
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler

@@ -21,7 +21,7 @@ from checks.model import RunReport
 
 if TYPE_CHECKING:
     from bot.config import AppConfig
-    from bot.service import Services
+    from bot.services import Services
     from bot.slack.notifier import SlackNotifier
     from bot.slack.parser import Command
 
@@ -222,7 +222,7 @@ class Runtime:
 
     @classmethod
     def open(cls, config: AppConfig, **kwargs: Any) -> Runtime:
-        from bot.service import Services
+        from bot.services import Services
 
         return cls(config=config, services=Services.open(config), **kwargs)
 

@@ -92,7 +92,7 @@ class Services:
     registry: Registry
     _locks: dict[str, asyncio.Lock] = field(default_factory=dict, repr=False)
     # Facts the running service hands to checks (obs.monitoring_live reads "monitoring");
-    # set by bot.monitoring.runtime inside `launchready serve`, None elsewhere.
+    # set by bot.app.monitoring inside `launchready serve`, None elsewhere.
     facts_provider: Callable[[str], Mapping[str, Any]] | None = field(default=None, repr=False)
 
     @classmethod
