@@ -32,11 +32,11 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlmodel import Session
 
+from bot.app.monitoring import monitoring_for
 from bot.digest import post_digest
 from bot.monitoring.cron import crontab_trigger
-from bot.store.ops_tables import NoticeRow
-from bot.app.monitoring import monitoring_for
 from bot.monitoring.monitoring import Monitoring
+from bot.store.ops_tables import NoticeRow
 
 __all__ = [
     "JOBSTORE_TABLE",

@@ -12,8 +12,8 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.ingest import alertmanager, events, sentry
 from bot.app.monitoring import monitoring_for
+from bot.ingest import alertmanager, events, sentry
 
 __all__ = ["add_routes", "install"]
 

@@ -25,8 +25,8 @@ from typing import Any
 from aiohttp import web
 
 from bot.ingest.common import Rejected, answer, link_or_none, parse_json, read_body, rejected
-from bot.store.ops_tables import IngestedEventRow
 from bot.monitoring.monitoring import Monitoring
+from bot.store.ops_tables import IngestedEventRow
 
 __all__ = ["handler", "interpret", "sign"]
 

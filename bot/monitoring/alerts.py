@@ -23,8 +23,8 @@ from sqlmodel import Session, col, select
 
 from bot.config import AlertsConfig
 from bot.monitoring.incidents import Incident, IncidentManager, format_duration
-from bot.store.ops_tables import IngestedEventRow
 from bot.monitoring.monitor import p95
+from bot.store.ops_tables import IngestedEventRow
 
 __all__ = ["AlertEvaluator", "Breach"]
 

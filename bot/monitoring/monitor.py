@@ -26,8 +26,8 @@ from bot.config import MaintenanceWindow, MonitorConfig
 from bot.monitoring.conditions import Condition, ConditionResult, Observation, parse_conditions
 from bot.monitoring.cron import crontab_trigger
 from bot.monitoring.incidents import Incident, IncidentManager
-from bot.store.ops_tables import MonitorStateRow
 from bot.monitoring.probe import Prober
+from bot.store.ops_tables import MonitorStateRow
 
 __all__ = ["Maintenance", "Monitor", "TickResult", "p95"]
 

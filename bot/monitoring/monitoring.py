@@ -21,8 +21,8 @@ from sqlmodel import Session, col, select
 from bot.config import AppConfig
 from bot.monitoring.alerts import AlertEvaluator
 from bot.monitoring.incidents import Incident, IncidentManager, Notifier, Renderer
-from bot.store.ops_tables import IngestedEventRow, MonitorStateRow, create_tables
 from bot.monitoring.monitor import Monitor, TickResult
+from bot.store.ops_tables import IngestedEventRow, MonitorStateRow, create_tables
 from checks.obs.monitoring_live import MonitorFact, MonitoringFacts
 
 __all__ = ["Monitoring", "StoredEvent"]

@@ -25,8 +25,8 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.handover_doc import handover_command
 from bot.app.runtime import Runtime
+from bot.handover_doc import handover_command
 from bot.slack.handlers import BUILTIN
 from bot.slack.listeners import actions, commands, events, incidents, views
 from bot.slack.notifier import SlackNotifier

@@ -14,9 +14,9 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
+from bot.app.runtime import ActiveRun, Runtime
 from bot.config import ConfigError
 from bot.isolated import run_isolated
-from bot.app.runtime import ActiveRun, Runtime
 from bot.services import NotAllowed, RunInProgress
 from bot.slack.blocks.limits import Message, section
 from bot.slack.blocks.run import progress_message, scorecard

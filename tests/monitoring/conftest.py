@@ -11,8 +11,8 @@ import pytest
 from aiohttp import web
 from sqlalchemy import Engine
 
-from bot.store.ops_tables import create_tables
 from bot.store.engine import make_engine
+from bot.store.ops_tables import create_tables
 
 
 @pytest.fixture

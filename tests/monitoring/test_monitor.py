@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 from bot.config import MonitorConfig
 from bot.monitoring.incidents import IncidentManager
-from bot.store.ops_tables import MonitorStateRow
 from bot.monitoring.monitor import Maintenance, Monitor, p95
+from bot.store.ops_tables import MonitorStateRow
 
 
 def make_monitor(engine, notifier, clock, url, **fields) -> tuple[Monitor, IncidentManager]:
@@ -145,8 +145,8 @@ def test_maintenance_window_edges():
 
 
 async def test_restart_keeps_counters_and_does_not_realert(tmp_path, notifier, clock, switch):
-    from bot.store.ops_tables import create_tables
     from bot.store.engine import make_engine
+    from bot.store.ops_tables import create_tables
 
     app, base = switch
     url = f"sqlite:///{tmp_path / 'restart.db'}"

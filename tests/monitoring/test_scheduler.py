@@ -10,8 +10,6 @@ from typing import Any
 import yaml
 from sqlalchemy import inspect, text
 
-from bot.config import parse_config
-from bot.monitoring.monitoring import Monitoring
 from bot.app.scheduler import (
     _LIVE,
     JOBSTORE_TABLE,
@@ -20,6 +18,8 @@ from bot.app.scheduler import (
     start_scheduler,
     stop_scheduler,
 )
+from bot.config import parse_config
+from bot.monitoring.monitoring import Monitoring
 from bot.services import Services
 from tests.monitoring.conftest import RecordingNotifier
 

@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.config import parse_config
 from bot.app.monitoring import MONITORING
 from bot.app.runtime import Runtime
 from bot.app.scheduler import SCHEDULER
 from bot.app.server import build_server
+from bot.config import parse_config
 from bot.services import Services
 from bot.slack.app import RetryPolicy, SlackSettings, build_app
 from tests.monitoring.conftest import Switch, switchable_app

@@ -18,9 +18,9 @@ import pytest
 import yaml
 from aiohttp import web
 
-from bot.config import AppConfig, parse_config
 from bot.app.runtime import Runtime
 from bot.app.server import build_server
+from bot.config import AppConfig, parse_config
 from bot.services import Services
 from bot.slack.app import RetryPolicy, SlackSettings, build_app
 from checks.check import check, manual_check

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.config import parse_config
-from bot.demo.server import DemoTarget
 from bot.app.runtime import Runtime
 from bot.app.server import build_server
+from bot.config import parse_config
+from bot.demo.server import DemoTarget
 from bot.slack.app import SlackSettings, build_app
 from tests.slack.conftest import FAST_RETRIES
 from tests.slack.fake_slack import FakeSlack

@@ -12,8 +12,8 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from bot.config import ConfigError
 from bot.app.runtime import CommandRequest, Reply, Runtime
+from bot.config import ConfigError
 from bot.slack.blocks.help import help_message
 from bot.slack.notifier import PostFailed
 from bot.slack.parser import Command, parse

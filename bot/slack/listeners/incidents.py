@@ -13,9 +13,9 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
+from bot.app.runtime import CommandRequest, IncidentLine, Reply, Runtime
 from bot.digest import post_digest, render_text
 from bot.monitoring.incidents import IncidentError
-from bot.app.runtime import CommandRequest, IncidentLine, Reply, Runtime
 from bot.slack.blocks.digest import digest_blocks
 from bot.slack.blocks.incident import ACTION_ACK, ACTION_RESOLVE, incidents_list
 from bot.slack.reply import Replier
