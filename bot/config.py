@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
+from checks.model import Severity
 from checks.target import Duration, Target, body_leaves
 
 __all__ = [
@@ -85,7 +86,18 @@ class ChecklistEntry(_Model):
     due: date | None = None
     attest_every: Duration | None = None
     title: str | None = None  # for manual items of your own (manual.<name>)
-    severity: str | None = None
+    severity: Severity | None = None
+
+    @field_validator("severity", mode="before")
+    @classmethod
+    def _known_severity(cls, value: Any) -> Any:
+        if value is None or isinstance(value, Severity):
+            return value
+        word = value.strip().lower() if isinstance(value, str) else value
+        if word in {str(s) for s in Severity}:
+            return Severity(word)
+        names = ", ".join(str(s) for s in Severity)
+        raise ValueError(f'"{str(value)[:80]}" is not a severity (use one of {names})')
 
 
 class MaintenanceWindow(_Model):

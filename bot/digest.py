@@ -3,13 +3,13 @@
 :func:`build_digest` reads the store (latest runs, checklist items), the incidents and the last
 digest sent to the channel, and returns a :class:`Digest`. :func:`render_text` turns it into
 text through a Jinja2 template (the CLI prints it; Slack uses it as the fallback text beside
-the blocks of :mod:`bot.slack.blocks.digest`). :class:`DigestLedger` makes it one digest per
-channel per day, across restarts: the day is claimed in ``lr_digests`` before posting.
+the blocks of :mod:`bot.slack.blocks.digest`). The store's digest ledger
+(:class:`bot.store.digests.DigestLedger`) makes it one digest per channel per day, across
+restarts: :func:`post_digest` claims the day before posting.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -18,19 +18,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import jinja2
-from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
 
 from bot.config import AppConfig
-from bot.monitoring.incidents import Incident, IncidentManager
-from bot.store.ops_tables import DigestRow, create_tables
+from bot.monitoring.incidents import Incident
+from bot.store import Store, in_thread
 from checks.model import RunReport, Status
 
 __all__ = [
     "Digest",
     "DigestItem",
-    "DigestLedger",
     "TargetDigest",
     "build_digest",
     "digest_day",
@@ -111,9 +107,8 @@ def score(report: RunReport) -> int | None:
 
 def build_digest(
     config: AppConfig,
-    store: Any,
+    store: Store,
     *,
-    engine: Engine | None = None,
     now: datetime | None = None,
     previous: Mapping[str, Any] | None = None,
     since: datetime | None = None,
@@ -180,10 +175,7 @@ def build_digest(
                 waivers.append(
                     DigestItem(**base, note=f"{prefix}waiver ends {entry.waiver_expires.astimezone(zone).date()} ({entry.waiver_reason})")
                 )
-    incidents: tuple[Incident, ...] = ()
-    if engine is not None:
-        create_tables(engine)
-        incidents = tuple(IncidentManager(engine, notifier=None, channel=None).open_incidents())
+    incidents = tuple(Incident.from_row(row) for row in store.incidents.unresolved())
     days_left = (config.launch_date - today).days if config.launch_date else None
     grouped = tuple((owner, tuple(items)) for owner, items in sorted(overdue.items(), key=lambda kv: (kv[0] == "", kv[0])))
     return Digest(
@@ -240,81 +232,6 @@ def render_text(digest: Digest, *, slack: bool = False) -> str:
     return env.get_template("digest.txt.j2").render(d=digest).strip() + "\n"
 
 
-class DigestLedger:
-    """``lr_digests``: which channel got its digest on which day, and the snapshot it showed."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        create_tables(engine)
-
-    def claim(self, channel: str, day: str, now: datetime) -> int | None:
-        """Claim today's digest for ``channel``: the row id, or None when it is sent or being
-        sent. A claim whose post failed may be claimed again."""
-        with Session(self.engine) as session:
-            session.add(DigestRow(channel=channel, day=day, created_at=now))
-            try:
-                session.commit()
-            except IntegrityError:
-                session.rollback()
-            else:
-                row = session.exec(select(DigestRow).where(DigestRow.channel == channel, DigestRow.day == day)).one()
-                return row.id
-            row = session.exec(select(DigestRow).where(DigestRow.channel == channel, DigestRow.day == day)).one()
-            if row.state == "failed":
-                row.state = "pending"
-                row.created_at = now
-                session.add(row)
-                session.commit()
-                return row.id
-            return None
-
-    def sent(self, row_id: int, *, ts: str | None, digest: Digest, now: datetime) -> None:
-        with Session(self.engine) as session:
-            row = session.get(DigestRow, row_id)
-            assert row is not None
-            row.state, row.ts, row.sent_at = "sent", ts, now
-            row.snapshot = json.dumps(digest.snapshot())
-            first = digest.targets[0] if digest.targets else None
-            row.score = first.score if first else None
-            row.verdict = first.verdict if first else None
-            session.add(row)
-            session.commit()
-
-    def failed(self, row_id: int) -> None:
-        with Session(self.engine) as session:
-            row = session.get(DigestRow, row_id)
-            if row is not None:
-                row.state = "failed"
-                session.add(row)
-                session.commit()
-
-    def last_sent(self, channel: str) -> DigestRow | None:
-        with Session(self.engine) as session:
-            row = session.exec(
-                select(DigestRow)
-                .where(DigestRow.channel == channel, DigestRow.state == "sent")
-                .order_by(col(DigestRow.day).desc())
-            ).first()
-            if row is not None:
-                session.expunge(row)
-            return row
-
-    def today(self, channel: str, day: str) -> DigestRow | None:
-        with Session(self.engine) as session:
-            row = session.exec(select(DigestRow).where(DigestRow.channel == channel, DigestRow.day == day)).first()
-            if row is not None:
-                session.expunge(row)
-            return row
-
-    def previous(self, channel: str | None) -> tuple[dict[str, Any], datetime | None]:
-        if not channel:
-            return {}, None
-        row = self.last_sent(channel)
-        if row is None:
-            return {}, None
-        return json.loads(row.snapshot or "{}"), row.sent_at
-
-
 @dataclass(frozen=True)
 class DigestPost:
     """What :func:`post_digest` did: ``sent``, ``already_sent``, ``failed`` or ``no_channel``."""
@@ -330,8 +247,7 @@ BlocksBuilder = Any  # Callable[[Digest], list[dict]]: the Slack blocks, from bo
 
 async def post_digest(
     config: AppConfig,
-    store: Any,
-    engine: Engine,
+    store: Store,
     notifier: Any,
     *,
     now: datetime | None = None,
@@ -343,23 +259,27 @@ async def post_digest(
     CLI ``--post``) cannot both send it; a post Slack refused releases the claim for a retry.
     """
     now = now or datetime.now(UTC)
-    ledger = DigestLedger(engine)
+    ledger = store.digests
     channel = config.slack.channel
     if not channel:
-        digest = build_digest(config, store, engine=engine, now=now)
+        digest = await in_thread(build_digest, config, store, now=now)
         return DigestPost("no_channel", digest, message="slack.channel is not set: there is nowhere to post the digest.")
     day = digest_day(config, now)
-    claim = ledger.claim(channel, day, now)
-    previous, since = ledger.previous(channel)
-    digest = build_digest(config, store, engine=engine, now=now, previous=previous, since=since)
+    claim = await in_thread(ledger.claim, channel, day, now)
+    previous, since = await in_thread(ledger.previous, channel)
+    digest = await in_thread(build_digest, config, store, now=now, previous=previous, since=since)
     if claim is None:
-        sent = ledger.today(channel, day)
+        sent = await in_thread(ledger.today, channel, day)
         where = f" (message {sent.ts})" if sent and sent.ts else ""
         return DigestPost("already_sent", digest, sent.ts if sent else None, f"Today's digest ({day}) was already posted to {channel}{where}.")
     try:
         ts = await notifier.post(channel, render_text(digest, slack=True), blocks(digest) if blocks else None)
     except Exception as exc:  # the notifier's sentence never holds the token
-        ledger.failed(claim)
+        await in_thread(ledger.failed, claim)
         return DigestPost("failed", digest, message=f"The digest was not posted: {exc}")
-    ledger.sent(claim, ts=ts, digest=digest, now=now)
+    first = digest.targets[0] if digest.targets else None
+    await in_thread(
+        ledger.sent, claim, ts=ts, snapshot=digest.snapshot(), score=first.score if first else None,
+        verdict=first.verdict if first else None, now=now,
+    )
     return DigestPost("sent", digest, ts, f"Posted the digest for {day} to {channel}.")

@@ -9,17 +9,16 @@ summary), the incidents of the last 30 days, and a run report with today's check
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 from bot.config import AppConfig, MonitorConfig
+from bot.monitoring.incidents import Incident
 from bot.services import Services
 from bot.store.engine import describe_url
 from bot.store.records import ChecklistItem
@@ -37,14 +36,10 @@ from handover.render import HandoverError, render_handover
 from handover.sanitize import Sanitizer
 from handover.view import build_view
 
-if TYPE_CHECKING:
-    from bot.app.runtime import CommandRequest, Reply, Runtime
-
 __all__ = [
     "HandoverError",
     "NoRunYet",
     "build_input",
-    "handover_command",
     "render_handover_for",
     "write_handover",
 ]
@@ -97,31 +92,12 @@ def render_handover_for(services: Services, target: str | None = None, *, fmt: s
     return filename, document, line
 
 
-async def handover_command(runtime: Runtime, request: CommandRequest) -> Reply | None:
-    """``/launchready handover [target]``: upload the document to the channel with the verdict
-    in one line. Plug it in with ``runtime.commands["handover"] = handover_command``."""
-    from bot.app.runtime import Reply
-
-    try:
-        # Rendering reads the store and runs Jinja: keep it off the event loop.
-        filename, content, line = await asyncio.to_thread(render_handover_for, runtime.services, request.command.target)
-    except HandoverError as exc:
-        return Reply(f":information_source: {exc}")
-    channel = request.channel or runtime.config.slack.channel
-    if runtime.notifier is None or not channel:
-        return Reply(f"{line} There is no channel to upload the document to; run `launchready handover` instead.")
-    await runtime.notifier.upload_file(
-        channel, content, filename=filename, title=f"Launch handover: {filename}", comment=line
-    )
-    return None
-
-
 def build_input(services: Services, report: RunReport, *, now: datetime | None = None) -> HandoverInput:
     config = services.config
     now = now or services.store.now()
     name, target = config.target(report.target if report.target in config.targets else None)
     # Owners and due dates written in app.yaml since the last run count too.
-    services.store.sync_checklist(name, list(services.registry), config.checklist)
+    services.checklist.sync(name)
     rows = {item.check_id: item for item in services.store.items(name)}
     current = _with_checklist(report, services.store.overrides(name, now))
     states = {check_id: _state(item, now) for check_id, item in rows.items()}
@@ -211,14 +187,8 @@ def _monitor(monitor: MonitorConfig) -> MonitorView:
 
 
 def _incidents(services: Services, now: datetime) -> tuple[IncidentView, ...]:
-    """Incidents opened in the last 30 days; none when monitoring has never run here."""
-    try:
-        from bot.monitoring.incidents import IncidentManager
-
-        recent = IncidentManager(services.store.engine, notifier=None, channel=None).recent(limit=200)
-    except Exception as exc:  # no monitoring tables in this database yet: nothing to report
-        log.debug("no incidents for the handover: %s", exc)
-        return ()
+    """Incidents opened in the last 30 days (none when monitoring has never run here)."""
+    recent = [Incident.from_row(row) for row in services.store.incidents.recent(limit=200)]
     since = now - INCIDENT_PERIOD
     return tuple(
         IncidentView(

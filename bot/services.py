@@ -10,7 +10,6 @@ or is cancelled is marked failed/interrupted, then the exception goes on.
 from __future__ import annotations
 
 import asyncio
-import functools
 import inspect
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -18,8 +17,9 @@ from typing import Any
 
 import httpx
 
+from bot.checklist.service import ChecklistService
 from bot.config import AppConfig, ConfigError
-from bot.store import Store
+from bot.store import Store, in_thread
 from checks.catalog import default_registry
 from checks.check import Check, manual_check
 from checks.model import CheckResult, RunReport, Severity
@@ -54,7 +54,7 @@ def registry_for(config: AppConfig, base: Registry | None = None) -> Registry:
                 manual_check(
                     id=check_id,
                     title=entry.title,
-                    severity=Severity(entry.severity or "medium"),
+                    severity=entry.severity or Severity.MEDIUM,
                     passes_when=f"Its owner attests: {entry.title}.",
                     why="The team added this item to its own launch checklist.",
                     breaks="Whatever the team feared when it added this item.",
@@ -75,8 +75,6 @@ def checklist_problems(config: AppConfig, registry: Registry) -> list[str]:
         if check_id.startswith("manual."):
             if not entry.title:
                 problems.append(f"checklist.{check_id}: a manual item of your own needs title: (what its owner attests)")
-            elif entry.severity and entry.severity not in {str(s) for s in Severity}:
-                problems.append(f"checklist.{check_id}.severity: \"{entry.severity}\" is not one of critical, high, medium, low, info")
             continue
         try:
             registry.get(check_id)
@@ -94,6 +92,10 @@ class Services:
     # Facts the running service hands to checks (obs.monitoring_live reads "monitoring");
     # set by bot.app.monitoring inside `launchready serve`, None elsewhere.
     facts_provider: Callable[[str], Mapping[str, Any]] | None = field(default=None, repr=False)
+    checklist: ChecklistService = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.checklist = ChecklistService.for_config(self.config, self.store, self.registry)
 
     @classmethod
     def open(cls, config: AppConfig, *, store: Store | None = None, registry: Registry | None = None) -> Services:
@@ -165,19 +167,17 @@ class Services:
             # Store calls go to a thread: a SQLite write waiting on a busy database must not
             # stall the event loop that also acknowledges Slack commands and times probes.
             store = self.store
-            running = await asyncio.to_thread(store.running_run, name)
+            running = await in_thread(store.running_run, name)
             if running is not None:  # another process (a CLI run beside the service)
                 raise RunInProgress(name, running.run_id, running.who)
-            await asyncio.to_thread(store.sync_checklist, name, list(self.registry), self.config.checklist)
-            run_id = await asyncio.to_thread(
-                functools.partial(
-                    store.start_run,
-                    target=name, trigger=trigger, who=who, project=self.config.project, base_url=target.base_url,
-                )
+            await in_thread(self.checklist.sync, name)
+            run_id = await in_thread(
+                store.start_run,
+                target=name, trigger=trigger, who=who, project=self.config.project, base_url=target.base_url,
             )
 
             async def landed(result: CheckResult) -> None:
-                await asyncio.to_thread(store.save_result, run_id, result)
+                await in_thread(store.save_result, run_id, result)
                 if on_result is not None:
                     maybe = on_result(result)
                     if inspect.isawaitable(maybe):
@@ -197,8 +197,8 @@ class Services:
                     transport=transport,
                     facts=facts,
                 )
-                report = report.with_overrides(await asyncio.to_thread(store.overrides, name))
-                await asyncio.to_thread(store.finish_run, run_id, report)
+                report = report.with_overrides(await in_thread(store.overrides, name))
+                await in_thread(store.finish_run, run_id, report)
             except asyncio.CancelledError:
                 # Synchronous on purpose: a cancelled task must record this before it unwinds.
                 store.fail_run(run_id, "interrupted: the run was cancelled before it finished")

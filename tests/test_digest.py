@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from bot.config import parse_config
-from bot.digest import DigestLedger, build_digest, post_digest, render_text
+from bot.digest import build_digest, post_digest, render_text
 from bot.monitoring.incidents import IncidentManager
 from bot.store import Store
 from checks.check import check, manual_check
@@ -77,10 +77,10 @@ def test_digest_lists_late_unowned_stale_expiring_and_incidents(config, db_url):
         store.mark_done("staging", "manual.keys_rotated", note="rotated", actor="U0BOB", now=T0 - timedelta(days=40))
         store.waive("staging", "http.hsts", days=3, reason="CDN migration", actor="U0ADMIN", now=T0)
         store.assign("staging", "api.cors", "U0BOB", actor="U0BOB")
-        IncidentManager(store.engine, notifier=None, channel=None).open(
+        IncidentManager(store.incidents, notifier=None, channel=None).open(
             fingerprint="monitor:api", kind="down", title="api is failing", summary="[STATUS] (503) == 200 failed", now=T0
         )
-        digest = build_digest(config, store, engine=store.engine, now=T0)
+        digest = build_digest(config, store, now=T0)
         assert digest.days_to_launch == 14
         staging = digest.targets[0]
         assert staging.verdict == "NO_GO" and staging.score == 33
@@ -103,7 +103,7 @@ def test_unowned_failing_item_is_listed(config, db_url, tmp_path):
     store = seeded(db_url, bare)
     try:
         store.record_report(report("r_1", {"auth.private_routes": Status.FAIL}, T0), trigger="cli")
-        digest = build_digest(bare, store, engine=store.engine, now=T0)
+        digest = build_digest(bare, store, now=T0)
         assert [i.check_id for i in digest.unowned] == ["auth.private_routes"]
     finally:
         store.close()
@@ -113,20 +113,20 @@ async def test_one_digest_per_day_across_a_restart_with_the_change_since_the_las
     notifier = RecordingNotifier()
     store = seeded(db_url, config)
     store.record_report(report("r_1", {"auth.private_routes": Status.FAIL}, T0), trigger="cli")
-    first = await post_digest(config, store, store.engine, notifier, now=T0)
+    first = await post_digest(config, store, notifier, now=T0)
     assert first.outcome == "sent" and len(notifier.posts()) == 1
-    again = await post_digest(config, store, store.engine, notifier, now=T0 + timedelta(hours=2))
+    again = await post_digest(config, store, notifier, now=T0 + timedelta(hours=2))
     assert again.outcome == "already_sent" and len(notifier.posts()) == 1
     store.close()
 
     store = Store.open(db_url)  # a restart: same file, new process state
     try:
-        later_same_day = await post_digest(config, store, store.engine, notifier, now=T0 + timedelta(hours=8))
+        later_same_day = await post_digest(config, store, notifier, now=T0 + timedelta(hours=8))
         assert later_same_day.outcome == "already_sent"
         assert "already posted" in later_same_day.message
         next_day = T0 + timedelta(days=1)
         store.record_report(report("r_2", {"api.cors": Status.FAIL}, next_day), trigger="cli")
-        second = await post_digest(config, store, store.engine, notifier, now=next_day)
+        second = await post_digest(config, store, notifier, now=next_day)
         assert second.outcome == "sent" and len(notifier.posts()) == 2
         staging = second.digest.targets[0]
         assert [i.check_id for i in staging.newly_failing] == ["api.cors"]
@@ -142,12 +142,12 @@ async def test_a_refused_post_is_retried_and_sent_once(config, db_url):
     notifier = RecordingNotifier(failing=True)
     store = seeded(db_url, config)
     try:
-        failed = await post_digest(config, store, store.engine, notifier, now=T0)
+        failed = await post_digest(config, store, notifier, now=T0)
         assert failed.outcome == "failed" and "500" in failed.message
         notifier.failing = False
-        retried = await post_digest(config, store, store.engine, notifier, now=T0 + timedelta(minutes=1))
+        retried = await post_digest(config, store, notifier, now=T0 + timedelta(minutes=1))
         assert retried.outcome == "sent"
-        assert (await post_digest(config, store, store.engine, notifier, now=T0)).outcome == "already_sent"
+        assert (await post_digest(config, store, notifier, now=T0)).outcome == "already_sent"
         assert len(notifier.posts()) == 1
     finally:
         store.close()
@@ -157,7 +157,7 @@ async def test_no_channel_says_so(tmp_path, db_url):
     config = parse_config(CONFIG.replace("channel: C0LAUNCH, ", ""), env={}, root=tmp_path)
     store = seeded(db_url, config)
     try:
-        outcome = await post_digest(config, store, store.engine, RecordingNotifier(), now=T0)
+        outcome = await post_digest(config, store, RecordingNotifier(), now=T0)
         assert outcome.outcome == "no_channel" and "slack.channel" in outcome.message
     finally:
         store.close()
@@ -165,7 +165,7 @@ async def test_no_channel_says_so(tmp_path, db_url):
 
 def test_day_is_in_the_digest_time_zone(tmp_path, db_url):
     config = parse_config(CONFIG, env={}, root=tmp_path)
-    ledger = DigestLedger(Store.open(db_url).engine)
+    ledger = Store.open(db_url).digests
     late_evening_utc = datetime(2026, 12, 1, 23, 30, tzinfo=UTC)  # already Dec 2 in Berlin
     assert ledger.claim("C0LAUNCH", "2026-12-02", late_evening_utc) is not None
     from bot.digest import digest_day

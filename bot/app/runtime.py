@@ -1,9 +1,9 @@
-"""What the running service's parts share: config, services, the Slack notifier, background
-tasks, the runs in progress and the registry of pluggable command handlers.
+"""What the running service's parts share: config, services, the Slack notifier, the
+monitoring capability, background tasks and the runs in progress.
 
-Listeners and server extensions receive one :class:`Runtime`; nothing here is global, so a
-test builds its own. Other capabilities plug in with one line, e.g.
-``runtime.commands["handover"] = handover_command``.
+Listeners and the server receive one :class:`Runtime`; nothing here is global, so a test
+builds its own. :mod:`bot.app.server` (the composition root) sets ``notifier`` and
+``monitoring`` when it wires the service.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,18 +21,15 @@ from checks.model import RunReport
 
 if TYPE_CHECKING:
     from bot.config import AppConfig
+    from bot.monitoring.monitoring import Monitoring
     from bot.services import Services
     from bot.slack.notifier import SlackNotifier
-    from bot.slack.parser import Command
 
 __all__ = [
     "ActiveRun",
     "BackgroundTasks",
-    "CommandHandler",
-    "CommandRequest",
     "IncidentLine",
     "RecentIds",
-    "Reply",
     "Runtime",
     "SecretFilter",
 ]
@@ -41,29 +38,8 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class CommandRequest:
-    """A subcommand as a handler sees it: no Slack types, just who asked where."""
-
-    command: Command
-    user: str
-    channel: str | None
-
-
-@dataclass(frozen=True)
-class Reply:
-    """What a handler answers: text (mrkdwn), optional blocks, and whether everyone sees it."""
-
-    text: str
-    blocks: list[dict[str, Any]] | None = None
-    in_channel: bool = False
-
-
-CommandHandler = Callable[["Runtime", CommandRequest], Awaitable["Reply | None"]]
-
-
-@dataclass(frozen=True)
 class IncidentLine:
-    """An open incident as App Home lists it (the monitoring capability provides these)."""
+    """An open incident as App Home lists it."""
 
     title: str
     severity: str = "high"
@@ -207,11 +183,9 @@ class Runtime:
     services: Services
     notifier: SlackNotifier | None = None
     tasks: BackgroundTasks = field(default_factory=BackgroundTasks)
-    commands: dict[str, CommandHandler] = field(default_factory=dict)
+    monitoring: Monitoring | None = None
     active_runs: dict[str, ActiveRun] = field(default_factory=dict)
     seen_events: RecentIds = field(default_factory=RecentIds)
-    # Open incidents for App Home; the monitoring capability sets it.
-    incidents: Callable[[], Awaitable[list[IncidentLine]]] | None = None
     edit_interval: float = 1.0  # seconds between chat.update edits of a progress message
     # Runs started from Slack execute on an event loop of their own (bot/isolated.py), so the
     # checks' work never delays an acknowledgement.

@@ -12,39 +12,48 @@ Jobs (stable ids, so a restart replaces rather than duplicates them):
 Jobs are stored by a SQLAlchemyJobStore on the store's engine (table
 ``lr_apscheduler_jobs``), coalesced, and given a misfire grace time, so a restart neither
 loses a digest that was due a few minutes ago nor fires a backlog twice. The jobstore pickles
-jobs: the callables are this module's functions and their arguments are strings; a job finds
-the live service through :data:`_LIVE` by the key it was given (the one process-wide
-registry here, because a pickled job cannot carry a live object).
+jobs, so a stored job is a module-level function and string arguments. The live objects come
+from the scheduler itself: its :class:`ServiceExecutor` holds the :class:`ServiceJobs` of this
+service and hands it to each job as its first argument. No process-wide registry is needed,
+and two services in one process (tests) never see each other's jobs.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
-from dataclasses import dataclass
+import sys
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
+from apscheduler.executors.asyncio import AsyncIOExecutor
+from apscheduler.executors.base import run_coroutine_job
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlmodel import Session
 
-from bot.app.monitoring import monitoring_for
+from bot.app.runtime import Runtime
 from bot.digest import post_digest
 from bot.monitoring.cron import crontab_trigger
 from bot.monitoring.monitoring import Monitoring
-from bot.store.ops_tables import NoticeRow
+from bot.slack.blocks.digest import digest_blocks
+from bot.store import in_thread
 
 __all__ = [
     "JOBSTORE_TABLE",
+    "SCHEDULER",
     "Scheduled",
+    "ServiceExecutor",
+    "ServiceJobs",
     "build_scheduler",
     "desired_jobs",
     "install",
     "start_scheduler",
+    "stop_scheduler",
 ]
 
 log = logging.getLogger(__name__)
@@ -58,13 +67,118 @@ SCHEDULER = web.AppKey("scheduler", AsyncIOScheduler)
 
 
 @dataclass
-class _Live:
-    runtime: Any
+class ServiceJobs:
+    """What each scheduled job does, against the live service it was built with."""
+
+    runtime: Runtime
     monitoring: Monitoring
-    scheduler: AsyncIOScheduler | None = None
+    scheduler: AsyncIOScheduler | None = field(default=None, repr=False)
+
+    async def monitor(self, name: str) -> None:
+        await self.monitoring.tick_monitor(name)
+
+    async def alerts(self) -> None:
+        await self.monitoring.evaluate_alerts()
+
+    async def reminders(self) -> None:
+        await self.monitoring.tick_reminders()
+
+    async def digest(self) -> None:
+        runtime = self.runtime
+        if runtime.notifier is None:
+            return
+        posted = await post_digest(
+            runtime.config, runtime.services.store, runtime.notifier, now=self.monitoring.clock(), blocks=digest_blocks
+        )
+        log.info("digest: %s", posted.message)
+        if posted.outcome == "failed" and self.scheduler is not None:
+            # Slack refused it (down, bot not invited): try again later today, not tomorrow.
+            self.scheduler.add_job(
+                digest_job, "date", run_date=datetime.now(UTC) + DIGEST_RETRY, args=[],
+                id="lr:digest-retry", replace_existing=True, misfire_grace_time=3600,
+            )
+
+    async def run(self, target: str) -> None:
+        runtime = self.runtime
+        try:
+            report = await runtime.services.run(target, trigger="schedule")
+        except Exception as exc:  # RunInProgress, a broken target: say so in the channel
+            text = f":calendar: The scheduled run of {target} did not happen: {exc}"
+        else:
+            counts = ", ".join(f"{n} {s}" for s, n in report.summary.items() if n)
+            failing = [r.check_id for r in report.results if str(r.status) in ("fail", "error")]
+            text = f":calendar: Scheduled run of {target}: *{report.verdict}* ({counts})."
+            if failing:
+                text += " Failing: " + ", ".join(f"`{c}`" for c in failing[:20]) + ("…" if len(failing) > 20 else "")
+        channel = runtime.config.slack.channel
+        if runtime.notifier is not None and channel:
+            await runtime.notifier.post(channel, text)
+
+    async def waivers(self) -> None:
+        if self.runtime.notifier is None or not self.runtime.config.slack.channel:
+            return
+        await announce_lapsed_waivers(self.runtime, self.monitoring.clock())
 
 
-_LIVE: dict[str, _Live] = {}
+async def announce_lapsed_waivers(runtime: Runtime, now: datetime) -> int:
+    """Post once for each waiver that expired in the last week; returns how many were posted."""
+    assert runtime.notifier is not None
+    store = runtime.services.store
+    channel = runtime.config.slack.channel
+    assert channel
+    posted = 0
+    for target in runtime.config.targets:
+        for item in await in_thread(store.items, target):
+            expires = item.waiver_expires
+            if not item.waiver_reason or expires is None or not (now - timedelta(days=7) < expires <= now):
+                continue
+            key = f"waiver:{target}:{item.check_id}:{expires.isoformat()}"
+            if await in_thread(store.notices.sent, key):
+                continue
+            owner = f" <@{item.owner}>" if item.owner else ""
+            await runtime.notifier.post(
+                channel,
+                f":hourglass_flowing_sand: The waiver of `{item.check_id}` on {target} ended "
+                f"{expires.astimezone(UTC):%Y-%m-%d %H:%M} UTC ({item.waiver_reason}); it counts again.{owner}",
+            )
+            await in_thread(store.notices.record, key, now)
+            posted += 1
+    return posted
+
+
+# -- the stored jobs: module-level (picklable by reference), string arguments ----------------
+# The executor passes the live ServiceJobs as the keyword ``jobs``; APScheduler checks stored
+# arguments against these signatures, so ``jobs`` has a default and is never stored.
+
+
+def _live(jobs: ServiceJobs | None) -> ServiceJobs:
+    if jobs is None:
+        raise RuntimeError("a Launch Ready job runs only on the service's ServiceExecutor")
+    return jobs
+
+
+async def monitor_job(name: str, *, jobs: ServiceJobs | None = None) -> None:
+    await _live(jobs).monitor(name)
+
+
+async def alerts_job(*, jobs: ServiceJobs | None = None) -> None:
+    await _live(jobs).alerts()
+
+
+async def reminders_job(*, jobs: ServiceJobs | None = None) -> None:
+    await _live(jobs).reminders()
+
+
+async def digest_job(*, jobs: ServiceJobs | None = None) -> None:
+    await _live(jobs).digest()
+
+
+async def run_job(target: str, *, jobs: ServiceJobs | None = None) -> None:
+    await _live(jobs).run(target)
+
+
+async def waivers_job(*, jobs: ServiceJobs | None = None) -> None:
+    await _live(jobs).waivers()
 
 
 @dataclass(frozen=True)
@@ -78,125 +192,65 @@ class Scheduled:
     grace: int
 
 
-# -- jobs (module-level, picklable by reference) ----------------------------------------------
+@dataclass(frozen=True)
+class _BoundJob:
+    """A stored job with this service's :class:`ServiceJobs` bound as ``jobs``, in the shape
+    APScheduler's ``run_coroutine_job`` reads."""
+
+    id: str
+    name: str
+    misfire_grace_time: int | None
+    func: Any
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+
+    def __str__(self) -> str:
+        return self.name
 
 
-def _live(key: str) -> _Live | None:
-    live = _LIVE.get(key)
-    if live is None:
-        log.warning("scheduled job for %s found no running service; skipped", key)
-    return live
+class ServiceExecutor(AsyncIOExecutor):
+    """Runs stored jobs on the event loop, each given the live :class:`ServiceJobs`."""
 
+    def __init__(self, jobs: ServiceJobs) -> None:
+        super().__init__()
+        self.jobs = jobs
 
-async def monitor_job(key: str, name: str) -> None:
-    live = _live(key)
-    if live:
-        await live.monitoring.tick_monitor(name)
-
-
-async def alerts_job(key: str) -> None:
-    live = _live(key)
-    if live:
-        now = live.monitoring.clock()
-        live.monitoring.alerts.evaluate(now)
-        await live.monitoring.flush(now)
-
-
-async def reminders_job(key: str) -> None:
-    live = _live(key)
-    if live:
-        now = live.monitoring.clock()
-        live.monitoring.incidents.queue_reminders(now, silenced=live.monitoring.silenced(now))
-        await live.monitoring.flush(now)
-
-
-async def digest_job(key: str) -> None:
-    live = _live(key)
-    if not live or live.runtime.notifier is None:
-        return
-    store = live.runtime.services.store
-    try:
-        from bot.slack.blocks.digest import digest_blocks
-    except ImportError:
-        digest_blocks = None
-    posted = await post_digest(
-        live.runtime.config, store, store.engine, live.runtime.notifier, now=live.monitoring.clock(), blocks=digest_blocks
-    )
-    log.info("digest: %s", posted.message)
-    if posted.outcome == "failed" and live.scheduler is not None:
-        # Slack refused it (down, bot not invited): try again later today, not tomorrow.
-        live.scheduler.add_job(
-            digest_job, "date", run_date=datetime.now(UTC) + DIGEST_RETRY, args=[key],
-            id="lr:digest-retry", replace_existing=True, misfire_grace_time=3600,
+    def _do_submit_job(self, job: Any, run_times: list[datetime]) -> None:
+        bound = _BoundJob(
+            id=job.id,
+            name=job.name,
+            misfire_grace_time=job.misfire_grace_time,
+            func=functools.partial(job.func, jobs=self.jobs),
+            args=tuple(job.args),
+            kwargs=dict(job.kwargs),
         )
 
+        def finished(future: Any) -> None:
+            self._pending_futures.discard(future)
+            try:
+                events = future.result()
+            except BaseException:
+                self._run_job_error(job.id, *sys.exc_info()[1:])
+            else:
+                self._run_job_success(job.id, events)
 
-async def run_job(key: str, target: str) -> None:
-    live = _live(key)
-    if not live:
-        return
-    runtime = live.runtime
-    try:
-        report = await runtime.services.run(target, trigger="schedule")
-    except Exception as exc:  # RunInProgress, a broken target: say so in the channel
-        text = f":calendar: The scheduled run of {target} did not happen: {exc}"
-    else:
-        counts = ", ".join(f"{n} {s}" for s, n in report.summary.items() if n)
-        failing = [r.check_id for r in report.results if str(r.status) in ("fail", "error")]
-        text = f":calendar: Scheduled run of {target}: *{report.verdict}* ({counts})."
-        if failing:
-            text += " Failing: " + ", ".join(f"`{c}`" for c in failing[:20]) + ("…" if len(failing) > 20 else "")
-    channel = runtime.config.slack.channel
-    if runtime.notifier is not None and channel:
-        await runtime.notifier.post(channel, text)
-
-
-async def waivers_job(key: str) -> None:
-    live = _live(key)
-    if not live or live.runtime.notifier is None or not live.runtime.config.slack.channel:
-        return
-    await announce_lapsed_waivers(live.runtime, live.monitoring.clock())
-
-
-async def announce_lapsed_waivers(runtime: Any, now: datetime) -> int:
-    """Post once for each waiver that expired in the last week; returns how many were posted."""
-    store = runtime.services.store
-    channel = runtime.config.slack.channel
-    posted = 0
-    for target in runtime.config.targets:
-        for item in store.items(target):
-            expires = item.waiver_expires
-            if not item.waiver_reason or expires is None or not (now - timedelta(days=7) < expires <= now):
-                continue
-            key = f"waiver:{target}:{item.check_id}:{expires.isoformat()}"
-            with Session(store.engine) as session:
-                if session.get(NoticeRow, key) is not None:
-                    continue
-            owner = f" <@{item.owner}>" if item.owner else ""
-            await runtime.notifier.post(
-                channel,
-                f":hourglass_flowing_sand: The waiver of `{item.check_id}` on {target} ended "
-                f"{expires.astimezone(UTC):%Y-%m-%d %H:%M} UTC ({item.waiver_reason}); it counts again.{owner}",
-            )
-            with Session(store.engine) as session:
-                session.add(NoticeRow(key=key, created_at=now))
-                session.commit()
-            posted += 1
-    return posted
+        future = self._eventloop.create_task(run_coroutine_job(bound, job._jobstore_alias, run_times, self._logger.name))
+        future.add_done_callback(finished)
+        self._pending_futures.add(future)
 
 
 # -- building the scheduler ---------------------------------------------------------------------
 
 
-def desired_jobs(config: Any, key: str) -> list[Scheduled]:
+def desired_jobs(config: Any) -> list[Scheduled]:
     jobs = [
-        Scheduled("lr:alerts", alerts_job, (key,), IntervalTrigger(seconds=ALERTS_EVERY.total_seconds()), 30),
-        Scheduled("lr:reminders", reminders_job, (key,), IntervalTrigger(seconds=REMINDERS_EVERY.total_seconds()), 60),
-        Scheduled("lr:waivers", waivers_job, (key,), IntervalTrigger(seconds=WAIVERS_EVERY.total_seconds()), 600),
+        Scheduled("lr:alerts", alerts_job, (), IntervalTrigger(seconds=ALERTS_EVERY.total_seconds()), 30),
+        Scheduled("lr:reminders", reminders_job, (), IntervalTrigger(seconds=REMINDERS_EVERY.total_seconds()), 60),
+        Scheduled("lr:waivers", waivers_job, (), IntervalTrigger(seconds=WAIVERS_EVERY.total_seconds()), 600),
     ]
     digest = config.slack.digest
     if digest is not None and config.slack.channel:
-        jobs.append(Scheduled("lr:digest", digest_job, (key,), crontab_trigger(digest.cron, digest.timezone), 3600))
+        jobs.append(Scheduled("lr:digest", digest_job, (), crontab_trigger(digest.cron, digest.timezone), 3600))
     now = datetime.now(UTC)
     for monitor in config.monitors:
         seconds = max(1.0, monitor.interval.total_seconds())
@@ -205,14 +259,14 @@ def desired_jobs(config: Any, key: str) -> list[Scheduled]:
             Scheduled(
                 f"lr:monitor:{monitor.name}",
                 monitor_job,
-                (key, monitor.name),
+                (monitor.name,),
                 IntervalTrigger(seconds=seconds, start_date=first),
                 int(max(seconds, 1)),
             )
         )
     for name, target in config.targets.items():
         if target.schedule:
-            jobs.append(Scheduled(f"lr:run:{name}", run_job, (key, name), crontab_trigger(target.schedule, "UTC"), 3600))
+            jobs.append(Scheduled(f"lr:run:{name}", run_job, (name,), crontab_trigger(target.schedule, "UTC"), 3600))
     return jobs
 
 
@@ -227,23 +281,24 @@ def monitor_phase(name: str, seconds: float) -> float:
     return fraction * seconds
 
 
-def build_scheduler(engine: Any) -> AsyncIOScheduler:
+def build_scheduler(engine: Any, jobs: ServiceJobs) -> AsyncIOScheduler:
     memory = engine.url.get_backend_name() == "sqlite" and engine.url.database in (None, "", ":memory:")
     store = MemoryJobStore() if memory else SQLAlchemyJobStore(engine=engine, tablename=JOBSTORE_TABLE)
     return AsyncIOScheduler(
         jobstores={"default": store},
+        executors={"default": ServiceExecutor(jobs)},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
         timezone=UTC,
     )
 
 
-def start_scheduler(runtime: Any, monitoring: Monitoring, *, key: str | None = None) -> AsyncIOScheduler:
+def start_scheduler(runtime: Runtime, monitoring: Monitoring) -> AsyncIOScheduler:
     """Start the scheduler in the running loop with the config's jobs; returns it."""
-    key = key or runtime.config.database_url
-    _LIVE[key] = _Live(runtime, monitoring)
-    scheduler = build_scheduler(runtime.services.store.engine)
+    jobs = ServiceJobs(runtime, monitoring)
+    scheduler = build_scheduler(runtime.services.store.engine, jobs)
+    jobs.scheduler = scheduler
     scheduler.start(paused=True)  # load stored jobs, fire nothing until they are reconciled
-    wanted = desired_jobs(runtime.config, key)
+    wanted = desired_jobs(runtime.config)
     ids = {job.id for job in wanted}
     for job in scheduler.get_jobs():
         if job.id.startswith("lr:") and job.id not in ids and job.id != "lr:digest-retry":
@@ -263,7 +318,6 @@ def start_scheduler(runtime: Any, monitoring: Monitoring, *, key: str | None = N
             misfire_grace_time=job.grace,
             max_instances=1,
         )
-    _LIVE[key].scheduler = scheduler
     scheduler.resume()
     log.info("scheduler started with %d jobs", len(wanted))
     return scheduler
@@ -277,24 +331,21 @@ def _same(stored: Any, wanted: Any) -> bool:
     return repr(stored) == repr(wanted)
 
 
-def stop_scheduler(scheduler: AsyncIOScheduler, key: str) -> None:
+def stop_scheduler(scheduler: AsyncIOScheduler) -> None:
     if scheduler.running:
         scheduler.shutdown(wait=False)
-    _LIVE.pop(key, None)
 
 
-def install(app: web.Application, runtime: Any) -> None:
+def install(app: web.Application, runtime: Runtime, monitoring: Monitoring) -> None:
     """Start the scheduler when the service starts, stop it when it stops."""
-    monitoring = monitoring_for(app, runtime)
-    key = runtime.config.database_url
 
     async def start(_: web.Application) -> None:
-        app[SCHEDULER] = start_scheduler(runtime, monitoring, key=key)
+        app[SCHEDULER] = start_scheduler(runtime, monitoring)
 
     async def stop(_: web.Application) -> None:
         scheduler = app.get(SCHEDULER)
         if scheduler is not None:
-            stop_scheduler(scheduler, key)
+            stop_scheduler(scheduler)
 
     app.on_startup.append(start)
     app.on_cleanup.insert(0, stop)

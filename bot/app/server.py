@@ -1,10 +1,12 @@
-"""The one aiohttp application of ``launchready serve``.
+"""The composition root of ``launchready serve``: the one aiohttp application, wired by hand.
 
-``POST /slack/events`` hands Slack's requests to Bolt (commands, interactivity and events on
-one path, signature-verified), ``GET /healthz`` answers liveness. Other capabilities add
-their routes and background jobs as extensions: a module with ``install(app, runtime)``,
-listed in :data:`EXTENSIONS` (one line each); they use aiohttp's ``on_startup`` /
-``on_cleanup`` for anything that runs in the background.
+:func:`build_server` puts the parts together explicitly, in this order: the runtime (config,
+services and store, the Slack notifier set by :func:`bot.slack.app.build_app`), ``GET
+/healthz``, ``POST /slack/events`` handing Slack's requests to Bolt (signature-verified first),
+then monitoring (:func:`bot.app.monitoring.attach_monitoring`), the ingest routes
+(:func:`bot.ingest.add_routes`) and the scheduler (:func:`bot.app.scheduler.install`), which
+share that one :class:`~bot.monitoring.monitoring.Monitoring`. Background work starts and stops
+with aiohttp's ``on_startup`` / ``on_cleanup``.
 
 Errors never leave as tracebacks: every 4xx/5xx is a small JSON body without internals.
 Every response carries an ``X-Request-Id`` (the one a logged failure names) and a ``Server``
@@ -18,20 +20,20 @@ import re
 import uuid
 from collections.abc import Awaitable, Callable
 from importlib.metadata import PackageNotFoundError, version
-from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
 from bot import ingest
 from bot.app import scheduler
+from bot.app.monitoring import attach_monitoring
 from bot.app.runtime import Runtime
 
 if TYPE_CHECKING:
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
     from slack_bolt.async_app import AsyncApp
 
-__all__ = ["EXTENSIONS", "REQUEST_ID", "RUNTIME", "SLACK_PATH", "build_server", "package_version", "request_id"]
+__all__ = ["REQUEST_ID", "RUNTIME", "SLACK_PATH", "build_server", "package_version", "request_id"]
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +45,6 @@ SERVER_NAME = "launchready"  # aiohttp's default names Python's and its own vers
 _CALLER_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")  # a proxy's id we may repeat in a header and a log
 # web.RequestKey arrived in aiohttp 3.12; a plain key works (with a warning) before it.
 _ID_KEY: Any = web.RequestKey("request_id", str) if hasattr(web, "RequestKey") else "launchready.request_id"
-
-# Add an extension here (one line): a module with install(app: web.Application, runtime: Runtime).
-EXTENSIONS: tuple[ModuleType, ...] = (ingest, scheduler)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -99,17 +98,20 @@ def build_server(
     bolt_app: AsyncApp | None,
     *,
     socket_mode: AsyncSocketModeHandler | None = None,
-    extensions: tuple[ModuleType, ...] | None = None,
+    monitoring: bool = True,
 ) -> web.Application:
-    """The served application. ``bolt_app`` None: no Slack route (Socket Mode or tests)."""
+    """The served application. ``bolt_app`` None: no Slack route (Socket Mode or tests);
+    ``monitoring`` False: no monitors, ingest routes or scheduler (tests of the Slack part)."""
     app = web.Application(middlewares=[json_errors], client_max_size=MAX_BODY)
     app[RUNTIME] = runtime
     app.on_response_prepare.append(identify)
     app.router.add_get("/healthz", healthz)
     if bolt_app is not None and socket_mode is None:
         app.router.add_post(SLACK_PATH, _slack_handler(bolt_app, runtime))
-    for extension in EXTENSIONS if extensions is None else extensions:
-        extension.install(app, runtime)
+    if monitoring:
+        watching = attach_monitoring(app, runtime)
+        ingest.add_routes(app, watching)
+        scheduler.install(app, runtime, watching)
     if socket_mode is not None:
         _attach_socket_mode(app, socket_mode)
 

@@ -3,18 +3,25 @@ the one service the CLI and the Slack app call to change it."""
 
 from __future__ import annotations
 
+from bot.checklist.order import STATUS_ORDER, worst_first
+from bot.checklist.policy import Actor, ChecklistPolicy, NotPermitted
 from bot.checklist.sentences import (
-    STATUS_ORDER,
     assign_sentence,
     done_sentence,
     parse_due,
     summary_sentence,
     waive_sentence,
-    worst_first,
 )
+from bot.checklist.service import Assignment, ChecklistService, ChecklistStatus
 
 __all__ = [
     "STATUS_ORDER",
+    "Actor",
+    "Assignment",
+    "ChecklistPolicy",
+    "ChecklistService",
+    "ChecklistStatus",
+    "NotPermitted",
     "assign_sentence",
     "done_sentence",
     "parse_due",

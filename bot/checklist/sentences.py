@@ -1,51 +1,34 @@
-"""The launch checklist as people use it: order it worst first, parse what they type, and
-say in one sentence what changed.
+"""What the checklist says: one sentence per change, for a terminal and for a channel.
 
-The CLI and the Slack app both call these, so a change reads the same in a terminal and in
-a channel. Storage is :mod:`bot.store`; this module holds no state.
+The terminal names people as they were typed; a channel names them through ``who`` (Slack's
+mention, so they are notified). Refusals name who may do it instead. Pure functions: storage
+is :mod:`bot.store`, decisions are :mod:`bot.checklist.policy`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 
+from bot.checklist.order import STATUS_ORDER
 from bot.store import ChecklistError, ChecklistItem
-from checks.model import Status
 
 __all__ = [
-    "STATUS_ORDER",
-    "done_sentence",
+    "Names",
     "assign_sentence",
+    "chat_assigned",
+    "chat_done",
+    "chat_done_refused",
+    "chat_waive_refused",
+    "chat_waived",
+    "done_sentence",
     "parse_due",
     "summary_sentence",
     "waive_sentence",
-    "worst_first",
 ]
 
-# Display statuses, worst first: what needs someone now comes before what is settled.
-STATUS_ORDER = (
-    str(Status.FAIL),
-    str(Status.ERROR),
-    "stale",
-    str(Status.WARN),
-    str(Status.MANUAL),
-    "open",
-    str(Status.WAIVED),
-    str(Status.SKIPPED),
-    "done",
-    "attested",
-    str(Status.PASS),
-)
-
-
-def worst_first(items: Iterable[ChecklistItem], now: datetime) -> list[ChecklistItem]:
-    def key(item: ChecklistItem) -> tuple[int, int, int, str]:
-        status = item.display_status(now)
-        rank = STATUS_ORDER.index(status) if status in STATUS_ORDER else len(STATUS_ORDER)
-        return (rank, 0 if item.overdue(now) else 1, item.severity.rank, item.check_id)
-
-    return sorted(items, key=key)
+# How a channel names a person: Slack's mention for a user id, the name otherwise.
+Names = Callable[[str | None], str]
 
 
 def parse_due(text: str) -> date:
@@ -93,4 +76,56 @@ def waive_sentence(item: ChecklistItem) -> str:
     return (
         f'{item.check_id} on {item.target} waived until {until} by {item.waiver_by}: "{item.waiver_reason}". '
         "It reports waived, never pass, and the waiver lapses by itself."
+    )
+
+
+# -- in a channel ------------------------------------------------------------------------------
+
+
+def admins_phrase(admins: Sequence[str], who: Names) -> str:
+    return (
+        ", ".join(who(a) for a in admins)
+        if admins
+        else "nobody yet (list them under slack.admins in app.yaml)"
+    )
+
+
+def chat_assigned(
+    actor: str, target: str, before: ChecklistItem, after: ChecklistItem, who: Names
+) -> str:
+    due = f", due {after.due.isoformat()}" if after.due else ""
+    if (before.owner, before.due) == (after.owner, after.due):
+        return f"`{after.check_id}` on {target} already belongs to {who(after.owner)}{due}; nothing changed."
+    was = f" (was {who(before.owner)})" if before.owner and before.owner != after.owner else ""
+    return f":bust_in_silhouette: {who(actor)} assigned `{after.check_id}` on *{target}* to {who(after.owner)}{was}{due}."
+
+
+def chat_done(actor: str, target: str, item: ChecklistItem, note: str | None, who: Names) -> str:
+    quoted = f' ("{note}")' if note else ""
+    if item.is_manual:
+        return f":ballot_box_with_check: {who(actor)} attested `{item.check_id}` on *{target}*{quoted}."
+    return (
+        f":ballot_box_with_check: {who(actor)} marked `{item.check_id}` on *{target}* done{quoted}; "
+        "the next run confirms it or reopens it."
+    )
+
+
+def chat_done_refused(item: ChecklistItem, admins: Sequence[str], who: Names) -> str:
+    owner = (
+        f"its owner ({who(item.owner)})"
+        if item.owner
+        else "its owner (it has none yet: assign it first)"
+    )
+    return f":no_entry: Only {owner} or an admin ({admins_phrase(admins, who)}) may mark `{item.check_id}` done."
+
+
+def chat_waive_refused(admins: Sequence[str], who: Names) -> str:
+    return f":no_entry: Only admins ({admins_phrase(admins, who)}) may waive checks."
+
+
+def chat_waived(actor: str, target: str, item: ChecklistItem, who: Names) -> str:
+    until = item.waiver_expires.date().isoformat() if item.waiver_expires else "?"
+    return (
+        f":zipper_mouth_face: {who(actor)} waived `{item.check_id}` on *{target}* until {until}: "
+        f'"{item.waiver_reason}". It reports *waived*, never pass, and the waiver lapses by itself.'
     )

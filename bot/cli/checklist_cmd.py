@@ -21,17 +21,18 @@ from rich.markup import escape
 from rich.table import Table
 
 from bot.checklist import (
+    Actor,
+    ChecklistService,
     assign_sentence,
     done_sentence,
     parse_due,
     summary_sentence,
     waive_sentence,
-    worst_first,
 )
 from bot.cli.common import EXIT_USAGE, err, load_or_exit, out
 from bot.config import AppConfig, ConfigError
 from bot.services import Services
-from bot.store import ChecklistError, ChecklistItem, Store, StoreError
+from bot.store import ChecklistError, ChecklistItem, StoreError
 
 __all__ = ["register"]
 
@@ -58,12 +59,12 @@ class StatusFormat(StrEnum):
     json = "json"
 
 
-def cli_actor() -> str:
+def cli_actor() -> Actor:
     try:
         user = os.environ.get("USER") or getpass.getuser()
     except Exception:  # getpass raises when no user database entry exists (containers)
         user = "unknown"
-    return f"cli:{user}"
+    return Actor.cli(f"cli:{user}")
 
 
 def _fail(message: str) -> typer.Exit:
@@ -72,7 +73,7 @@ def _fail(message: str) -> typer.Exit:
 
 
 @contextmanager
-def _checklist(config_path: Path, target: str | None) -> Iterator[tuple[AppConfig, str, Store]]:
+def _checklist(config_path: Path, target: str | None) -> Iterator[tuple[AppConfig, str, ChecklistService]]:
     """Load app.yaml, open the store, sync the target's checklist; exit 2 with a sentence on error."""
     config = load_or_exit(config_path)
     try:
@@ -89,14 +90,13 @@ def _checklist(config_path: Path, target: str | None) -> Iterator[tuple[AppConfi
         raise typer.Exit(EXIT_USAGE) from None
     except (StoreError, ValueError) as exc:  # ValueError: an unknown check id in checklist:
         raise _fail(str(exc)) from None
-    store = services.store
     try:
-        store.sync_checklist(name, list(services.registry), config.checklist)
-        yield config, name, store
+        services.checklist.sync(name)
+        yield config, name, services.checklist
     except ChecklistError as exc:
         raise _fail(str(exc)) from None
     finally:
-        store.close()
+        services.close()
 
 
 def register(app: typer.Typer) -> None:
@@ -107,10 +107,10 @@ def register(app: typer.Typer) -> None:
         format: StatusFormat = typer.Option(StatusFormat.text, "--format", "-f", help="text or json."),
     ) -> None:
         """The launch checklist as a table, worst first: status, owner, due date, waiver, last result."""
-        with _checklist(config, target) as (cfg, name, store):
-            now = store.now()
-            items = worst_first(store.items(name), now)
-            runs = store.list_runs(name, limit=1)
+        with _checklist(config, target) as (cfg, name, checklist):
+            status = checklist.status(name, with_report=False)
+            items, now = status.items, status.now
+            runs = checklist.store.list_runs(name, limit=1)
         if format is StatusFormat.json:
             typer.echo(
                 json.dumps(
@@ -144,11 +144,10 @@ def register(app: typer.Typer) -> None:
         target: str | None = TargetOpt,
     ) -> None:
         """Give a checklist item an owner (and a due date)."""
-        with _checklist(config, target) as (_cfg, name, store):
+        with _checklist(config, target) as (_cfg, name, checklist):
             due_date = parse_due(due) if due is not None else None
-            before = store.item(name, item)
-            after = store.assign(name, item, owner, due=due_date, actor=cli_actor())
-        out.print(escape(assign_sentence(before, after)))
+            change = checklist.assign(name, item, owner, due=due_date, actor=cli_actor())
+        out.print(escape(assign_sentence(change.before, change.after)))
 
     @app.command("done")
     def done(
@@ -158,9 +157,9 @@ def register(app: typer.Typer) -> None:
         target: str | None = TargetOpt,
     ) -> None:
         """Attest a manual item, or mark an automated one fixed (the next run confirms it)."""
-        with _checklist(config, target) as (_cfg, name, store):
-            updated = store.mark_done(name, item, note=note, actor=cli_actor())
-            now = store.now()
+        with _checklist(config, target) as (_cfg, name, checklist):
+            updated = checklist.done(name, item, note=note, actor=cli_actor())
+            now = checklist.store.now()
         out.print(escape(done_sentence(updated, now)))
 
     @app.command("waive")
@@ -172,8 +171,8 @@ def register(app: typer.Typer) -> None:
         target: str | None = TargetOpt,
     ) -> None:
         """Waive an item for N days with a reason; it reports waived (never pass) until it lapses."""
-        with _checklist(config, target) as (_cfg, name, store):
-            updated = store.waive(name, item, days=days, reason=reason, actor=cli_actor())
+        with _checklist(config, target) as (_cfg, name, checklist):
+            updated = checklist.waive(name, item, days=days, reason=reason, actor=cli_actor())
         out.print(escape(waive_sentence(updated)))
 
 

@@ -38,12 +38,10 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(EXIT_USAGE) from None
         try:
             for name in config.targets:
-                services.store.sync_checklist(name, list(services.registry), config.checklist)
+                services.checklist.sync(name)
             if not post:
-                from bot.digest import DigestLedger
-
-                previous, since = DigestLedger(services.store.engine).previous(config.slack.channel)
-                result = build_digest(config, services.store, engine=services.store.engine, previous=previous, since=since)
+                previous, since = services.store.digests.previous(config.slack.channel)
+                result = build_digest(config, services.store, previous=previous, since=since)
                 out.print(render_text(result), markup=False, end="")
                 raise typer.Exit(EXIT_OK)
             code = asyncio.run(_post(config, services))
@@ -67,7 +65,7 @@ async def _post(config, services) -> int:  # type: ignore[no-untyped-def]
         err.print(f"error: {exc}", markup=False)
         return EXIT_USAGE
     notifier = SlackNotifier(build_client(settings))
-    posted = await post_digest(config, services.store, services.store.engine, notifier, blocks=digest_blocks)
+    posted = await post_digest(config, services.store, notifier, blocks=digest_blocks)
     if posted.outcome in ("sent", "already_sent"):
         out.print(posted.message, markup=False)
         return EXIT_OK

@@ -20,6 +20,7 @@ from aiohttp import web
 
 from bot.ingest.common import Rejected, answer, link_or_none, parse_json, read_body, rejected
 from bot.monitoring.monitoring import Monitoring
+from bot.store import in_thread
 from bot.store.ops_tables import IngestedEventRow
 
 __all__ = ["handler", "parse_alerts"]
@@ -84,11 +85,11 @@ def handler(monitoring: Monitoring, *, clock: Callable[[], datetime]) -> Callabl
         for alert in alerts:
             fingerprint = f"alertmanager:{alert['fingerprint']}"
             status = alert["status"]
-            if monitoring.last_status(fingerprint) == status:
+            if await in_thread(monitoring.last_status, fingerprint) == status:
                 duplicates += 1
                 continue
             labels = {str(k): str(v) for k, v in alert["labels"].items()}
-            monitoring.store_event(
+            await in_thread(monitoring.store_event,
                 IngestedEventRow(
                     source="alertmanager",
                     type=f"alertmanager.{status}",
@@ -106,7 +107,7 @@ def handler(monitoring: Monitoring, *, clock: Callable[[], datetime]) -> Callabl
                 detail = annotations.get("summary") or annotations.get("description") or ""
                 shown = ", ".join(f"{k}={v}" for k, v in sorted(labels.items()) if k != "alertname")
                 summary = f"Alertmanager: {name} is firing" + (f": {detail}" if detail else "") + (f" ({shown})." if shown else ".")
-                monitoring.incidents.open(
+                await in_thread(monitoring.incidents.open,
                     fingerprint=fingerprint,
                     kind="alertmanager",
                     title=f"{name}" + (f" ({labels['severity']})" if "severity" in labels else ""),
@@ -117,7 +118,7 @@ def handler(monitoring: Monitoring, *, clock: Callable[[], datetime]) -> Callabl
                     now=now,
                 )
             else:
-                monitoring.incidents.resolve_fingerprint(
+                await in_thread(monitoring.incidents.resolve_fingerprint,
                     fingerprint, actor="Alertmanager", reason=f"Alertmanager reports {name} resolved.", now=now
                 )
         monitoring.flush_soon()

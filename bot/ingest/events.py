@@ -12,7 +12,6 @@ the same ``webhook-id`` is acknowledged as a duplicate and not processed again.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import hashlib
@@ -26,6 +25,7 @@ from aiohttp import web
 
 from bot.ingest.common import Rejected, answer, parse_json, read_body, rejected
 from bot.monitoring.monitoring import Monitoring
+from bot.store import in_thread
 from bot.store.ops_tables import IngestedEventRow
 
 __all__ = ["TOLERANCE", "TYPES", "handler", "sign", "signing_key", "validate", "verify"]
@@ -138,7 +138,7 @@ def handler(monitoring: Monitoring, *, clock: Callable[[], datetime]) -> Callabl
         except Rejected as problem:
             return rejected(monitoring, "events", problem)
         row.delivery_id = msg_id[:255]
-        stored = await asyncio.to_thread(monitoring.store_event, row)  # SQLite waits off the loop
+        stored = await in_thread(monitoring.store_event, row)  # SQLite waits off the loop
         if stored.duplicate:
             return answer(200, status="duplicate", id=msg_id)
         if row.type in ("http.request", "webhook.failure"):

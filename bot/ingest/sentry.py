@@ -26,6 +26,7 @@ from aiohttp import web
 
 from bot.ingest.common import Rejected, answer, link_or_none, parse_json, read_body, rejected
 from bot.monitoring.monitoring import Monitoring
+from bot.store import in_thread
 from bot.store.ops_tables import IngestedEventRow
 
 __all__ = ["handler", "interpret", "sign"]
@@ -115,14 +116,14 @@ def handler(monitoring: Monitoring, *, clock: Callable[[], datetime]) -> Callabl
             return rejected(monitoring, "sentry", problem)
         now = clock()
         if meaning is None:
-            monitoring.store_event(
+            await in_thread(monitoring.store_event,
                 IngestedEventRow(source="sentry", type=f"sentry.{resource}"[:64], received_at=now, occurred_at=now, payload=body.decode("utf-8", "replace"))
             )
             return answer(200, status="accepted", processed=False)
         fingerprint, action, title, summary, link = meaning
-        if monitoring.last_status(fingerprint) == action:
+        if await in_thread(monitoring.last_status, fingerprint) == action:
             return answer(200, status="duplicate")
-        monitoring.store_event(
+        await in_thread(monitoring.store_event,
             IngestedEventRow(
                 source="sentry",
                 type=f"sentry.{resource}",
@@ -134,12 +135,12 @@ def handler(monitoring: Monitoring, *, clock: Callable[[], datetime]) -> Callabl
             )
         )
         if action in OPENS:
-            monitoring.incidents.open(
+            await in_thread(monitoring.incidents.open,
                 fingerprint=fingerprint, kind="sentry", title=title[:300], summary=summary[:2000],
                 source="sentry", link=link_or_none(link), now=now,
             )
         elif action in RESOLVES:
-            monitoring.incidents.resolve_fingerprint(fingerprint, actor="Sentry", reason=f"Sentry reports it {action}.", now=now)
+            await in_thread(monitoring.incidents.resolve_fingerprint, fingerprint, actor="Sentry", reason=f"Sentry reports it {action}.", now=now)
         monitoring.flush_soon()
         return answer(200, status="accepted", processed=True)
 

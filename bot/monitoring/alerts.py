@@ -18,13 +18,10 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine
-from sqlmodel import Session, col, select
-
 from bot.config import AlertsConfig
 from bot.monitoring.incidents import Incident, IncidentManager, format_duration
 from bot.monitoring.monitor import p95
-from bot.store.ops_tables import IngestedEventRow
+from bot.store.ingested_events import IngestedEvents, RequestSample
 
 __all__ = ["AlertEvaluator", "Breach"]
 
@@ -37,36 +34,20 @@ class Breach:
     samples: int
 
 
-@dataclass(frozen=True)
-class _Request:
-    route: str
-    status_code: int | None
-    latency_ms: float | None
-    at: datetime
-
-
 def _window(delta: timedelta) -> str:
     return format_duration(delta)
 
 
 class AlertEvaluator:
-    def __init__(self, engine: Engine, config: AlertsConfig, incidents: IncidentManager) -> None:
-        self.engine = engine
+    def __init__(self, events: IngestedEvents, config: AlertsConfig, incidents: IncidentManager) -> None:
+        self.events = events
         self.config = config
         self.incidents = incidents
 
     def breaches(self, now: datetime) -> list[Breach]:
         latency, errors = self.config.latency, self.config.errors
         since = now - max(latency.window, errors.window)
-        with Session(self.engine) as session:
-            # Only the columns the thresholds need: the window may hold many thousand events.
-            rows = [
-                _Request(route or "?", status, value, at)
-                for route, status, value, at in session.exec(
-                    select(IngestedEventRow.route, IngestedEventRow.status_code, IngestedEventRow.latency_ms, IngestedEventRow.occurred_at)
-                    .where(IngestedEventRow.type == "http.request", col(IngestedEventRow.occurred_at) >= since)
-                )
-            ]
+        rows = self.events.requests_since(since)
         return [
             self._latency([r for r in rows if r.at >= now - latency.window]),
             self._errors([r for r in rows if r.at >= now - errors.window]),
@@ -98,7 +79,7 @@ class AlertEvaluator:
                     changed.append(resolved)
         return changed
 
-    def _latency(self, requests: list[_Request]) -> Breach:
+    def _latency(self, requests: list[RequestSample]) -> Breach:
         rule = self.config.latency
         rows = [r for r in requests if r.latency_ms is not None]
         values = [float(r.latency_ms) for r in rows if r.latency_ms is not None]
@@ -117,7 +98,7 @@ class AlertEvaluator:
         )
         return Breach("latency", over, summary, len(values))
 
-    def _errors(self, requests: list[_Request]) -> Breach:
+    def _errors(self, requests: list[RequestSample]) -> Breach:
         rule = self.config.errors
         rows = [r for r in requests if r.status_code is not None]
         total = len(rows)
@@ -137,17 +118,7 @@ class AlertEvaluator:
 
     def _webhooks(self, now: datetime) -> Breach:
         rule = self.config.webhooks
-        with Session(self.engine) as session:
-            rows = list(
-                session.exec(
-                    select(IngestedEventRow)
-                    .where(
-                        IngestedEventRow.type == "webhook.failure",
-                        col(IngestedEventRow.occurred_at) >= now - rule.window,
-                    )
-                    .order_by(col(IngestedEventRow.occurred_at))
-                )
-            )
+        rows = self.events.of_type_since("webhook.failure", now - rule.window)
         count = len(rows)
         over = count >= rule.failures
         providers = ", ".join(f"{p}: {n}" for p, n in Counter(r.provider or "?" for r in rows).most_common())

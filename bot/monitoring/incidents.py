@@ -21,9 +21,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import Engine
-from sqlmodel import Session, col, select
-
+from bot.store import in_thread
+from bot.store.incidents import Incidents, NoSuchIncident
 from bot.store.ops_tables import AlertDeliveryRow, IncidentRow
 
 __all__ = [
@@ -192,11 +191,12 @@ class TextRenderer:
 
 
 class IncidentManager:
-    """Incident state in the store, and the delivery of what the channel must hear."""
+    """Incident rules over the store's :class:`~bot.store.incidents.Incidents`, and the
+    delivery of what the channel must hear."""
 
     def __init__(
         self,
-        engine: Engine,
+        repository: Incidents,
         *,
         notifier: Notifier | None,
         channel: str | None,
@@ -204,7 +204,7 @@ class IncidentManager:
         reopen_window: timedelta = REOPEN_WINDOW,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        self.engine = engine
+        self.repository = repository
         self.notifier = notifier
         self.channel = channel
         self.renderer: Renderer = renderer or TextRenderer()
@@ -217,41 +217,26 @@ class IncidentManager:
     # -- reading -----------------------------------------------------------------------
 
     def get(self, incident_id: int) -> Incident:
-        with Session(self.engine) as session:
-            row = session.get(IncidentRow, incident_id)
-            if row is None:
-                raise IncidentError(f"There is no incident #{incident_id}.")
-            return Incident.from_row(row)
+        row = self.repository.get(incident_id)
+        if row is None:
+            raise IncidentError(f"There is no incident #{incident_id}.")
+        return Incident.from_row(row)
 
     def open_incidents(self) -> list[Incident]:
-        with Session(self.engine) as session:
-            rows = session.exec(select(IncidentRow).where(IncidentRow.state != "resolved").order_by(col(IncidentRow.id)))
-            return [Incident.from_row(r) for r in rows]
+        return [Incident.from_row(r) for r in self.repository.unresolved()]
 
     def find_open(self, fingerprint: str) -> Incident | None:
-        with Session(self.engine) as session:
-            row = session.exec(
-                select(IncidentRow).where(IncidentRow.fingerprint == fingerprint, IncidentRow.state != "resolved")
-            ).first()
-            return Incident.from_row(row) if row else None
+        row = self.repository.find_unresolved(fingerprint)
+        return Incident.from_row(row) if row else None
 
     def recent(self, limit: int = 20) -> list[Incident]:
-        with Session(self.engine) as session:
-            rows = session.exec(select(IncidentRow).order_by(col(IncidentRow.id).desc()).limit(limit))
-            return [Incident.from_row(r) for r in rows]
+        return [Incident.from_row(r) for r in self.repository.recent(limit)]
 
     def pending_deliveries(self) -> int:
-        with Session(self.engine) as session:
-            return len(session.exec(select(AlertDeliveryRow.id).where(AlertDeliveryRow.state == "pending")).all())
+        return self.repository.pending_count()
 
     def deliveries(self, incident_id: int) -> list[AlertDeliveryRow]:
-        with Session(self.engine) as session:
-            rows = session.exec(
-                select(AlertDeliveryRow).where(AlertDeliveryRow.incident_id == incident_id).order_by(col(AlertDeliveryRow.id))
-            ).all()
-            for row in rows:
-                session.expunge(row)
-            return list(rows)
+        return self.repository.deliveries(incident_id)
 
     # -- state changes -----------------------------------------------------------------
 
@@ -273,71 +258,58 @@ class IncidentManager:
         news (False when it was already open: a duplicate)."""
         if kind not in KINDS:
             raise ValueError(f"incident kind {kind!r} is not one of {', '.join(KINDS)}")
-        now = now or self.clock()
+        moment = now or self.clock()
         related = related_check if related_check is not None else RELATED_CHECKS.get(kind)
-        with self._lock, Session(self.engine) as session:
-            current = session.exec(
-                select(IncidentRow).where(IncidentRow.fingerprint == fingerprint, IncidentRow.state != "resolved")
-            ).first()
-            if current is not None:
-                return Incident.from_row(current), False
-            last = session.exec(
-                select(IncidentRow)
-                .where(IncidentRow.fingerprint == fingerprint, IncidentRow.state == "resolved")
-                .order_by(col(IncidentRow.resolved_at).desc())
-            ).first()
-            if last is not None and last.resolved_at and now - last.resolved_at <= self.reopen_window and last.ts:
-                row = last
-                row.state = "open"
-                row.reopens += 1
-                row.summary = summary
-                row.title = title
-                row.acknowledged_at = row.acknowledged_by = None
-                row.resolved_at = row.resolved_by = row.resolution = None
-                row.last_reminder_at = now
-                action = "reopen"
-            else:
-                row = IncidentRow(
-                    fingerprint=fingerprint,
-                    kind=kind,
-                    source=source,
-                    title=title,
-                    summary=summary,
-                    related_check=related,
-                    link=link,
-                    started_at=now,
-                    last_reminder_at=now,
-                    reminder_every_s=int(reminder_every.total_seconds()) if reminder_every else None,
-                    channel=self.channel,
-                )
-                action = "open"
-            session.add(row)
-            session.flush()
-            if notify:
-                session.add(AlertDeliveryRow(incident_id=row.id, action=action, created_at=now))
-            session.commit()
-            session.refresh(row)
-            log.info("incident #%s %s: %s", row.id, action, title)
-            return Incident.from_row(row), True
+
+        def recent_enough(last: IncidentRow) -> bool:
+            return bool(last.resolved_at and moment - last.resolved_at <= self.reopen_window and last.ts)
+
+        def reopened(row: IncidentRow) -> None:
+            row.state = "open"
+            row.reopens += 1
+            row.summary = summary
+            row.title = title
+            row.acknowledged_at = row.acknowledged_by = None
+            row.resolved_at = row.resolved_by = row.resolution = None
+            row.last_reminder_at = moment
+
+        def new_row() -> IncidentRow:
+            return IncidentRow(
+                fingerprint=fingerprint,
+                kind=kind,
+                source=source,
+                title=title,
+                summary=summary,
+                related_check=related,
+                link=link,
+                started_at=moment,
+                last_reminder_at=moment,
+                reminder_every_s=int(reminder_every.total_seconds()) if reminder_every else None,
+                channel=self.channel,
+            )
+
+        with self._lock:
+            row, action = self.repository.open(
+                fingerprint, new_row=new_row, reopen=recent_enough, reopened=reopened, notify=notify, now=moment
+            )
+        if action is None:
+            return Incident.from_row(row), False
+        log.info("incident #%s %s: %s", row.id, action, title)
+        return Incident.from_row(row), True
 
     def acknowledge(self, incident_id: int, *, actor: str, now: datetime | None = None) -> Incident:
-        now = now or self.clock()
-        with self._lock, Session(self.engine) as session:
-            row = session.get(IncidentRow, incident_id)
-            if row is None:
-                raise IncidentError(f"There is no incident #{incident_id}.")
+        moment = now or self.clock()
+
+        def apply(row: IncidentRow) -> None:
             if row.state == "resolved":
                 raise IncidentError(f"Incident #{incident_id} is already resolved.")
             if row.state == "acknowledged":
                 raise IncidentError(f"Incident #{incident_id} was already acknowledged by {_who(row.acknowledged_by)}.")
             row.state = "acknowledged"
-            row.acknowledged_at = now
+            row.acknowledged_at = moment
             row.acknowledged_by = actor
-            session.add(row)
-            session.add(AlertDeliveryRow(incident_id=incident_id, action="ack", actor=actor, created_at=now))
-            session.commit()
-            session.refresh(row)
-            return Incident.from_row(row)
+
+        return self._change(incident_id, apply, action="ack", actor=actor, now=moment)
 
     def resolve(
         self,
@@ -348,23 +320,26 @@ class IncidentManager:
         now: datetime | None = None,
         notify: bool = True,
     ) -> Incident:
-        now = now or self.clock()
-        with self._lock, Session(self.engine) as session:
-            row = session.get(IncidentRow, incident_id)
-            if row is None:
-                raise IncidentError(f"There is no incident #{incident_id}.")
+        moment = now or self.clock()
+
+        def apply(row: IncidentRow) -> None:
             if row.state == "resolved":
                 raise IncidentError(f"Incident #{incident_id} is already resolved.")
             row.state = "resolved"
-            row.resolved_at = now
+            row.resolved_at = moment
             row.resolved_by = actor
             row.resolution = reason
-            session.add(row)
-            if notify:
-                session.add(AlertDeliveryRow(incident_id=incident_id, action="resolve", actor=actor, created_at=now))
-            session.commit()
-            session.refresh(row)
-            return Incident.from_row(row)
+
+        return self._change(incident_id, apply, action="resolve" if notify else None, actor=actor, now=moment)
+
+    def _change(self, incident_id: int, apply: Callable[[IncidentRow], None], *, action: str | None,
+                actor: str, now: datetime) -> Incident:
+        with self._lock:
+            try:
+                row = self.repository.change(incident_id, apply, action=action, actor=actor, now=now)
+            except NoSuchIncident:
+                raise IncidentError(f"There is no incident #{incident_id}.") from None
+        return Incident.from_row(row)
 
     def resolve_fingerprint(self, fingerprint: str, *, actor: str, reason: str | None = None, now: datetime | None = None, notify: bool = True) -> Incident | None:
         with self._lock:
@@ -376,24 +351,7 @@ class IncidentManager:
     def queue_reminders(self, now: datetime | None = None, *, silenced: Iterable[str] = ()) -> int:
         """Queue a reminder for every open incident whose ``reminder_every`` has passed since
         the last one; incidents whose source is ``silenced`` (maintenance) are skipped."""
-        now = now or self.clock()
-        quiet = set(silenced)
-        queued = 0
-        with Session(self.engine) as session:
-            rows = session.exec(
-                select(IncidentRow).where(IncidentRow.state == "open", col(IncidentRow.reminder_every_s).is_not(None))
-            ).all()
-            for row in rows:
-                if row.source in quiet or not row.reminder_every_s:
-                    continue
-                since = row.last_reminder_at or row.started_at
-                if now - since >= timedelta(seconds=row.reminder_every_s):
-                    row.last_reminder_at = now
-                    session.add(row)
-                    session.add(AlertDeliveryRow(incident_id=row.id, action="reminder", created_at=now))
-                    queued += 1
-            session.commit()
-        return queued
+        return self.repository.queue_reminders(now or self.clock(), silenced)
 
     # -- delivery ----------------------------------------------------------------------
 
@@ -403,40 +361,30 @@ class IncidentManager:
         if self.notifier is None or not self.channel:
             return 0
         now = now or self.clock()
-        with Session(self.engine) as session:
-            pending = session.exec(
-                select(AlertDeliveryRow).where(AlertDeliveryRow.state == "pending").order_by(col(AlertDeliveryRow.id))
-            ).all()
-            ids = [p.id for p in pending]
+        repository = self.repository
         sent = 0
         blocked: set[int] = set()
-        for delivery_id in ids:
-            with Session(self.engine) as session:
-                delivery = session.get(AlertDeliveryRow, delivery_id)
-                if delivery is None or delivery.state != "pending" or delivery.incident_id in blocked:
-                    continue
-                row = session.get(IncidentRow, delivery.incident_id)
-                assert row is not None
-                try:
-                    await self._deliver(session, row, delivery, now)
-                except Exception as exc:  # the notifier's error is a sentence without the token
-                    delivery.attempts += 1
-                    delivery.last_error = str(exc)[:500]
-                    session.add(delivery)
-                    session.commit()
-                    blocked.add(delivery.incident_id)
-                    log.warning("alert %s for incident #%s not sent (attempt %s): %s", delivery.action, row.id, delivery.attempts, exc)
-                    continue
-                delivery.state = "sent"
-                delivery.sent_at = now
-                delivery.attempts += 1
-                session.add(delivery)
-                session.commit()
-                sent += 1
+        for delivery_id in await in_thread(repository.pending_ids):
+            found = await in_thread(repository.delivery, delivery_id)
+            if found is None:
+                continue
+            delivery, row = found
+            if delivery.state != "pending" or delivery.incident_id in blocked:
+                continue
+            try:
+                ts = await self._deliver(row, delivery, now)
+            except Exception as exc:  # the notifier's error is a sentence without the token
+                attempts = await in_thread(repository.not_delivered, delivery_id, str(exc))
+                blocked.add(delivery.incident_id)
+                log.warning("alert %s for incident #%s not sent (attempt %s): %s", delivery.action, row.id, attempts, exc)
+                continue
+            await in_thread(repository.delivered, delivery_id, ts=ts, now=now)
+            sent += 1
         return sent
 
-    async def _deliver(self, session: Session, row: IncidentRow, delivery: AlertDeliveryRow, now: datetime) -> None:
-        assert self.notifier is not None
+    async def _deliver(self, row: IncidentRow, delivery: AlertDeliveryRow, now: datetime) -> str | None:
+        """Post or edit for one delivery; the ts of a thread reply (None when none was posted)."""
+        assert self.notifier is not None and row.id is not None and delivery.id is not None
         channel = row.channel or self.channel
         assert channel
         incident = Incident.from_row(row)
@@ -445,17 +393,12 @@ class IncidentManager:
             # first delivery posts the whole alert as it reads now: its news is in it.
             text, blocks = self.renderer.message(incident, now)
             ts = await self.notifier.post(channel, text, blocks)
-            row.ts, row.channel = ts, channel
-            delivery.ts = ts
-            session.add(row)
-            session.commit()
-            return
+            await in_thread(self.repository.posted, row.id, delivery.id, channel=channel, ts=ts)
+            return None
         if delivery.step == 0 and delivery.action in ("reopen", "ack", "resolve"):
             text, blocks = self.renderer.message(incident, now)
             await self.notifier.update(channel, row.ts, text, blocks)
-            delivery.step = 1
-            session.add(delivery)
-            session.commit()
+            await in_thread(self.repository.stepped, delivery.id, 1)
         # The reply tells when it happened, not when Slack finally took the message.
         reply = self.renderer.reply(incident, delivery.action, delivery.actor, delivery.created_at)
-        delivery.ts = await self.notifier.post(channel, reply, None, thread_ts=row.ts)
+        return await self.notifier.post(channel, reply, None, thread_ts=row.ts)

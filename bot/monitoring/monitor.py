@@ -19,14 +19,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from sqlalchemy import Engine
-from sqlmodel import Session
-
 from bot.config import MaintenanceWindow, MonitorConfig
 from bot.monitoring.conditions import Condition, ConditionResult, Observation, parse_conditions
 from bot.monitoring.cron import crontab_trigger
 from bot.monitoring.incidents import Incident, IncidentManager
 from bot.monitoring.probe import Prober
+from bot.store import in_thread
+from bot.store.monitor_states import MonitorStates
 from bot.store.ops_tables import MonitorStateRow
 
 __all__ = ["Maintenance", "Monitor", "TickResult", "p95"]
@@ -80,14 +79,14 @@ class Monitor:
         self,
         config: MonitorConfig,
         *,
-        engine: Engine,
+        states: MonitorStates,
         incidents: IncidentManager,
         prober: Prober | None = None,
         root: Path | None = None,
     ) -> None:
         self.config = config
         self.name = config.name
-        self.engine = engine
+        self.states = states
         self.incidents = incidents
         self.conditions: list[Condition] = parse_conditions(config.conditions, monitor=config.name)
         self.maintenance = Maintenance(config.maintenance)
@@ -107,28 +106,23 @@ class Monitor:
         return f"{self.config.method} {parts.path or '/'}" + (f"?{parts.query}" if parts.query else "")
 
     def state(self) -> MonitorStateRow:
-        with Session(self.engine) as session:
-            row = session.get(MonitorStateRow, self.name)
-            if row is None:
-                return MonitorStateRow(name=self.name)
-            session.expunge(row)
-            return row
+        return self.states.get(self.name)
 
     async def tick(self, now: datetime | None = None) -> TickResult:
         now = now or datetime.now(UTC)
         seen = await self.prober.probe(
             self.config.method, self.config.url, headers=self.config.headers, body=self.config.body, now=now
         )
-        return self.record(seen, now)
+        return await in_thread(self.record, seen, now)
 
     def record(self, seen: Observation, now: datetime) -> TickResult:
         """Evaluate one observation and move the counters and the incident."""
-        with Session(self.engine) as session:
-            row = session.get(MonitorStateRow, self.name) or MonitorStateRow(name=self.name)
+
+        def update(row: MonitorStateRow) -> tuple[Observation, tuple[ConditionResult, ...], bool, int, int]:
             times: list[float] = json.loads(row.response_times or "[]")
             if seen.response_time_ms is not None:
                 times = (times + [seen.response_time_ms])[-self.p95_samples:]
-            seen = Observation(
+            observed = Observation(
                 status=seen.status,
                 response_time_ms=seen.response_time_ms,
                 body=seen.body,
@@ -138,7 +132,7 @@ class Monitor:
                 p95_samples=len(times),
                 error=seen.error,
             )
-            results = tuple(c.evaluate(seen) for c in self.conditions)
+            results = tuple(c.evaluate(observed) for c in self.conditions)
             success = all(r.success for r in results)
             if success:
                 row.consecutive_successes += 1
@@ -151,12 +145,13 @@ class Monitor:
             row.last_success = success
             row.response_times = json.dumps([round(t, 1) for t in times])
             failing = [r for r in results if not r.success]
-            row.last_summary = self._failure_text(failing, seen) if failing else "All conditions pass."
-            quiet = self.maintenance.active(now)
+            row.last_summary = self._failure_text(failing, observed) if failing else "All conditions pass."
             row.in_maintenance = quiet
-            failures, successes = row.consecutive_failures, row.consecutive_successes
-            session.add(row)
-            session.commit()
+            return observed, results, success, row.consecutive_failures, row.consecutive_successes
+
+        quiet = self.maintenance.active(now)
+        seen, results, success, failures, successes = self.states.change(self.name, update)
+        failing = [r for r in results if not r.success]
         opened = resolved = None
         if not quiet:
             if not success and failures >= self.config.failure_threshold:

@@ -1,8 +1,8 @@
 """The monitoring capability of `launchready serve`: monitors, alert thresholds, incidents,
 ingest bookkeeping and the facts ``obs.monitoring_live`` judges.
 
-One :class:`Monitoring` per service, built from the config, the store's engine and the
-notifier. The scheduler's jobs and the ingest routes call its methods; nothing here is global.
+One :class:`Monitoring` per service, built from the config, the store (its repositories) and
+the notifier. The scheduler's jobs and the ingest routes call its methods; nothing here is global.
 """
 
 from __future__ import annotations
@@ -14,15 +14,13 @@ from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
-
 from bot.config import AppConfig
 from bot.monitoring.alerts import AlertEvaluator
 from bot.monitoring.incidents import Incident, IncidentManager, Notifier, Renderer
 from bot.monitoring.monitor import Monitor, TickResult
-from bot.store.ops_tables import IngestedEventRow, MonitorStateRow, create_tables
+from bot.store import Store, in_thread
+from bot.store.ingested_events import StoredEvent
+from bot.store.ops_tables import IngestedEventRow
 from checks.obs.monitoring_live import MonitorFact, MonitoringFacts
 
 __all__ = ["Monitoring", "StoredEvent"]
@@ -30,34 +28,26 @@ __all__ = ["Monitoring", "StoredEvent"]
 log = logging.getLogger(__name__)
 
 
-class StoredEvent:
-    """What :meth:`Monitoring.store_event` answers: the row id, or that it was a duplicate."""
-
-    def __init__(self, id: int | None, duplicate: bool) -> None:
-        self.id = id
-        self.duplicate = duplicate
-
-
 class Monitoring:
     def __init__(
         self,
         config: AppConfig,
-        engine: Engine,
+        store: Store,
         *,
         notifier: Notifier | None = None,
         renderer: Renderer | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        create_tables(engine)
         self.config = config
-        self.engine = engine
+        self.store = store
         self.clock = clock
         self.incidents = IncidentManager(
-            engine, notifier=notifier, channel=config.slack.channel, renderer=renderer, clock=clock
+            store.incidents, notifier=notifier, channel=config.slack.channel, renderer=renderer, clock=clock
         )
-        self.alerts = AlertEvaluator(engine, config.alerts, self.incidents)
+        self.alerts = AlertEvaluator(store.events, config.alerts, self.incidents)
         self.monitors: dict[str, Monitor] = {
-            m.name: Monitor(m, engine=engine, incidents=self.incidents, root=config.root) for m in config.monitors
+            m.name: Monitor(m, states=store.monitor_states, incidents=self.incidents, root=config.root)
+            for m in config.monitors
         }
         self.rejections: Counter[str] = Counter()
         self.accepted: Counter[str] = Counter()
@@ -85,8 +75,22 @@ class Monitoring:
     async def tick_alerts(self, now: datetime | None = None) -> list[Incident]:
         """Slide the alert windows, queue due reminders, retry pending deliveries."""
         now = now or self.clock()
-        changed = self.alerts.evaluate(now)
-        self.incidents.queue_reminders(now, silenced=self.silenced(now))
+        changed = await in_thread(self.alerts.evaluate, now)
+        await in_thread(self.incidents.queue_reminders, now, silenced=self.silenced(now))
+        await self.flush(now)
+        return changed
+
+    async def tick_reminders(self, now: datetime | None = None) -> int:
+        """Queue due reminders for incidents left open and deliver them."""
+        now = now or self.clock()
+        queued = await in_thread(self.incidents.queue_reminders, now, silenced=self.silenced(now))
+        await self.flush(now)
+        return queued
+
+    async def evaluate_alerts(self, now: datetime | None = None) -> list[Incident]:
+        """Slide the alert windows and deliver what changed."""
+        now = now or self.clock()
+        changed = await in_thread(self.alerts.evaluate, now)
         await self.flush(now)
         return changed
 
@@ -108,7 +112,7 @@ class Monitoring:
         async def evaluate() -> None:
             await asyncio.sleep(delay)
             self._evaluation_pending = False
-            if await asyncio.to_thread(self.alerts.evaluate, self.clock()):
+            if await in_thread(self.alerts.evaluate, self.clock()):
                 await self.flush()
 
         self._spawn(evaluate(), name="alert-evaluation")
@@ -136,32 +140,18 @@ class Monitoring:
 
     def store_event(self, row: IngestedEventRow) -> StoredEvent:
         """Write one accepted event; a second delivery with the same ``delivery_id`` is a
-        duplicate (acknowledged by the caller, not processed)."""
-        with Session(self.engine) as session:
-            session.add(row)
-            try:
-                session.commit()
-            except IntegrityError:
-                session.rollback()
-                return StoredEvent(None, True)
+        duplicate (acknowledged by the caller, not processed). Synchronous: ingest handlers
+        call it through :func:`bot.store.in_thread`."""
+        stored = self.store.events.add(row)
+        if not stored.duplicate:
             self.accepted[row.source] += 1
-            return StoredEvent(row.id, False)
+        return stored
 
     def last_status(self, fingerprint: str) -> str | None:
-        with Session(self.engine) as session:
-            row = session.exec(
-                select(IngestedEventRow.status)
-                .where(IngestedEventRow.fingerprint == fingerprint)
-                .order_by(col(IngestedEventRow.id).desc())
-            ).first()
-            return row
+        return self.store.events.last_status(fingerprint)
 
     def count_events(self, source: str | None = None) -> int:
-        with Session(self.engine) as session:
-            query = select(IngestedEventRow.id)
-            if source:
-                query = query.where(IngestedEventRow.source == source)
-            return len(session.exec(query).all())
+        return self.store.events.count(source)
 
     def reject(self, source: str, reason: str, detail: str) -> None:
         """Count and log a rejected delivery; ``detail`` is our sentence, never the body."""
@@ -171,11 +161,7 @@ class Monitoring:
     # -- facts for obs.monitoring_live ---------------------------------------------------
 
     def facts(self, target_name: str | None = None) -> MonitoringFacts:
-        states: dict[str, MonitorStateRow] = {}
-        with Session(self.engine) as session:
-            for row in session.exec(select(MonitorStateRow)):
-                states[row.name] = row
-                session.expunge(row)
+        states = self.store.monitor_states.all()
         monitors = []
         for config in self.config.monitors:
             if target_name and config.target and config.target != target_name:

@@ -26,8 +26,6 @@ from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app.runtime import Runtime
-from bot.handover_doc import handover_command
-from bot.slack.handlers import BUILTIN
 from bot.slack.listeners import actions, commands, events, incidents, views
 from bot.slack.notifier import SlackNotifier
 
@@ -173,9 +171,6 @@ def build_app(runtime: Runtime, settings: SlackSettings, policy: RetryPolicy = R
     """The Bolt app with every listener registered; sets ``runtime.notifier``."""
     client = build_client(settings, policy)
     runtime.notifier = SlackNotifier(client)
-    for name, handler in BUILTIN.items():
-        runtime.commands.setdefault(name, handler)
-    runtime.commands.setdefault("handover", handover_command)
     bolt_log = logging.getLogger("bot.slack.bolt")
     bolt_log.addFilter(_QuietTokenWarning())
     app = AsyncApp(

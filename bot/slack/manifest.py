@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+from bot.slack.commands import COMMANDS, CommandSpec
 from bot.slack.listeners.commands import COMMAND
 
-__all__ = ["BOT_SCOPES", "EVENTS", "ManifestError", "build_manifest"]
+__all__ = ["BOT_SCOPES", "EVENTS", "ManifestError", "build_manifest", "usage_hint"]
 
 # chat:write posts, edits and ephemeral replies (and DMs the user from App Home);
 # commands is the slash command; files:write uploads long findings into a thread.
@@ -19,6 +20,11 @@ EVENTS_PATH = "/slack/events"
 
 class ManifestError(ValueError):
     pass
+
+
+def usage_hint(commands: tuple[CommandSpec, ...] = COMMANDS) -> str:
+    """The slash command's hint in Slack's composer: the first usage in full, then every name."""
+    return " | ".join([commands[0].usage, *(c.name for c in commands[1:])])
 
 
 def build_manifest(url: str | None, *, name: str = "Launch Ready", socket_mode: bool = False) -> dict[str, Any]:
@@ -40,7 +46,7 @@ def build_manifest(url: str | None, *, name: str = "Launch Ready", socket_mode: 
     command: dict[str, Any] = {
         "command": COMMAND,
         "description": "Launch readiness: checks, checklist, scorecards",
-        "usage_hint": "run [target] [check ...] | status | assign | done | waive | help",
+        "usage_hint": usage_hint(),
         "should_escape": True,  # mentions arrive as <@U123|name>, which the parser reads
     }
     settings: dict[str, Any] = {

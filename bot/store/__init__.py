@@ -6,6 +6,7 @@ dataclass from :mod:`bot.store.records`.
 
 from __future__ import annotations
 
+from bot.store.offload import in_thread
 from bot.store.records import (
     AuditEntry,
     ChecklistError,
@@ -31,4 +32,5 @@ __all__ = [
     "StoreError",
     "UnknownItemError",
     "UnknownRunError",
+    "in_thread",
 ]

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 
 __all__ = ["StoreCore"]
 
@@ -27,10 +27,7 @@ class StoreCore:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A short session; also for the store's neighbours (monitors) that keep tables here."""
+        """A short session."""
         with Session(self.engine, expire_on_commit=False) as session:
             yield session
 
-    def create_tables(self) -> None:
-        """Create tables of modules imported after the store opened (monitors, incidents ...)."""
-        SQLModel.metadata.create_all(self.engine)

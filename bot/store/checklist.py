@@ -73,7 +73,7 @@ class ChecklistStore(StoreCore):
             for key, entry in entries.items():
                 row = rows.get(key)
                 if key not in catalog and key.startswith("manual.") and entry.title:
-                    severity = _entry_severity(key, entry.severity, warnings)
+                    severity = str(entry.severity or Severity.MEDIUM)
                     if row is None:
                         row = ChecklistRow(
                             target=target,
@@ -280,17 +280,6 @@ class ChecklistStore(StoreCore):
         )
         hint = f" Did you mean {', '.join(close)}?" if close else " Run `launchready status` for the list."
         raise UnknownItemError(f'"{check_id}" is not a checklist item of {target}.{hint}')
-
-
-def _entry_severity(key: str, value: str | None, warnings: list[str]) -> str:
-    if value is None:
-        return str(Severity.MEDIUM)
-    try:
-        return str(Severity(value.lower()))
-    except ValueError:
-        names = ", ".join(str(s) for s in Severity)
-        warnings.append(f'checklist.{key}.severity: "{value}" is not a severity (use one of {names}); using medium')
-        return str(Severity.MEDIUM)
 
 
 def _unknown_entry(key: str, catalog: list[str]) -> str:

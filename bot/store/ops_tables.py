@@ -1,15 +1,16 @@
-"""The monitoring tables: monitor state, incidents, alert deliveries, ingested events, digests.
+"""The tables of the running service: monitor state, incidents, alert deliveries, ingested
+events, the digest ledger and one-time notices.
 
-They live in ``SQLModel.metadata`` beside the store's tables (see :mod:`bot.store.tables`), all
-named ``lr_*``; :func:`create_tables` creates them on any engine, so the monitoring part works
-whether or not the store created them first. Adding tables needs no schema bump.
+They sit beside the run and checklist tables of :mod:`bot.store.tables`, all named ``lr_*``;
+:meth:`bot.store.Store.open` creates every one of them and the schema version covers them.
+Only the store's repositories read and write them.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Engine, Index, Text, UniqueConstraint
+from sqlalchemy import Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from bot.store.tables import UTCDateTime
@@ -21,7 +22,7 @@ __all__ = [
     "IngestedEventRow",
     "MonitorStateRow",
     "NoticeRow",
-    "create_tables",
+    "TABLES",
 ]
 
 
@@ -138,6 +139,3 @@ class NoticeRow(SQLModel, table=True):
 
 TABLES = (MonitorStateRow, IncidentRow, AlertDeliveryRow, IngestedEventRow, DigestRow, NoticeRow)
 
-
-def create_tables(engine: Engine) -> None:
-    SQLModel.metadata.create_all(engine, tables=[t.__table__ for t in TABLES])  # type: ignore[attr-defined]

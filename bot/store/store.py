@@ -1,9 +1,15 @@
-"""The store: runs, their results, the launch checklist and its audit log, in one database.
+"""The store: every table of Launch Ready, in one database.
+
+Runs, their results, the launch checklist and its audit log are methods of :class:`Store`
+(:mod:`bot.store.runs`, :mod:`bot.store.checklist`). The tables of the running service are
+behind repositories the store hands out: ``incidents`` (incidents and their alert
+deliveries), ``events`` (ingested events), ``monitor_states``, ``digests`` (the digest ledger)
+and ``notices``. One ``create_all`` at open creates every table (:mod:`bot.store.tables` and
+:mod:`bot.store.ops_tables`), under one :data:`~bot.store.tables.SCHEMA_VERSION`.
 
 SQLite by default (WAL, a busy timeout, foreign keys), any SQLAlchemy URL otherwise. One
-engine per store and a short session per call, so threads and the event loop can share it.
-Everything returned is a frozen dataclass from :mod:`bot.store.records`. The methods live in
-:mod:`bot.store.runs` and :mod:`bot.store.checklist`; this module opens and closes.
+engine per store and a short session per call, so threads and the event loop can share it;
+async code calls the store through :func:`bot.store.in_thread`.
 """
 
 from __future__ import annotations
@@ -16,21 +22,38 @@ from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import DatabaseError, SQLAlchemyError
 from sqlmodel import SQLModel
 
+from bot.store import ops_tables
 from bot.store.base import utcnow
 from bot.store.checklist import FILE_ACTOR, ChecklistStore
+from bot.store.digests import DigestLedger
 from bot.store.engine import describe_url, make_engine
+from bot.store.incidents import Incidents
+from bot.store.ingested_events import IngestedEvents
+from bot.store.monitor_states import MonitorStates
+from bot.store.notices import Notices
 from bot.store.records import SchemaTooNewError, StoreError
 from bot.store.runs import RunStore
-from bot.store.tables import SCHEMA_VERSION, MetaRow
+from bot.store.tables import SCHEMA_VERSION, AuditRow, ChecklistRow, MetaRow, ResultRow, RunRow
 
-__all__ = ["FILE_ACTOR", "Store"]
+__all__ = ["ALL_TABLES", "FILE_ACTOR", "Store"]
 
 log = logging.getLogger(__name__)
+
+# Every table the store owns; the schema version covers all of them.
+ALL_TABLES = [
+    *(t.__table__ for t in (MetaRow, RunRow, ResultRow, ChecklistRow, AuditRow)),  # type: ignore[attr-defined]
+    *(t.__table__ for t in ops_tables.TABLES),  # type: ignore[attr-defined]
+]
 
 
 class Store(RunStore, ChecklistStore):
     def __init__(self, engine: Engine, *, url: str, clock: Callable[[], datetime] = utcnow) -> None:
         super().__init__(engine, url=url, clock=clock)
+        self.incidents = Incidents(engine)
+        self.events = IngestedEvents(engine)
+        self.monitor_states = MonitorStates(engine)
+        self.digests = DigestLedger(engine)
+        self.notices = Notices(engine)
         self._own_runs = set()
         self.interrupted_on_open = 0  # runs found left "running" by a stopped process
 
@@ -72,7 +95,7 @@ class Store(RunStore, ChecklistStore):
                 f"database {describe_url(self.url)} was written by a newer Launch Ready "
                 f"(schema {found}, this is {SCHEMA_VERSION}); upgrade launchready or point database: elsewhere"
             )
-        SQLModel.metadata.create_all(self.engine)
+        SQLModel.metadata.create_all(self.engine, tables=ALL_TABLES)
         if self.engine.dialect.name == "sqlite":
             with self.engine.begin() as conn:
                 for verb in ("UPDATE", "DELETE"):

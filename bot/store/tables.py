@@ -1,10 +1,9 @@
-"""The store's tables, all in ``SQLModel.metadata`` and all named ``lr_*``.
+"""The run and checklist tables, all named ``lr_*``.
 
-Every table of Launch Ready lives in that one metadata: a module elsewhere in ``bot`` (the
-monitors, the incidents) defines its own ``SQLModel, table=True`` classes with an ``lr_``
-name, and :meth:`bot.store.Store.open` creates them when the module was imported first, or
-:meth:`bot.store.Store.create_tables` creates them later. Adding a table is additive and
-needs no schema bump; changing or dropping a column does (see :data:`SCHEMA_VERSION`).
+Every table of Launch Ready is defined inside :mod:`bot.store` (these, and the service's in
+:mod:`bot.store.ops_tables`) and created by :meth:`bot.store.Store.open`. Adding a table is
+additive and needs no schema bump; changing or dropping a column of any of them does (see
+:data:`SCHEMA_VERSION`).
 """
 
 from __future__ import annotations
@@ -24,8 +23,8 @@ __all__ = [
     "UTCDateTime",
 ]
 
-# Bump when an existing table changes shape; an older Launch Ready then refuses the file
-# instead of writing rows it does not understand.
+# Bump when an existing table changes shape (any table in bot/store, ops_tables included); an
+# older Launch Ready then refuses the file instead of writing rows it does not understand.
 SCHEMA_VERSION = 1
 
 

@@ -104,10 +104,8 @@ def test_an_expired_waiver_no_longer_hides_the_item(services: Services) -> None:
 
 def test_incidents_of_the_last_30_days(services: Services) -> None:
     from bot.monitoring.incidents import IncidentManager
-    from bot.store.ops_tables import create_tables
 
-    create_tables(services.store.engine)
-    incidents = IncidentManager(services.store.engine, notifier=None, channel=None)
+    incidents = IncidentManager(services.store.incidents, notifier=None, channel=None)
     old, _ = incidents.open(fingerprint="monitor:old", kind="down", title="old outage", summary="s", now=NOW - timedelta(days=40), notify=False)
     new, _ = incidents.open(fingerprint="monitor:api-health", kind="down", title="api-health is down", summary="s",
                             source="api-health", now=NOW - timedelta(hours=3), notify=False)
@@ -137,10 +135,7 @@ from tests.slack.conftest import SlackService, fake_slack, slack_service  # noqa
 
 
 async def test_slash_handover_uploads_the_document_with_the_verdict(slack_service: SlackService) -> None:  # noqa: F811
-    from bot.handover_doc import handover_command
-
     service = slack_service
-    service.runtime.commands["handover"] = handover_command
     spawned = service.runtime.tasks.spawned
     await service.slack.command("handover staging", user="U0ALICE")
     await service.runtime.tasks.idle(spawned=spawned + 1)

@@ -462,19 +462,26 @@ def test_a_revoked_waiver_stops_applying(store: Store) -> None:
     assert store.audit("staging", "obs.health")[0].note == "revoked"
 
 
-def test_tables_of_other_modules_are_created(store: Store) -> None:
-    from sqlalchemy import inspect
-    from sqlmodel import Field, SQLModel
+def test_the_store_creates_every_table_under_one_schema_version(db_url: str) -> None:
+    """Monitoring, ingest, the digest ledger and notices are the store's tables too: a fresh
+    database opened by the store has them all, without importing the modules that use them."""
+    import json
+    import subprocess
+    import sys
 
-    class ProbeRow(SQLModel, table=True):
-        __tablename__ = "lr_test_probe"
-        id: int | None = Field(default=None, primary_key=True)
-
-    try:
-        store.create_tables()
-        assert inspect(store.engine).has_table("lr_test_probe")
-    finally:
-        SQLModel.metadata.remove(ProbeRow.__table__)
+    code = (
+        "import json, sys; from sqlalchemy import inspect; from bot.store import Store;"
+        f"s = Store.open({db_url!r}); names = inspect(s.engine).get_table_names();"
+        "print(json.dumps(names)); s.close();"
+        "assert 'bot.monitoring.monitoring' not in sys.modules"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    tables = set(json.loads(done.stdout))
+    assert {
+        "lr_meta", "lr_runs", "lr_results", "lr_checklist", "lr_audit",
+        "lr_monitor_state", "lr_incidents", "lr_alert_deliveries", "lr_ingested_events", "lr_digests", "lr_notices",
+    } <= tables
 
 
 def test_two_processes_creating_the_same_items_at_once_both_succeed(db_url: str) -> None:

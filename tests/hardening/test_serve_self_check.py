@@ -91,7 +91,7 @@ async def test_a_caller_request_id_is_echoed(served):
 async def test_an_unexpected_failure_is_500_without_internals_and_logged_with_its_request_id(tmp_path, serve, caplog):
     config = make_config("http://127.0.0.1:1", tmp_path)
     runtime = Runtime(config=config, services=Services.open(config, registry=TinyTarget().registry()))
-    app = build_server(runtime, None, extensions=())
+    app = build_server(runtime, None, monitoring=False)
 
     async def boom(request):
         raise RuntimeError("secret internals at /work/main/bot/x.py")

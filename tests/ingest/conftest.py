@@ -14,7 +14,7 @@ from aiohttp import web
 from bot.config import parse_config
 from bot.ingest import add_routes
 from bot.monitoring.monitoring import Monitoring
-from bot.store.engine import make_engine
+from bot.store import Store
 from tests.monitoring.conftest import Clock, RecordingNotifier
 
 SECRET = "whsec_" + base64.b64encode(b"launch-ready-ingest-test-key-32b").decode()
@@ -49,10 +49,10 @@ def ingest_config(tmp_path, **ingest):
 @pytest.fixture
 async def ingest(tmp_path, serve):
     config = ingest_config(tmp_path)
-    engine = make_engine(f"sqlite:///{tmp_path / 'ingest.db'}")
+    store = Store.open(f"sqlite:///{tmp_path / 'ingest.db'}")
     clock = Clock(datetime.now(UTC).replace(microsecond=0))
     notifier = RecordingNotifier()
-    monitoring = Monitoring(config, engine, notifier=notifier, clock=clock)
+    monitoring = Monitoring(config, store, notifier=notifier, clock=clock)
     app = web.Application()
     add_routes(app, monitoring)
     url = await serve(app)
@@ -60,4 +60,4 @@ async def ingest(tmp_path, serve):
         yield Ingest(url, monitoring, notifier, clock, client)
     await monitoring.idle()
     await monitoring.aclose()
-    engine.dispose()
+    store.close()

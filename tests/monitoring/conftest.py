@@ -11,16 +11,15 @@ import pytest
 from aiohttp import web
 from sqlalchemy import Engine
 
-from bot.store.engine import make_engine
-from bot.store.ops_tables import create_tables
+from bot.store import Store
 
 
 @pytest.fixture
 def engine(tmp_path) -> Engine:
-    engine = make_engine(f"sqlite:///{tmp_path / 'lr.db'}")
-    create_tables(engine)
-    yield engine
-    engine.dispose()
+    """The engine of a real store in a SQLite file (every table created by Store.open)."""
+    store = Store.open(f"sqlite:///{tmp_path / 'lr.db'}")
+    yield store.engine
+    store.close()
 
 
 @dataclass

@@ -10,10 +10,11 @@ import pytest
 from bot.monitoring.incidents import IncidentError, IncidentManager, format_duration
 from bot.slack.blocks.incident import incident_blocks, incidents_list
 from bot.slack.blocks.limits import violations
+from bot.store.incidents import Incidents
 
 
 def manager(engine, notifier, clock):
-    return IncidentManager(engine, notifier=notifier, channel="C0LAUNCH", clock=clock)
+    return IncidentManager(Incidents(engine), notifier=notifier, channel="C0LAUNCH", clock=clock)
 
 
 def open_one(incidents, **extra):

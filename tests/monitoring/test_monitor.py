@@ -8,6 +8,9 @@ from datetime import UTC, datetime
 from bot.config import MonitorConfig
 from bot.monitoring.incidents import IncidentManager
 from bot.monitoring.monitor import Maintenance, Monitor, p95
+from bot.store import Store
+from bot.store.incidents import Incidents
+from bot.store.monitor_states import MonitorStates
 from bot.store.ops_tables import MonitorStateRow
 
 
@@ -15,8 +18,8 @@ def make_monitor(engine, notifier, clock, url, **fields) -> tuple[Monitor, Incid
     config = MonitorConfig.model_validate(
         {"name": "api", "url": url, "interval": "1s", "failure_threshold": 2, "success_threshold": 2, **fields}
     )
-    incidents = IncidentManager(engine, notifier=notifier, channel="C0LAUNCH", clock=clock)
-    return Monitor(config, engine=engine, incidents=incidents), incidents
+    incidents = IncidentManager(Incidents(engine), notifier=notifier, channel="C0LAUNCH", clock=clock)
+    return Monitor(config, states=MonitorStates(engine), incidents=incidents), incidents
 
 
 async def tick(monitor, incidents, clock, seconds=1):
@@ -145,24 +148,19 @@ def test_maintenance_window_edges():
 
 
 async def test_restart_keeps_counters_and_does_not_realert(tmp_path, notifier, clock, switch):
-    from bot.store.engine import make_engine
-    from bot.store.ops_tables import create_tables
-
     app, base = switch
     url = f"sqlite:///{tmp_path / 'restart.db'}"
-    engine = make_engine(url)
-    create_tables(engine)
-    monitor, incidents = make_monitor(engine, notifier, clock, base + "/health")
+    store = Store.open(url)
+    monitor, incidents = make_monitor(store.engine, notifier, clock, base + "/health")
     app.status = 500
     await tick(monitor, incidents, clock)
     await tick(monitor, incidents, clock)
     assert len(notifier.posts()) == 1
     await monitor.aclose()
-    engine.dispose()
+    store.close()
 
-    engine = make_engine(url)  # the same file, as after a restart
-    create_tables(engine)
-    monitor, incidents = make_monitor(engine, notifier, clock, base + "/health")
+    store = Store.open(url)  # the same file, as after a restart
+    monitor, incidents = make_monitor(store.engine, notifier, clock, base + "/health")
     try:
         assert monitor.state().consecutive_failures == 2
         assert len(incidents.open_incidents()) == 1
@@ -175,7 +173,7 @@ async def test_restart_keeps_counters_and_does_not_realert(tmp_path, notifier, c
         assert notifier.updates()[0].ts == notifier.posts()[0].ts  # edits the pre-restart message
     finally:
         await monitor.aclose()
-        engine.dispose()
+        store.close()
 
 
 def test_p95_nearest_rank():

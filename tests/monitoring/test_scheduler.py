@@ -11,8 +11,8 @@ import yaml
 from sqlalchemy import inspect, text
 
 from bot.app.scheduler import (
-    _LIVE,
     JOBSTORE_TABLE,
+    ServiceJobs,
     announce_lapsed_waivers,
     desired_jobs,
     start_scheduler,
@@ -43,7 +43,7 @@ def config(tmp_path, monitors=("api", "web"), schedule=None):
 
 
 def test_desired_jobs_have_stable_ids(tmp_path):
-    jobs = desired_jobs(config(tmp_path, schedule="0 6 * * *"), "k")
+    jobs = desired_jobs(config(tmp_path, schedule="0 6 * * *"))
     assert [j.id for j in jobs] == ["lr:alerts", "lr:reminders", "lr:waivers", "lr:digest", "lr:monitor:api", "lr:monitor:web", "lr:run:staging"]
     assert all(isinstance(a, str) for j in jobs for a in j.args)  # picklable by design
 
@@ -52,13 +52,12 @@ async def test_restart_reconciles_jobs_without_duplicates(tmp_path):
     first = config(tmp_path)
     services = Services.open(first)
     runtime = FakeRuntime(first, services)
-    monitoring = Monitoring(first, services.store.engine)
-    scheduler = start_scheduler(runtime, monitoring, key="k1")
+    monitoring = Monitoring(first, services.store)
+    scheduler = start_scheduler(runtime, monitoring)
     digest_next = scheduler.get_job("lr:digest").next_run_time
     assert digest_next.weekday() < 5 and digest_next.hour == 9 and str(digest_next.tzinfo) == "Europe/Berlin"
-    stop_scheduler(scheduler, "k1")
+    stop_scheduler(scheduler)
     await monitoring.aclose()
-    assert "k1" not in _LIVE
     with services.store.engine.connect() as conn:
         stored = {row[0] for row in conn.execute(text(f"SELECT id FROM {JOBSTORE_TABLE}"))}
     assert "lr:monitor:web" in stored and "lr:digest" in stored
@@ -66,16 +65,16 @@ async def test_restart_reconciles_jobs_without_duplicates(tmp_path):
 
     second = config(tmp_path, monitors=("api",))  # web was removed from app.yaml
     services = Services.open(second)
-    monitoring = Monitoring(second, services.store.engine)
-    scheduler = start_scheduler(FakeRuntime(second, services), monitoring, key="k2")
+    monitoring = Monitoring(second, services.store)
+    scheduler = start_scheduler(FakeRuntime(second, services), monitoring)
     try:
         ids = sorted(j.id for j in scheduler.get_jobs())
         assert ids == ["lr:alerts", "lr:digest", "lr:monitor:api", "lr:reminders", "lr:waivers"]
         assert scheduler.get_job("lr:digest").next_run_time == digest_next  # kept, not recomputed
-        assert scheduler.get_job("lr:monitor:api").args == ("k2", "api")
+        assert scheduler.get_job("lr:monitor:api").args == ("api",)
         assert inspect(services.store.engine).has_table(JOBSTORE_TABLE)
     finally:
-        stop_scheduler(scheduler, "k2")
+        stop_scheduler(scheduler)
         await monitoring.aclose()
         services.close()
 
@@ -88,7 +87,6 @@ async def test_a_lapsed_waiver_is_announced_once(tmp_path):
         now = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
         services.store.waive("staging", "obs.health", days=1, reason="migrating the LB", actor="U0ADMIN", now=now - timedelta(days=2))
         notifier = RecordingNotifier()
-        Monitoring(cfg, services.store.engine)  # creates the notice table
         runtime = FakeRuntime(cfg, services, notifier)
         assert await announce_lapsed_waivers(runtime, now) == 1
         assert await announce_lapsed_waivers(runtime, now + timedelta(minutes=15)) == 0
@@ -98,21 +96,21 @@ async def test_a_lapsed_waiver_is_announced_once(tmp_path):
 
 
 async def test_a_refused_digest_is_retried_later_the_same_day(tmp_path):
-    from bot.app.scheduler import digest_job
-
     cfg = config(tmp_path, monitors=())
     services = Services.open(cfg)
     notifier = RecordingNotifier(failing=True)
-    monitoring = Monitoring(cfg, services.store.engine)
-    scheduler = start_scheduler(FakeRuntime(cfg, services, notifier), monitoring, key="k3")
+    monitoring = Monitoring(cfg, services.store)
+    runtime = FakeRuntime(cfg, services, notifier)
+    scheduler = start_scheduler(runtime, monitoring)
+    jobs = ServiceJobs(runtime, monitoring, scheduler)
     try:
-        await digest_job("k3")
+        await jobs.digest()
         retry = scheduler.get_job("lr:digest-retry")
-        assert retry is not None and retry.args == ("k3",)
+        assert retry is not None and retry.args == ()
         notifier.failing = False
-        await digest_job("k3")
+        await jobs.digest()
         assert len(notifier.posts()) == 1
     finally:
-        stop_scheduler(scheduler, "k3")
+        stop_scheduler(scheduler)
         await monitoring.aclose()
         services.close()

@@ -20,6 +20,7 @@ from bot.slack.blocks.run import (
     progress_message,
     scorecard,
 )
+from bot.slack.commands import COMMANDS
 from checks.model import CheckResult, Finding, RunReport, Severity, Status, Verdict
 
 STATUSES = [Status.FAIL, Status.ERROR, Status.WARN, Status.PASS, Status.MANUAL, Status.WAIVED, Status.SKIPPED]
@@ -126,7 +127,7 @@ def test_home_with_many_items_and_incidents_is_valid():
 
 
 def test_help_is_valid_and_names_the_problem():
-    message = help_message("`frob` is not a subcommand.", targets=["staging"])
+    message = help_message("`frob` is not a subcommand.", targets=["staging"], commands=COMMANDS)
     assert violations(message) == []
     assert message.text.startswith("`frob` is not a subcommand.")
 

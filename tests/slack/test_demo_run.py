@@ -27,7 +27,7 @@ async def test_full_run_against_the_demo_posts_a_valid_scorecard(fake_slack: Fak
         config = parse_config(yaml.safe_dump(data, sort_keys=False), root=demo.state.workdir)
         runtime = Runtime.open(config)
         settings = SlackSettings(bot_token=BOT_TOKEN, signing_secret=SIGNING_SECRET, api_url=fake_slack.api_url)
-        url = await serve(build_server(runtime, build_app(runtime, settings, FAST_RETRIES), extensions=()))
+        url = await serve(build_server(runtime, build_app(runtime, settings, FAST_RETRIES), monitoring=False))
         slack = SlackSender(f"{url}/slack/events", response_url=fake_slack.response_url())
         assert (await slack.command("run")).status == 200
         await runtime.tasks.idle(spawned=1, timeout=120)

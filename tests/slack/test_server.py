@@ -64,26 +64,14 @@ async def test_empty_text_gets_help(slack_service: SlackService):
     assert "Usage" in answer.json()["text"]
 
 
-async def test_pluggable_subcommand_without_handler_says_not_configured(slack_service: SlackService):
-    slack_service.runtime.commands.pop("handover")
-    answer = await slack_service.slack.command("handover")
+async def test_incidents_without_monitoring_says_it_is_not_running(slack_service: SlackService):
+    slack_service.runtime.monitoring = None  # a service built without monitoring
+    answer = await slack_service.slack.command("incidents")
     assert answer.status == 200
     await slack_service.fake.wait_for("response_url")
     reply = slack_service.fake.calls_to("response_url")[0]
-    assert "not configured" in reply.args["text"]
+    assert "Incident monitoring is not running" in reply.args["text"]
     assert reply.args["response_type"] == "ephemeral"
-
-
-async def test_pluggable_subcommand_uses_the_registered_handler(slack_service: SlackService):
-    from bot.app.runtime import Reply
-
-    async def handover(runtime, request):
-        return Reply(f"Handover for {request.command.target or 'staging'} by {request.user}")
-
-    slack_service.runtime.commands["handover"] = handover
-    await slack_service.slack.command("handover staging", user="U0BOB")
-    await slack_service.fake.wait_for("response_url")
-    assert slack_service.fake.calls_to("response_url")[0].args["text"] == "Handover for staging by U0BOB"
 
 
 async def test_retried_event_delivery_is_processed_once(slack_service: SlackService):

@@ -34,7 +34,7 @@ async def test_socket_mode_answers_commands_over_the_websocket(fake_slack: FakeS
                              api_url=fake_slack.api_url)
     bolt = build_app(runtime, settings, FAST_RETRIES)
     handler = AsyncSocketModeHandler(bolt, settings.app_token)
-    url = await serve(build_server(runtime, bolt, socket_mode=handler, extensions=()))
+    url = await serve(build_server(runtime, bolt, socket_mode=handler, monitoring=False))
     await fake_slack.wait_for("socket_connect")
 
     await fake_slack.socket_send(slash("help", "env-1"))

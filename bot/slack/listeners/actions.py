@@ -6,7 +6,6 @@ a ``trigger_id`` expires 3 seconds after the click.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from dataclasses import replace
@@ -15,6 +14,8 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.app.runtime import Runtime
+from bot.checklist import Actor
+from bot.checklist.sentences import chat_assigned, chat_waive_refused
 from bot.slack.blocks.home import ACTION_HOME_RUN
 from bot.slack.blocks.run import (
     ACTION_ASSIGN,
@@ -26,11 +27,11 @@ from bot.slack.blocks.run import (
     scorecard,
     waive_modal,
 )
-from bot.slack.handlers import admins_text, assign_text, sync_items
+from bot.slack.blocks.words import mention
 from bot.slack.notifier import PostFailed
 from bot.slack.reply import Replier
 from bot.slack.runflow import RunRequest, run_in_slack
-from bot.store import ChecklistError, StoreError
+from bot.store import ChecklistError, StoreError, in_thread
 from checks.model import CheckResult
 
 __all__ = ["register"]
@@ -105,9 +106,9 @@ async def _result(runtime: Runtime, ref: ItemRef) -> CheckResult | None:
     report = runtime.report(ref.run_id)
     if report is None:
         store = runtime.services.store
-        report = await asyncio.to_thread(store.get_report, ref.run_id) if ref.run_id else None
+        report = await in_thread(store.get_report, ref.run_id) if ref.run_id else None
         if report is None:
-            report = await asyncio.to_thread(store.latest_report, ref.target)
+            report = await in_thread(store.latest_report, ref.target)
     return report.result(ref.check_id) if report else None
 
 
@@ -133,18 +134,14 @@ async def assign_owner(runtime: Runtime, click: Click) -> None:
         await tell(STALE)
         return
 
-    def write() -> tuple[Any, Any]:
-        sync_items(runtime.services, ref.target)
-        store = runtime.services.store
-        return store.item(ref.target, ref.check_id), store.assign(ref.target, ref.check_id, owner, actor=click.user)
-
+    checklist = runtime.services.checklist
     try:
-        before, after = await asyncio.to_thread(write)
+        change = await in_thread(checklist.assign, ref.target, ref.check_id, owner, actor=Actor(click.user))
     except (ChecklistError, StoreError) as exc:
         await tell(f":warning: {exc}")
         return
-    text = assign_text(click.user, ref.target, before, after)
-    if before.owner == after.owner or not click.channel:
+    text = chat_assigned(click.user, ref.target, change.before, change.after, mention)
+    if change.before.owner == change.after.owner or not click.channel:
         await tell(text)
         return
     try:
@@ -174,8 +171,8 @@ async def open_waive(runtime: Runtime, click: Click) -> None:
     if ref is None or not click.trigger_id:
         await tell(STALE)
         return
-    if not runtime.config.is_admin(click.user):
-        await tell(f":no_entry: Only admins ({admins_text(runtime)}) may waive checks.")
+    if not runtime.services.checklist.policy.may_waive(Actor(click.user)):
+        await tell(chat_waive_refused(runtime.config.slack.admins, mention))
         return
     result = runtime.report(ref.run_id).result(ref.check_id) if runtime.report(ref.run_id) else None
     title = result.title if result else ref.check_id

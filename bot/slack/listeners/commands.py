@@ -2,7 +2,8 @@
 
 Help and unreadable text are answered in the ``ack()`` itself (ephemeral, no Web API call);
 everything else is acknowledged empty and continues after the acknowledgement, so Slack
-always gets its answer well inside 3 seconds.
+always gets its answer well inside 3 seconds. Which subcommands exist, how each parses and
+what handles it come from :data:`bot.slack.commands.COMMANDS`.
 """
 
 from __future__ import annotations
@@ -12,13 +13,13 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from bot.app.runtime import CommandRequest, Reply, Runtime
+from bot.app.runtime import Runtime
 from bot.config import ConfigError
 from bot.slack.blocks.help import help_message
+from bot.slack.commands import COMMANDS, CommandRequest, Reply, parse, spec_for
 from bot.slack.notifier import PostFailed
-from bot.slack.parser import Command, parse
+from bot.slack.parser import Command
 from bot.slack.reply import Replier
-from bot.slack.runflow import RunRequest, run_in_slack
 from bot.store import ChecklistError, StoreError
 
 __all__ = ["COMMAND", "register"]
@@ -26,20 +27,15 @@ __all__ = ["COMMAND", "register"]
 log = logging.getLogger(__name__)
 
 COMMAND = "/launchready"
-PLUGGABLE = {
-    "handover": "the handover capability",
-    "digest": "the digest capability",
-    "incidents": "incident monitoring",
-}
 
 
 def register(app: AsyncApp, runtime: Runtime) -> None:
     @app.command(COMMAND)
     async def launchready(ack: AsyncAck, command: dict[str, Any]) -> None:
         targets = list(runtime.config.targets)
-        parsed = parse(command.get("text", ""), targets)
+        parsed = parse(command.get("text", ""), targets, COMMANDS)
         if parsed.is_help:
-            message = help_message(parsed.problem, targets=targets)
+            message = help_message(parsed.problem, targets=targets, commands=COMMANDS)
             await ack(text=message.text, blocks=message.blocks)
             return
         await ack()
@@ -54,16 +50,8 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
 
 
 def _is_short(runtime: Runtime, parsed: Command) -> bool:
-    """Everything but a run that will really start is short work. A run lasts minutes and
-    must not hold a background slot; a second run of a busy target is only told where the
-    first one is."""
-    if parsed.name != "run":
-        return True
-    try:
-        name, _ = runtime.config.target(parsed.target)
-    except ConfigError:
-        return True
-    return name in runtime.active_runs
+    spec = spec_for(parsed.name)
+    return spec.is_short(runtime, parsed) if spec is not None else True
 
 
 async def dispatch(
@@ -72,17 +60,12 @@ async def dispatch(
     """Run one subcommand and deliver its reply; errors become sentences, never tracebacks."""
     assert runtime.notifier is not None
     tell = Replier(runtime.notifier, user, channel, response_url)
-    if parsed.name == "run":
-        await run_in_slack(runtime, RunRequest(user=user, channel=channel, target=parsed.target,
-                                               only=parsed.checks, response_url=response_url))
-        return
-    handler = runtime.commands.get(parsed.name)
-    if handler is None:
-        what = PLUGGABLE.get(parsed.name, parsed.name)
-        await tell(f":electric_plug: `{parsed.name}` needs {what}, which is not configured in this service.")
+    spec = spec_for(parsed.name)
+    if spec is None or spec.handle is None:
+        await tell(f":grey_question: `{parsed.name}` is answered in the acknowledgement; nothing to do.")
         return
     try:
-        reply = await handler(runtime, CommandRequest(parsed, user, channel))
+        reply = await spec.handle(runtime, CommandRequest(parsed, user, channel, response_url))
     except (ConfigError, ChecklistError) as exc:
         reply = Reply(f":warning: {exc}")
     except StoreError as exc:

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
 from bot.app.runtime import IncidentLine, Runtime
+from bot.monitoring.monitoring import Monitoring
 from bot.slack.blocks.home import TargetVerdict, home_view
-from bot.slack.handlers import checklist_lines
+from bot.slack.commands.checklist_lines import checklist_lines
 from bot.slack.notifier import PostFailed
-from bot.store import ChecklistItem, StoreError
+from bot.store import ChecklistItem, StoreError, in_thread
 from checks.model import RunReport, Status
 
 __all__ = ["publish_home", "register"]
@@ -26,6 +26,13 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         if event.get("tab", "home") != "home" or not event.get("user"):
             return
         runtime.tasks.spawn(publish_home(runtime, event["user"]), name="app home")
+
+
+def incident_lines(monitoring: Monitoring) -> list[IncidentLine]:
+    return [
+        IncidentLine(title=f"#{i.id} [{i.kind}] {i.title}", severity="high", since=i.started_at, acknowledged_by=i.acknowledged_by)
+        for i in monitoring.incidents.open_incidents()
+    ]
 
 
 def _gather(runtime: Runtime, user: str) -> tuple[list[TargetVerdict], list[ChecklistItem]]:
@@ -44,14 +51,14 @@ def _gather(runtime: Runtime, user: str) -> tuple[list[TargetVerdict], list[Chec
 async def publish_home(runtime: Runtime, user: str) -> None:
     assert runtime.notifier is not None
     try:
-        verdicts, mine = await asyncio.to_thread(_gather, runtime, user)
+        verdicts, mine = await in_thread(_gather, runtime, user)
     except StoreError as exc:
         log.error("App Home could not read the store: %s", exc)
         verdicts, mine = [], []
     incidents: list[IncidentLine] | None = None
-    if runtime.incidents is not None:
+    if runtime.monitoring is not None:
         try:
-            incidents = await runtime.incidents()
+            incidents = await in_thread(incident_lines, runtime.monitoring)
         except Exception:
             log.exception("listing open incidents for App Home failed")
     view = home_view(
@@ -60,7 +67,7 @@ async def publish_home(runtime: Runtime, user: str) -> None:
         today=runtime.clock().date(),
         user=user,
         verdicts=verdicts,
-        my_items=checklist_lines(mine, runtime),
+        my_items=checklist_lines(mine, runtime.clock()),
         incidents=incidents,
     )
     try:

@@ -3,18 +3,19 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.app.runtime import Runtime
+from bot.checklist import Actor, NotPermitted
+from bot.checklist.sentences import chat_waive_refused, chat_waived
 from bot.slack.blocks.run import WAIVE_CALLBACK, ItemRef
-from bot.slack.handlers import waive_item, waive_text
+from bot.slack.blocks.words import mention
 from bot.slack.notifier import PostFailed
 from bot.slack.reply import Replier
-from bot.store import ChecklistError, StoreError
+from bot.store import ChecklistError, StoreError, in_thread
 
 __all__ = ["register", "validate_waiver"]
 
@@ -57,7 +58,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         days, reason, errors = validate_waiver((view.get("state") or {}).get("values") or {})
         if ref is None:
             errors["reason"] = "This form is out of date; press Waive on the scorecard again."
-        elif not runtime.config.is_admin(user):
+        elif not runtime.services.checklist.policy.may_waive(Actor(user)):
             errors["reason"] = f"Only admins may waive checks: {', '.join(runtime.config.slack.admins) or 'none configured'}."
         if errors:
             await ack(response_action="errors", errors=errors)
@@ -70,12 +71,16 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
 async def record_waiver(runtime: Runtime, ref: ItemRef, days: int, reason: str, user: str) -> None:
     assert runtime.notifier is not None
     tell = Replier(runtime.notifier, user, ref.channel, None, ref.ts)
+    checklist = runtime.services.checklist
     try:
-        item = await asyncio.to_thread(waive_item, runtime.services, ref.target, ref.check_id, days, reason, user)
+        item = await in_thread(checklist.waive, ref.target, ref.check_id, days=days, reason=reason, actor=Actor(user))
+    except NotPermitted:
+        await tell(chat_waive_refused(runtime.config.slack.admins, mention))
+        return
     except (ChecklistError, StoreError) as exc:
         await tell(f":warning: {exc}")
         return
-    text = waive_text(user, ref.target, item)
+    text = chat_waived(user, ref.target, item, mention)
     if not ref.channel:
         await tell(text)
         return
