@@ -166,12 +166,8 @@ def _plain_http_app(state: DemoState) -> web.Application:
         app.on_response_prepare.append(plain_server_header)
         return app
     # The flawed demo serves the whole app over plain HTTP too, as a forgotten port 80 does.
-    from bot.demo.server import MODULES  # the same modules; imported here to avoid an import cycle
-
-    app = web.Application(client_max_size=4 * 1024 * 1024)
-    for module in MODULES:
-        module.install(app, state)
-    return app
+    assert state.whole_app is not None, "DemoTarget sets whole_app before starting the edge"
+    return state.whole_app()
 
 
 async def start(state: DemoState) -> Callable[[], Awaitable[None]]:

@@ -52,6 +52,7 @@ class DemoTarget:
         # A fixed port means someone wants to point a config file at it: fixed tokens too.
         self.state = DemoState.create(hardened=hardened, workdir=workdir, deterministic=port != 0)
         self.state.host = host
+        self.state.whole_app = self.build_app
         self._port = port
         self._runner: web.AppRunner | None = None
         self._cleanups: list[Callable[[], Awaitable[None]]] = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,9 @@ class DemoState:
     api: ApiState = field(default_factory=ApiState.create)
     # Values modules want in the generated app.yaml's target, merged in module order.
     extra: dict[str, Any] = field(default_factory=dict)
+    # Builds the whole demo app (every module's routes); DemoTarget sets it, and the edge serves
+    # it again over plain HTTP without importing the server (which lists the edge).
+    whole_app: Callable[[], Any] | None = None
     # The running servers' addresses, filled in by DemoTarget.start().
     base_url: str = ""
     host: str = "127.0.0.1"

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import aiohttp
+from aiohttp import ClientSession as HttpPool  # an HTTP connection pool, not a database session
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
@@ -47,13 +48,13 @@ class SlackNotifier:
     def __init__(self, client: AsyncWebClient, *, app_name: str = "Launch Ready") -> None:
         self.client = client
         self.app_name = app_name
-        self._session: aiohttp.ClientSession | None = None
+        self._session: HttpPool | None = None
 
     async def open_session(self) -> None:
         """Share one connection pool across calls (the SDK otherwise opens a session per
         call). Call inside the running loop; :meth:`close_session` on shutdown."""
         if self._session is None:
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.client.timeout))
+            self._session = HttpPool(timeout=aiohttp.ClientTimeout(total=self.client.timeout))
             self.client.session = self._session
 
     async def close_session(self) -> None:

@@ -156,3 +156,53 @@ def test_a_checklist_key_naming_no_check_exits_2(config: Path) -> None:
     assert result.exit_code == 2
     assert "auth.privte_routes" in result.stderr and "auth.private_routes" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+BAD_SEVERITY = """\
+project: Acme Chat
+targets:
+  staging: {base_url: "http://127.0.0.1:9"}
+checklist: {manual.backups: {title: Backups, severity: urgent}}
+"""
+
+
+@pytest.mark.parametrize("command", ["validate", "run", "status"])
+def test_a_misspelt_checklist_severity_is_one_sentence_and_exit_2(tmp_path: Path, command: str) -> None:
+    path = tmp_path / "app.yaml"
+    path.write_text(BAD_SEVERITY)
+    result = invoke(command, "--config", str(path))
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    errors = [line for line in result.stderr.splitlines() if line.strip()]
+    assert errors == [
+        'error: checklist.manual.backups.severity: "urgent" is not a severity (use one of critical, high, medium, low, info)'
+    ]
+    assert "Traceback" not in result.output
+
+
+def test_severity_is_read_in_any_case(tmp_path: Path) -> None:
+    from bot.config import parse_config
+
+    config = parse_config(BAD_SEVERITY.replace("urgent", "HIGH"))
+    assert config.checklist["manual.backups"].severity is Severity.HIGH
+
+
+def test_a_slack_user_who_does_not_own_an_item_may_not_mark_it_done(config: Path) -> None:
+    """The policy is the same for every caller; only the local operator (CLI) acts as an admin."""
+    from bot.checklist import Actor, NotPermitted
+    from bot.config import load_config
+    from bot.services import Services
+
+    services = Services.open(load_config(config))
+    try:
+        checklist = services.checklist
+        with pytest.raises(NotPermitted):
+            checklist.done("staging", "auth.private_routes", actor=Actor("U0MALLORY"))
+        with pytest.raises(NotPermitted):
+            checklist.waive("staging", "auth.private_routes", actor=Actor("U0ALICE"), days=3, reason="not an admin")
+        done = checklist.done("staging", "auth.private_routes", actor=Actor("U0ALICE"), note="fixed")  # the owner
+        assert done.status == "done"
+        waived = checklist.waive("staging", "http.hsts", actor=Actor.cli("cli:tester"), days=3, reason="operator")
+        assert waived.waiver_by == "cli:tester"
+    finally:
+        services.close()
