@@ -47,6 +47,7 @@ class Row:
     why: str
     breaks: str
     evidence: str
+    summary: str = ""  # one line, for a compact scorecard (the HTML page)
 
 
 @dataclass(frozen=True)
@@ -255,6 +256,7 @@ def build_view(data: HandoverInput, *, clean: Sanitizer | None = None) -> Handov
             why=clean.short(i.why, 300),
             breaks=clean.short(i.breaks, 300),
             evidence=_evidence_line(i, clean),
+            summary=clean.short(i.summary, 140),
         )
         for i in items
     )
