@@ -15,8 +15,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from checks.model import CheckResult, RunReport, Severity, Status, Verdict
+from reports.evidence import evidence_line, evidence_lines, shorten
+from reports.findings import group_findings
 
-__all__ = ["FORMATS", "exit_code", "print_text", "render_json", "render_markdown", "render_text", "worst_first"]
+__all__ = ["FORMATS", "evidence_line", "exit_code", "print_text", "render_json", "render_markdown", "render_text", "worst_first"]
 
 # Worst first: what needs attention leads the table.
 _STATUS_ORDER = [Status.FAIL, Status.ERROR, Status.WARN, Status.WAIVED, Status.MANUAL, Status.SKIPPED, Status.PASS]
@@ -103,26 +105,22 @@ def print_text(report: RunReport, console: Console) -> None:
             f"\n[{_STYLE[result.status]}]{result.status.upper()}[/] [bold]{result.check_id}[/bold] "
             f"{escape(result.title)} ({result.severity})"
         )
-        for finding in result.findings:
-            console.print(f"  - {escape(finding.resource)}: {escape(finding.message)}")
-            if finding.evidence:
-                console.print(f"    evidence: {escape(evidence_line(finding.evidence))}", style="dim")
+        for group in group_findings(result.findings):
+            first = group.findings[0]
+            # soft_wrap: a long line stays one line in a file; a terminal wraps it by itself.
+            if len(group.findings) == 1:
+                console.print(f"  - {escape(first.resource)}: {escape(first.message)}", soft_wrap=True)
+                label = "evidence:"
+            else:
+                console.print(f"  - {escape(group.headline())}", soft_wrap=True)
+                console.print(f"    {escape(shorten(', '.join(group.resources), 300))}", soft_wrap=True)
+                label = f"evidence ({escape(first.resource)}):"
+            if first.evidence:
+                console.print(f"    {label}", style="dim")
+                for line in evidence_lines(first.evidence):
+                    console.print(f"      {escape(line)}", style="dim", soft_wrap=True)
         if result.remediation:
             console.print(f"  fix: {escape(result.remediation)}")
-
-
-def evidence_line(evidence: dict, *, value_limit: int = 160, limit: int = 600) -> str:
-    """Evidence on one line as ``key: value; ...``, each value shortened with an ellipsis, so
-    a long body or header set never ends the line mid-word without saying so."""
-    parts = []
-    for key, value in evidence.items():
-        text = value if isinstance(value, str) else json.dumps(value, default=str, ensure_ascii=False)
-        text = " ".join(text.split())
-        if len(text) > value_limit:
-            text = text[: value_limit - 1] + "…"
-        parts.append(f"{key}: {text}")
-    line = "; ".join(parts)
-    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 def render_text(report: RunReport) -> str:
