@@ -23,6 +23,8 @@ from bot.config import AppConfig
 from bot.monitoring.incidents import Incident
 from bot.store import Store, in_thread
 from checks.model import RunReport, Status
+from checks.target import format_duration
+from reports.mentions import is_user_id, mention
 
 __all__ = [
     "Digest",
@@ -196,9 +198,7 @@ def build_digest(
 
 
 def _days(delta: timedelta | None) -> str:
-    if delta is None:
-        return "?"
-    return f"{delta.days}d" if delta.days else f"{int(delta.total_seconds() // 3600)}h"
+    return format_duration(delta) if delta is not None else "?"
 
 
 def _environment() -> jinja2.Environment:
@@ -216,18 +216,16 @@ def _environment() -> jinja2.Environment:
 def render_text(digest: Digest, *, slack: bool = False) -> str:
     """The digest as text: ``slack`` mentions owners as ``<@U…>``, else ``@U…``."""
 
-    def mention(owner: str | None) -> str:
-        if not owner:
-            return "nobody"
-        if slack and owner[:1] in "UW" and owner.isalnum():
-            return f"<@{owner}>"
-        return f"@{owner}" if owner[:1] in "UW" and owner.isalnum() else owner
+    def named(owner: str | None) -> str:
+        if slack or not is_user_id(owner):
+            return mention(owner, nobody="nobody")
+        return f"@{owner}"  # a terminal cannot link a user id; @U0ALICE reads as one
 
     def signed(value: int | None) -> str:
         return "" if value is None or value == 0 else (f"+{value}" if value > 0 else str(value))
 
     env = _environment()
-    env.filters["mention"] = mention
+    env.filters["mention"] = named
     env.filters["signed"] = signed
     return env.get_template("digest.txt.j2").render(d=digest).strip() + "\n"
 

@@ -23,7 +23,7 @@ from bot.services import Services
 from bot.store.engine import describe_url
 from bot.store.records import ChecklistItem
 from checks.model import Override, RunReport, Status
-from checks.target import Target
+from checks.target import Target, format_duration
 from handover.model import (
     DigestView,
     HandoverInput,
@@ -156,12 +156,7 @@ def _state(item: ChecklistItem, now: datetime) -> ItemState:
     )
 
 
-def _duration(value: timedelta) -> str:
-    seconds = int(value.total_seconds())
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size and seconds % size == 0:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
+_duration = format_duration
 
 
 def _without_userinfo(url: str) -> str:

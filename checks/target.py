@@ -68,7 +68,8 @@ def parse_duration(value: Any) -> timedelta:
     return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2)])
 
 
-def _format_duration(value: timedelta) -> str:
+def format_duration(value: timedelta) -> str:
+    """A period as app.yaml writes it: ``30s``, ``5m``, ``1d`` (``250ms`` below a second)."""
     seconds = value.total_seconds()
     for unit in ("d", "h", "m", "s"):
         if seconds >= _UNITS[unit] and seconds % _UNITS[unit] == 0:
@@ -77,7 +78,7 @@ def _format_duration(value: timedelta) -> str:
 
 
 Duration = Annotated[
-    timedelta, BeforeValidator(parse_duration), PlainSerializer(_format_duration, return_type=str)
+    timedelta, BeforeValidator(parse_duration), PlainSerializer(format_duration, return_type=str)
 ]
 
 

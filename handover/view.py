@@ -24,11 +24,12 @@ from handover.facts import (
 )
 from handover.model import HandoverInput, ItemView
 from handover.sanitize import Sanitizer
+from reports.durations import elapsed
+from reports.order import RESULT_ORDER
 
 __all__ = ["ActionView", "HandoverView", "Row", "build_view", "status_label", "verdict_sentence"]
 
 # Failing items first: what blocks, then what warns, then what waits for a person.
-_STATUS_ORDER = [Status.FAIL, Status.ERROR, Status.WARN, Status.WAIVED, Status.MANUAL, Status.SKIPPED, Status.PASS]
 _ACTION_STATUSES = (Status.FAIL, Status.ERROR, Status.WARN, Status.WAIVED)
 _VERDICT_TEXT = {Verdict.GO: "GO", Verdict.GO_WITH_WARNINGS: "GO WITH WARNINGS", Verdict.NO_GO: "NO-GO"}
 
@@ -206,19 +207,11 @@ def _day(moment: datetime | date | None) -> str:
 
 
 def _duration(delta: timedelta | None) -> str:
-    if delta is None:
-        return "ongoing"
-    minutes = int(delta.total_seconds() // 60)
-    if minutes < 1:
-        return f"{int(delta.total_seconds())}s"
-    hours, minutes = divmod(minutes, 60)
-    days, hours = divmod(hours, 24)
-    parts = [f"{days}d" if days else "", f"{hours}h" if hours else "", f"{minutes}m" if minutes else ""]
-    return " ".join(p for p in parts if p)
+    return elapsed(delta) if delta is not None else "ongoing"
 
 
 def _sort_key(item: ItemView) -> tuple[int, int, str]:
-    return (_STATUS_ORDER.index(item.status), item.severity.rank, item.check_id)
+    return (RESULT_ORDER.index(item.status), item.severity.rank, item.check_id)
 
 
 def _owner(item: ItemView, clean: Sanitizer) -> str:
@@ -304,7 +297,7 @@ def build_view(data: HandoverInput, *, clean: Sanitizer | None = None) -> Handov
     if launch is not None:
         days = (launch - data.generated_at.astimezone(UTC).date()).days
         countdown = f"in {days} days" if days > 1 else "tomorrow" if days == 1 else "today" if days == 0 else f"{-days} days ago"
-    counts = tuple((str(s), n) for s in _STATUS_ORDER if (n := sum(1 for i in items if i.status is s)))
+    counts = tuple((str(s), n) for s in RESULT_ORDER if (n := sum(1 for i in items if i.status is s)))
     digest = data.digest_schedule
     return HandoverView(
         title=f"Launch handover: {clean.short(data.project, 120)}, target {clean.short(data.target, 60)}",

@@ -42,6 +42,7 @@ from bot.monitoring.cron import crontab_trigger
 from bot.monitoring.monitoring import Monitoring
 from bot.slack.blocks.digest import digest_blocks
 from bot.store import in_thread
+from reports.mentions import mention
 
 __all__ = [
     "JOBSTORE_TABLE",
@@ -135,7 +136,7 @@ async def announce_lapsed_waivers(runtime: Runtime, now: datetime) -> int:
             key = f"waiver:{target}:{item.check_id}:{expires.isoformat()}"
             if await in_thread(store.notices.sent, key):
                 continue
-            owner = f" <@{item.owner}>" if item.owner else ""
+            owner = f" {mention(item.owner)}" if item.owner else ""
             await runtime.notifier.post(
                 channel,
                 f":hourglass_flowing_sand: The waiver of `{item.check_id}` on {target} ended "

@@ -3,7 +3,7 @@ the one service the CLI and the Slack app call to change it."""
 
 from __future__ import annotations
 
-from bot.checklist.order import STATUS_ORDER, worst_first
+from bot.checklist.order import STATUS_ORDER, by_urgency
 from bot.checklist.policy import Actor, ChecklistPolicy, NotPermitted
 from bot.checklist.sentences import (
     assign_sentence,
@@ -27,5 +27,5 @@ __all__ = [
     "parse_due",
     "summary_sentence",
     "waive_sentence",
-    "worst_first",
+    "by_urgency",
 ]

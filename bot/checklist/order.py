@@ -8,7 +8,7 @@ from datetime import datetime
 from bot.store import ChecklistItem
 from checks.model import Status
 
-__all__ = ["STATUS_ORDER", "worst_first"]
+__all__ = ["STATUS_ORDER", "by_urgency"]
 
 # Display statuses, worst first: what needs someone now comes before what is settled.
 STATUS_ORDER = (
@@ -26,7 +26,9 @@ STATUS_ORDER = (
 )
 
 
-def worst_first(items: Iterable[ChecklistItem], now: datetime) -> list[ChecklistItem]:
+def by_urgency(items: Iterable[ChecklistItem], now: datetime) -> list[ChecklistItem]:
+    """Checklist items, what needs someone now first: display status, then overdue, then
+    severity. (Run results have their own order: :func:`reports.order.worst_first`.)"""
     def key(item: ChecklistItem) -> tuple[int, int, int, str]:
         status = item.display_status(now)
         rank = STATUS_ORDER.index(status) if status in STATUS_ORDER else len(STATUS_ORDER)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from bot.checklist.order import worst_first
+from bot.checklist.order import by_urgency
 from bot.checklist.policy import Actor, ChecklistPolicy, NotPermitted
 from bot.store import ChecklistItem, Store
 from checks.model import RunReport
@@ -70,7 +70,7 @@ class ChecklistService:
 
     def items(self, target: str) -> list[ChecklistItem]:
         self.sync(target)
-        return worst_first(self.store.items(target), self.store.now())
+        return by_urgency(self.store.items(target), self.store.now())
 
     def item(self, target: str, check_id: str) -> ChecklistItem:
         self.sync(target)

@@ -15,13 +15,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from checks.model import CheckResult, RunReport, Severity, Status, Verdict
+from reports.durations import elapsed
 from reports.evidence import evidence_line, evidence_lines, shorten
 from reports.findings import group_findings
+from reports.order import worst_first
 
 __all__ = ["FORMATS", "evidence_line", "exit_code", "print_text", "render_json", "render_markdown", "render_text", "worst_first"]
 
-# Worst first: what needs attention leads the table.
-_STATUS_ORDER = [Status.FAIL, Status.ERROR, Status.WARN, Status.WAIVED, Status.MANUAL, Status.SKIPPED, Status.PASS]
 _STYLE = {
     Status.PASS: "green",
     Status.FAIL: "bold red",
@@ -41,10 +41,6 @@ _FAIL_ON = {
 FAIL_ON_CHOICES = tuple(_FAIL_ON)
 
 
-def worst_first(results: tuple[CheckResult, ...] | list[CheckResult]) -> list[CheckResult]:
-    return sorted(results, key=lambda r: (_STATUS_ORDER.index(r.status), r.severity.rank, r.check_id))
-
-
 def exit_code(report: RunReport, fail_on: str) -> int:
     """1 when a fail/error result is at or above ``fail_on``'s severity; waived never counts."""
     blocking = _FAIL_ON[fail_on]
@@ -52,8 +48,7 @@ def exit_code(report: RunReport, fail_on: str) -> int:
 
 
 def _duration(report: RunReport) -> str:
-    seconds = (report.finished_at - report.started_at).total_seconds()
-    return f"{seconds:.1f}s"
+    return elapsed(report.finished_at - report.started_at, tenths=True)
 
 
 def _counts(report: RunReport) -> str:

@@ -20,8 +20,8 @@ from datetime import UTC, datetime, timedelta
 
 from bot.config import AlertsConfig
 from bot.monitoring.incidents import Incident, IncidentManager, format_duration
-from bot.monitoring.monitor import p95
 from bot.store.ingested_events import IngestedEvents, RequestSample
+from checks.percentiles import p95
 
 __all__ = ["AlertEvaluator", "Breach"]
 

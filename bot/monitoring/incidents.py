@@ -24,6 +24,8 @@ from typing import Any, Protocol
 from bot.store import in_thread
 from bot.store.incidents import Incidents, NoSuchIncident
 from bot.store.ops_tables import AlertDeliveryRow, IncidentRow
+from reports.durations import elapsed
+from reports.mentions import mention
 
 __all__ = [
     "KINDS",
@@ -120,26 +122,10 @@ class Renderer(Protocol):
         """The thread reply for ``reopen``, ``ack``, ``resolve`` or ``reminder``."""
 
 
-def format_duration(delta: timedelta) -> str:
-    seconds = int(delta.total_seconds())
-    if seconds < 60:
-        return f"{seconds}s"
-    minutes, seconds = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes}m {seconds}s" if seconds else f"{minutes}m"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 48:
-        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
-    days, hours = divmod(hours, 24)
-    return f"{days}d {hours}h" if hours else f"{days}d"
+format_duration = elapsed
 
 
-def _who(actor: str | None) -> str:
-    if not actor:
-        return "someone"
-    if actor.startswith(("U", "W")) and actor.isalnum():
-        return f"<@{actor}>"
-    return actor
+_who = mention
 
 
 def _when(moment: datetime) -> str:

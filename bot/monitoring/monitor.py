@@ -27,21 +27,13 @@ from bot.monitoring.probe import Prober
 from bot.store import in_thread
 from bot.store.monitor_states import MonitorStates
 from bot.store.ops_tables import MonitorStateRow
+from checks.percentiles import p95
 
-__all__ = ["Maintenance", "Monitor", "TickResult", "p95"]
+__all__ = ["Maintenance", "Monitor", "TickResult"]
 
 log = logging.getLogger(__name__)
 
 _LATENCY = {"[RESPONSE_TIME]", "[P95_RESPONSE_TIME]"}
-
-
-def p95(values: list[float]) -> float | None:
-    """Nearest-rank 95th percentile."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = max(1, -(-len(ordered) * 95 // 100))
-    return ordered[int(rank) - 1]
 
 
 class Maintenance:

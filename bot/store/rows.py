@@ -10,7 +10,7 @@ from typing import Any
 from bot.store.records import ChecklistItem, RunRecord
 from bot.store.tables import AuditRow, ChecklistRow, ResultRow, RunRow
 from checks.model import CheckResult, Finding, Severity, Status
-from checks.target import parse_duration
+from checks.target import format_duration, parse_duration
 
 __all__ = [
     "audit_row",
@@ -139,10 +139,7 @@ def audit_text(field: str, value: Any) -> str | None:
 
 
 def duration_text(seconds: int) -> str:
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size and seconds % size == 0:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
+    return format_duration(timedelta(seconds=seconds))
 
 
 def seconds_of(duration: str | None) -> int | None:

@@ -8,13 +8,13 @@ after a handful of requests with the key to set, instead of timing refusals.
 from __future__ import annotations
 
 import asyncio
-import math
 import time
 from dataclasses import dataclass
 
 from checks.check import check
 from checks.context import CheckContext, ProbeError
 from checks.model import Finding, Outcome, Severity
+from checks.percentiles import nearest_rank
 from checks.target import Latency, Route, Target
 
 __all__ = ["CHECK", "LOAD_REQUESTS_PER_WORKER", "Percentiles", "nearest_rank", "planned_requests", "signed_in_as"]
@@ -22,14 +22,6 @@ __all__ = ["CHECK", "LOAD_REQUESTS_PER_WORKER", "Percentiles", "nearest_rank", "
 SAMPLE_CONCURRENCY = 2  # low: measures the route, not the server's queue
 REFUSALS_BEFORE_STOP = 5  # only 401/403 after this many requests: the route is not being measured
 LOAD_REQUESTS_PER_WORKER = 50  # bounds the load phase: concurrency x 50 requests per route
-
-
-def nearest_rank(sorted_values: list[float], percentile: float) -> float:
-    """The nearest-rank percentile: the value at rank ceil(p/100 * n)."""
-    if not sorted_values:
-        raise ValueError("no samples")
-    rank = max(1, math.ceil(percentile / 100 * len(sorted_values)))
-    return sorted_values[rank - 1]
 
 
 @dataclass(frozen=True)

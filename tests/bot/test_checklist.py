@@ -9,11 +9,11 @@ import pytest
 
 from bot.checklist import (
     assign_sentence,
+    by_urgency,
     done_sentence,
     parse_due,
     summary_sentence,
     waive_sentence,
-    worst_first,
 )
 from bot.store import ChecklistError, ChecklistItem
 from checks.model import Severity
@@ -57,7 +57,7 @@ def test_worst_first_puts_failures_then_overdue_then_severity() -> None:
         item("secrets.repo", "fail", Severity.CRITICAL, waiver_reason="ok", waiver_expires=NOW + timedelta(days=1)),
         item("manual.edge_rules", "done", attested_at=NOW - timedelta(days=1)),
     ]
-    ordered = [i.check_id for i in worst_first(items, NOW)]
+    ordered = [i.check_id for i in by_urgency(items, NOW)]
     assert ordered == [
         "http.hsts",  # failing and overdue
         "auth.private_routes",

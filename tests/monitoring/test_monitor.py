@@ -7,11 +7,12 @@ from datetime import UTC, datetime
 
 from bot.config import MonitorConfig
 from bot.monitoring.incidents import IncidentManager
-from bot.monitoring.monitor import Maintenance, Monitor, p95
+from bot.monitoring.monitor import Maintenance, Monitor
 from bot.store import Store
 from bot.store.incidents import Incidents
 from bot.store.monitor_states import MonitorStates
 from bot.store.ops_tables import MonitorStateRow
+from checks.percentiles import p95
 
 
 def make_monitor(engine, notifier, clock, url, **fields) -> tuple[Monitor, IncidentManager]:

@@ -12,6 +12,7 @@ from typing import Any
 from bot.digest import Digest, DigestItem
 from bot.slack.blocks import limits
 from bot.slack.blocks.limits import context, divider, escape, header, section
+from reports.mentions import mention
 
 __all__ = ["digest_blocks"]
 
@@ -19,9 +20,7 @@ _VERDICT = {"GO": ":large_green_circle:", "GO_WITH_WARNINGS": ":large_yellow_cir
 
 
 def _mention(owner: str | None) -> str:
-    if not owner:
-        return "_nobody_"
-    return f"<@{owner}>" if owner[:1] in "UW" and owner.isalnum() else escape(owner)
+    return mention(owner, nobody="_nobody_", escape=escape)
 
 
 def _item(item: DigestItem, *, owner: bool = True) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 from bot.monitoring.incidents import Incident, TextRenderer, format_duration
 from bot.slack.blocks import limits
 from bot.slack.blocks.limits import actions, button, context, escape, header, section
+from reports.mentions import mention
 
 __all__ = ["ACTION_ACK", "ACTION_RESOLVE", "IncidentBlocks", "incident_blocks", "incidents_list"]
 
@@ -37,9 +38,7 @@ def _when(moment: datetime | None) -> str:
 
 
 def _who(actor: str | None) -> str:
-    if actor and actor[:1] in "UW" and actor.isalnum():
-        return f"<@{actor}>"
-    return escape(actor or "someone")
+    return mention(actor, escape=escape)
 
 
 def incident_blocks(incident: Incident, now: datetime) -> list[dict[str, Any]]:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 
+import reports.mentions
 from bot.slack.blocks.limits import escape
 from checks.model import Severity, Status, Verdict
+from reports.durations import elapsed
 
 __all__ = ["STATUS_MARK", "VERDICT_LABEL", "duration", "mention", "severity_label", "status_mark"]
 
@@ -30,7 +31,6 @@ VERDICT_LABEL = {
     Verdict.NO_GO: ":red_circle: NO GO",
 }
 
-_SLACK_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
 
 def status_mark(status: str | Status) -> str:
@@ -43,21 +43,14 @@ def severity_label(severity: Severity) -> str:
 
 def mention(owner: str | None) -> str:
     """``<@U123>`` for a Slack user id (Slack notifies them), the escaped name otherwise."""
-    if not owner:
-        return "_no owner_"
-    return f"<@{owner}>" if _SLACK_ID.match(owner) else escape(owner)
+    return reports.mentions.mention(owner, nobody="_no owner_", escape=escape)
 
 
-def is_user_id(owner: str | None) -> bool:
-    return bool(owner and _SLACK_ID.match(owner))
+is_user_id = reports.mentions.is_user_id
 
 
 def duration(delta: timedelta) -> str:
-    seconds = delta.total_seconds()
-    if seconds < 60:
-        return f"{seconds:.1f} s"
-    minutes, rest = divmod(int(seconds), 60)
-    return f"{minutes} min {rest} s"
+    return elapsed(delta, tenths=True)
 
 
 def slack_date(moment: datetime, fallback: str | None = None) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.checklist import worst_first
+from bot.checklist import by_urgency
 from bot.slack.blocks.run import ChecklistLine
 from bot.store import ChecklistItem
 
@@ -24,5 +24,5 @@ def checklist_lines(items: Sequence[ChecklistItem], now: datetime) -> list[Check
             overdue=i.overdue(now),
             summary=i.last_summary,
         )
-        for i in worst_first(items, now)
+        for i in by_urgency(items, now)
     ]

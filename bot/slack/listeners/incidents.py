@@ -18,6 +18,7 @@ from bot.slack.blocks.incident import ACTION_ACK, ACTION_RESOLVE
 from bot.slack.commands.incidents import NOT_RUNNING
 from bot.slack.reply import Replier
 from bot.store import in_thread
+from reports.mentions import mentions
 
 __all__ = ["register"]
 
@@ -51,7 +52,7 @@ async def change(runtime: Runtime, body: dict[str, Any], action: dict[str, Any],
         await tell(":grey_question: That button does not name an incident.")
         return
     if what == "resolve" and not runtime.config.is_admin(user):
-        admins = ", ".join(f"<@{a}>" for a in runtime.config.slack.admins) or "none are configured (slack.admins)"
+        admins = mentions(runtime.config.slack.admins, none="none are configured (slack.admins)")
         await tell(f":no_entry: Only admins may resolve an incident by hand ({admins}). Acknowledge it instead, "
                    "or let the monitor resolve it when it recovers.")
         return
