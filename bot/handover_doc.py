@@ -33,8 +33,8 @@ from handover.model import (
     build_items,
 )
 from handover.render import HandoverError, render_handover
-from handover.sanitize import Sanitizer
 from handover.view import build_view
+from reports.sanitize import Sanitizer
 
 __all__ = [
     "HandoverError",

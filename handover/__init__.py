@@ -1,7 +1,7 @@
 """The handover document: a RunReport plus the checklist, rendered for a new owner.
 
 Never imports ``bot``: the bot builds a :class:`~handover.model.HandoverInput` and calls
-:func:`~handover.render.render_handover`. CI formats (JUnit, SARIF) live in ``handover.formats``.
+:func:`~handover.render.render_handover`. CI formats (JUnit, SARIF) live in ``reports`` with every other report format.
 """
 
 from handover.model import (

@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from checks.model import CheckResult, Finding, RunReport, Status
-from handover.sanitize import Sanitizer
+from reports.sanitize import Sanitizer
 
 __all__ = [
     "EDGE_CHECKS",

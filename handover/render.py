@@ -16,8 +16,8 @@ from typing import Literal
 import jinja2
 
 from handover.model import HandoverInput
-from handover.sanitize import Sanitizer
 from handover.view import build_view
+from reports.sanitize import Sanitizer
 
 __all__ = ["FORMATS", "HandoverError", "md_cell", "md_code", "md_text", "render_handover"]
 

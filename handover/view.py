@@ -1,7 +1,7 @@
 """The handover's content, decided once for every format: sorted, redacted, worded.
 
 Templates (Markdown, HTML, a user's own) only lay this out. Every string here has passed
-through the :class:`~handover.sanitize.Sanitizer`; every list is in a fixed order, so the same
+through the :class:`~reports.sanitize.Sanitizer`; every list is in a fixed order, so the same
 input always gives the same document.
 """
 
@@ -23,9 +23,9 @@ from handover.facts import (
     secret_notes,
 )
 from handover.model import HandoverInput, ItemView
-from handover.sanitize import Sanitizer
 from reports.durations import elapsed
 from reports.order import RESULT_ORDER
+from reports.sanitize import Sanitizer
 
 __all__ = ["ActionView", "HandoverView", "Row", "build_view", "status_label", "verdict_sentence"]
 

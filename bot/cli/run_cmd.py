@@ -14,12 +14,12 @@ from rich.markup import escape
 from rich.table import Table
 
 from bot.cli.common import EXIT_OK, EXIT_USAGE, ConfigOption, err, load_or_exit, out
-from bot.cli.formats import FAIL_ON_CHOICES, FORMATS, exit_code, print_text, render_text
 from bot.config import AppConfig, ConfigError, load_config
 from bot.services import NotAllowed, RunInProgress, Services, checklist_problems, registry_for
 from checks.catalog import default_registry
 from checks.check import Check
 from checks.model import CheckResult, RunReport, Status
+from reports.run_report import FAIL_ON_CHOICES, FORMATS, exit_code, print_text, render_text
 
 __all__ = ["register"]
 

@@ -10,10 +10,10 @@ import typer
 from bot.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, err
 from checks.secrets.engine import ScanReport, config_for, default_workers, scan_history, scan_tree
 from checks.secrets.gitleaks_json import to_gitleaks_json
-from checks.secrets.report import to_json, to_sarif, to_text
 from checks.secrets.rules import RuleError, load_rules
 from checks.secrets.sources import SourceError, is_git_repo
 from checks.secrets.suppress import Baseline, BaselineError, write_baseline
+from reports.secrets import to_json, to_sarif, to_text
 
 __all__ = ["register"]
 

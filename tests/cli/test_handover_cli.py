@@ -79,7 +79,7 @@ def test_bad_options_exit_2(config: Path) -> None:
 
 
 def test_run_formats_include_junit_and_sarif() -> None:
-    from bot.cli.formats import FORMATS
+    from reports.run_report import FORMATS
 
     report = sample_report()
     assert FORMATS["junit"](report).startswith('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites')

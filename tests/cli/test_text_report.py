@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.cli.formats import render_text
 from checks.model import CheckResult, Finding, RunReport, Severity, Status
+from reports.run_report import render_text
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 

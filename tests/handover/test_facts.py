@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from checks.model import CheckResult, Finding, Severity, Status
 from handover.facts import edge_facts, email_facts, public_env_inventory, secret_leaks
-from handover.sanitize import Sanitizer
+from reports.sanitize import Sanitizer
 from tests.handover.sample import sample_report
 
 

@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 
 from checks.model import CheckResult, RunReport, Status
-from handover.sanitize import Sanitizer
+from reports.sanitize import Sanitizer
 
 __all__ = ["to_junit"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from checks.model import Status
-from handover.formats import to_sarif
+from reports.sarif import to_sarif
 from tests.handover.sample import (
     CATALOG,
     PLANTED_SECRET,

@@ -20,7 +20,7 @@ from typing import Any
 
 from checks.check import Check
 from checks.model import CheckResult, Finding, RunReport, Severity, Status
-from handover.sanitize import Sanitizer
+from reports.sanitize import Sanitizer
 
 __all__ = ["SARIF_SCHEMA", "to_sarif", "sarif_dict"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from checks.model import Status
-from handover.formats import to_junit
+from reports.junit import to_junit
 from tests.handover.sample import PLANTED_SECRET, PLANTED_STRIPE, PLANTED_TOKEN, sample_report
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handover.sanitize import Sanitizer
+from reports.sanitize import Sanitizer
 
 
 def test_known_secrets_and_token_shapes_are_redacted() -> None:

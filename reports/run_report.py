@@ -171,13 +171,13 @@ def render_markdown(report: RunReport) -> str:
 def render_sarif(report: RunReport) -> str:
     """SARIF 2.1.0 with each rule's pass criteria and remediation from the catalog."""
     from checks.catalog import default_registry
-    from handover.formats import to_sarif
+    from reports.sarif import to_sarif
 
     return to_sarif(report, catalog=default_registry())
 
 
 def render_junit(report: RunReport) -> str:
-    from handover.formats import to_junit
+    from reports.junit import to_junit
 
     return to_junit(report)
 

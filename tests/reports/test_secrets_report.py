@@ -3,8 +3,8 @@ from __future__ import annotations
 import json
 
 from checks.secrets.engine import scan_history, scan_tree
-from checks.secrets.report import SARIF_SCHEMA, to_json, to_sarif, to_text
 from checks.secrets.rules import default_rules
+from reports.secrets import SARIF_SCHEMA, to_json, to_sarif, to_text
 from tests.checks.secrets.fakes import CASES, make_repo, rand_source
 
 
