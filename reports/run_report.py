@@ -1,7 +1,9 @@
 """How a RunReport is written out: one function per format, listed in :data:`FORMATS`.
 
-Every formatter takes the report and returns the whole document as a string. Adding a format
-(sarif, junit ...) is one function and one entry in the dict.
+Every formatter takes the report and returns the whole document as a string: text (the
+terminal scorecard), JSON, Markdown here; SARIF (:mod:`reports.sarif`) and JUnit
+(:mod:`reports.junit`) beside it. `launchready run --format` offers exactly these. Adding a
+format is one function and one entry in the dict.
 """
 
 from __future__ import annotations
@@ -14,11 +16,14 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from checks.catalog import default_registry
 from checks.model import CheckResult, RunReport, Severity, Status, Verdict
 from reports.durations import elapsed
 from reports.evidence import evidence_line, evidence_lines, shorten
 from reports.findings import group_findings
+from reports.junit import to_junit
 from reports.order import worst_first
+from reports.sarif import to_sarif
 
 __all__ = ["FORMATS", "evidence_line", "exit_code", "print_text", "render_json", "render_markdown", "render_text", "worst_first"]
 
@@ -170,16 +175,7 @@ def render_markdown(report: RunReport) -> str:
 
 def render_sarif(report: RunReport) -> str:
     """SARIF 2.1.0 with each rule's pass criteria and remediation from the catalog."""
-    from checks.catalog import default_registry
-    from reports.sarif import to_sarif
-
     return to_sarif(report, catalog=default_registry())
-
-
-def render_junit(report: RunReport) -> str:
-    from reports.junit import to_junit
-
-    return to_junit(report)
 
 
 FORMATS: dict[str, Callable[[RunReport], str]] = {
@@ -187,5 +183,5 @@ FORMATS: dict[str, Callable[[RunReport], str]] = {
     "json": render_json,
     "markdown": render_markdown,
     "sarif": render_sarif,
-    "junit": render_junit,
+    "junit": to_junit,
 }

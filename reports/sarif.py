@@ -22,7 +22,7 @@ from checks.check import Check
 from checks.model import CheckResult, Finding, RunReport, Severity, Status
 from reports.sanitize import Sanitizer
 
-__all__ = ["SARIF_SCHEMA", "to_sarif", "sarif_dict"]
+__all__ = ["SARIF_SCHEMA", "sarif_dict", "sarif_log", "to_sarif", "tool_version"]
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _REPORTED = (Status.FAIL, Status.WARN, Status.ERROR, Status.WAIVED)
@@ -71,15 +71,12 @@ def sarif_dict(
         findings = result.findings or (Finding(report.base_url, result.summary),)
         for finding in findings:
             results.append(_result(result, finding, index[result.check_id], clean, config_path))
-    return {
-        "$schema": SARIF_SCHEMA,
-        "version": "2.1.0",
-        "runs": [
+    return sarif_log(
             {
                 "tool": {
                     "driver": {
                         "name": "launchready",
-                        "semanticVersion": _version(),
+                        "semanticVersion": tool_version(),
                         "rules": rules,
                     }
                 },
@@ -102,11 +99,16 @@ def sarif_dict(
                     "requests": report.requests,
                 },
             }
-        ],
-    }
+    )
 
 
-def _version() -> str:
+def sarif_log(*runs: dict[str, Any]) -> dict[str, Any]:
+    """The SARIF 2.1.0 envelope every SARIF output of Launch Ready shares (run reports and the
+    secrets scanner): the schema, the version and the runs."""
+    return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": list(runs)}
+
+
+def tool_version() -> str:
     try:
         return version("launchready")
     except PackageNotFoundError:  # running from a checkout that is not installed

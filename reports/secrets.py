@@ -5,14 +5,17 @@ Every format carries the redacted preview and the secret's hash, never the secre
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from typing import Any
 
 from checks.secrets.engine import ScanReport
+from checks.secrets.gitleaks_json import to_gitleaks_json
 from checks.secrets.rules import RuleSet
+from reports.sarif import sarif_log, tool_version
 
-__all__ = ["SARIF_SCHEMA", "to_json", "to_sarif", "to_text"]
+__all__ = ["FORMATS", "to_json", "to_sarif", "to_text"]
 
-SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 TOOL_URI = "https://github.com/launchready/launchready"
 
 _REMEDIATION = {
@@ -40,8 +43,12 @@ def to_text(reports: list[ScanReport]) -> str:
         lines.append(f"{finding.rule_id}  {where}  {finding.preview}")
         lines.append(f"    {finding.description}; fingerprint {finding.fingerprint}")
         if finding.commit:
-            state = "still in the working tree" if finding.in_tree else "no longer in the working tree"
-            lines.append(f"    added in {finding.commit[:12]} by {finding.author} on {finding.date}; {state}")
+            state = (
+                "still in the working tree" if finding.in_tree else "no longer in the working tree"
+            )
+            lines.append(
+                f"    added in {finding.commit[:12]} by {finding.author} on {finding.date}; {state}"
+            )
     for report in reports:
         for note in report.notes:
             lines.append(f"note: {note}")
@@ -116,7 +123,9 @@ def to_sarif(reports: list[ScanReport], rules: RuleSet) -> dict[str, Any]:
             message = f"{finding.description}: {finding.preview}."
             if finding.commit:
                 message += f" Added in commit {finding.commit[:12]}" + (
-                    "; still in the working tree." if finding.in_tree else "; removed from the tree but alive in history."
+                    "; still in the working tree."
+                    if finding.in_tree
+                    else "; removed from the tree but alive in history."
                 )
             result: dict[str, Any] = {
                 "ruleId": finding.rule_id,
@@ -127,33 +136,46 @@ def to_sarif(reports: list[ScanReport], rules: RuleSet) -> dict[str, Any]:
                     {
                         "physicalLocation": {
                             "artifactLocation": {"uri": finding.file},
-                            "region": {"startLine": max(1, finding.line), "startColumn": max(1, finding.column)},
+                            "region": {
+                                "startLine": max(1, finding.line),
+                                "startColumn": max(1, finding.column),
+                            },
                         }
                     }
                 ],
-                "partialFingerprints": {"launchready/v1": f"{finding.rule_id}:{finding.secret_hash}"},
+                "partialFingerprints": {
+                    "launchready/v1": f"{finding.rule_id}:{finding.secret_hash}"
+                },
                 "properties": {"preview": finding.preview, "fingerprint": finding.fingerprint},
             }
             if finding.commit:
                 result["properties"].update(
-                    commit=finding.commit, author=finding.author, date=finding.date, inTree=finding.in_tree
+                    commit=finding.commit,
+                    author=finding.author,
+                    date=finding.date,
+                    inTree=finding.in_tree,
                 )
             results.append(result)
-    return {
-        "version": "2.1.0",
-        "$schema": SARIF_SCHEMA,
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": "launchready-secrets",
-                        "informationUri": TOOL_URI,
-                        "version": "0.1.0",
-                        "rules": descriptors,
-                    }
-                },
-                "results": results,
-                "columnKind": "unicodeCodePoints",
-            }
-        ],
-    }
+    return sarif_log(
+        {
+            "tool": {
+                "driver": {
+                    "name": "launchready-secrets",
+                    "informationUri": TOOL_URI,
+                    "version": tool_version(),
+                    "rules": descriptors,
+                }
+            },
+            "results": results,
+            "columnKind": "unicodeCodePoints",
+        }
+    )
+
+
+# `launchready secrets --format`: each renders the whole document as text.
+FORMATS: dict[str, Callable[[list[ScanReport], RuleSet], str]] = {
+    "text": lambda reports, rules: to_text(reports),
+    "json": lambda reports, rules: json.dumps(to_json(reports), indent=2),
+    "sarif": lambda reports, rules: json.dumps(to_sarif(reports, rules), indent=2),
+    "gitleaks-json": lambda reports, rules: json.dumps(to_gitleaks_json(reports), indent=1),
+}

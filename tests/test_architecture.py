@@ -164,3 +164,25 @@ def test_checks_never_import_bot():
         if target == "bot" or target.startswith("bot.")
     ]
     assert offenders == []
+
+
+def test_reports_and_handover_never_import_bot():
+    bot_modules = set(_modules("bot")) | {"bot"}
+    offenders = [
+        f"{name} imports {target}"
+        for package in ("reports", "handover")
+        for name, tree in _modules(package).items()
+        for target in _imports(name, tree, bot_modules)
+        if target == "bot" or target.startswith("bot.")
+    ]
+    assert offenders == []
+
+
+def test_reports_import_nothing_but_checks_and_themselves():
+    known = set(_modules("handover")) | {"handover"} | set(_modules("bot")) | {"bot"}
+    offenders = [
+        f"{name} imports {target}"
+        for name, tree in _modules("reports").items()
+        for target in _imports(name, tree, known)
+    ]
+    assert offenders == []

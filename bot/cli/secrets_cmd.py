@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
 
 from bot.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, err
 from checks.secrets.engine import ScanReport, config_for, default_workers, scan_history, scan_tree
-from checks.secrets.gitleaks_json import to_gitleaks_json
 from checks.secrets.rules import RuleError, load_rules
 from checks.secrets.sources import SourceError, is_git_repo
 from checks.secrets.suppress import Baseline, BaselineError, write_baseline
-from reports.secrets import to_json, to_sarif, to_text
+from reports.secrets import FORMATS
 
 __all__ = ["register"]
-
-FORMATS = ("text", "json", "sarif", "gitleaks-json")
 
 
 def secrets(
@@ -96,14 +92,7 @@ def secrets(
             f"Wrote {count} findings to the baseline {write_baseline_to}; later scans with --baseline report only new ones."
         )
         raise typer.Exit(EXIT_OK)
-    if format == "text":
-        body = to_text(reports)
-    elif format == "json":
-        body = json.dumps(to_json(reports), indent=2)
-    elif format == "gitleaks-json":
-        body = json.dumps(to_gitleaks_json(reports), indent=1)
-    else:
-        body = json.dumps(to_sarif(reports, rules), indent=2)
+    body = FORMATS[format](reports, rules)
     if output is not None:
         output.write_text(body + "\n", encoding="utf-8")
         err.print(f"{len(findings)} finding(s); report written to {output}.")

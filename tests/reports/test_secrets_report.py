@@ -4,7 +4,8 @@ import json
 
 from checks.secrets.engine import scan_history, scan_tree
 from checks.secrets.rules import default_rules
-from reports.secrets import SARIF_SCHEMA, to_json, to_sarif, to_text
+from reports.sarif import SARIF_SCHEMA
+from reports.secrets import to_json, to_sarif, to_text
 from tests.checks.secrets.fakes import CASES, make_repo, rand_source
 
 
