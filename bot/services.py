@@ -161,7 +161,7 @@ class Services:
             raise NotAllowed(f"Target {name} is production: only admins ({', '.join(self.config.slack.admins) or 'none configured'}) may run checks against it.")
         lock = self._locks.setdefault(name, asyncio.Lock())
         if lock.locked():
-            running = self.store.running_run(name)
+            running = await in_thread(self.store.running_run, name)
             raise RunInProgress(name, running.run_id if running else None, running.who if running else None)
         async with lock:
             # Store calls go to a thread: a SQLite write waiting on a busy database must not
