@@ -103,6 +103,17 @@ def test_details_modal_with_huge_findings_stays_under_100_blocks_and_250_kb():
     assert "more findings" in json.dumps(view["blocks"][-1])
 
 
+def test_details_modal_shows_evidence_as_key_value_lines_not_json():
+
+    finding = Finding("GET /admin/users", "answered 200", {"status": 200, "headers": {"server": "nginx"}, "body": "word " * 100})
+    result = CheckResult(check_id="auth.private_routes", title="t", category="auth", severity=Severity.CRITICAL,
+                         status=Status.FAIL, summary="s", findings=(finding,))
+    text = json.dumps(details_modal(result, ItemRef("staging", result.check_id, "r_1")))
+    assert "status: 200" in text and "headers.server: nginx" in text
+    assert '\\"server\\"' not in text  # no JSON object dumped into the modal
+    assert "word word" in text and "word\\u2026" in text  # shortened at a word boundary (json escapes …)
+
+
 def test_checklist_of_200_items_fits_one_message():
     lines = [ChecklistLine(f"a.c{i}", "title " * 40, Severity.HIGH, "fail", "U0ALICE", "2026-12-01", True,
                            "summary " * 60) for i in range(200)]

@@ -37,6 +37,7 @@ from bot.slack.blocks.words import (
     status_mark,
 )
 from checks.model import CheckResult, RunReport, Severity, Status, Verdict
+from reports.evidence import evidence_lines
 
 __all__ = [
     "ACTION_ASSIGN",
@@ -380,8 +381,10 @@ def details_modal(result: CheckResult, ref: ItemRef) -> dict[str, Any]:
 def _finding_text(resource: str, message: str, evidence: dict[str, Any]) -> str:
     text = f"*{escape(truncate(resource, 300))}*\n{escape(truncate(message, 800))}"
     if evidence:
-        dumped = json.dumps(evidence, indent=1, ensure_ascii=False, default=str)
-        text += f"\n```{escape(truncate(dumped, MAX_EVIDENCE))}```"
+        # key: value lines, each shortened at a word boundary (reports.evidence), never JSON
+        # cut mid-string.
+        lines = "\n".join(evidence_lines(evidence, value_limit=200))
+        text += f"\n```{escape(truncate(lines, MAX_EVIDENCE))}```"
     return text
 
 
