@@ -89,14 +89,23 @@ class ServiceJobs:
         if runtime.notifier is None:
             return
         posted = await post_digest(
-            runtime.config, runtime.services.store, runtime.notifier, now=self.monitoring.clock(), blocks=digest_blocks
+            runtime.config,
+            runtime.services.store,
+            runtime.notifier,
+            now=self.monitoring.clock(),
+            blocks=digest_blocks,
         )
         log.info("digest: %s", posted.message)
         if posted.outcome == "failed" and self.scheduler is not None:
             # Slack refused it (down, bot not invited): try again later today, not tomorrow.
             self.scheduler.add_job(
-                digest_job, "date", run_date=datetime.now(UTC) + DIGEST_RETRY, args=[],
-                id="lr:digest-retry", replace_existing=True, misfire_grace_time=3600,
+                digest_job,
+                "date",
+                run_date=datetime.now(UTC) + DIGEST_RETRY,
+                args=[],
+                id="lr:digest-retry",
+                replace_existing=True,
+                misfire_grace_time=3600,
             )
 
     async def run(self, target: str) -> None:
@@ -110,7 +119,11 @@ class ServiceJobs:
             failing = [r.check_id for r in report.results if str(r.status) in ("fail", "error")]
             text = f":calendar: Scheduled run of {target}: *{report.verdict}* ({counts})."
             if failing:
-                text += " Failing: " + ", ".join(f"`{c}`" for c in failing[:20]) + ("…" if len(failing) > 20 else "")
+                text += (
+                    " Failing: "
+                    + ", ".join(f"`{c}`" for c in failing[:20])
+                    + ("…" if len(failing) > 20 else "")
+                )
         channel = runtime.config.slack.channel
         if runtime.notifier is not None and channel:
             await runtime.notifier.post(channel, text)
@@ -131,7 +144,11 @@ async def announce_lapsed_waivers(runtime: Runtime, now: datetime) -> int:
     for target in runtime.config.targets:
         for item in await in_thread(store.items, target):
             expires = item.waiver_expires
-            if not item.waiver_reason or expires is None or not (now - timedelta(days=7) < expires <= now):
+            if (
+                not item.waiver_reason
+                or expires is None
+                or not (now - timedelta(days=7) < expires <= now)
+            ):
                 continue
             key = f"waiver:{target}:{item.check_id}:{expires.isoformat()}"
             if await in_thread(store.notices.sent, key):
@@ -235,7 +252,9 @@ class ServiceExecutor(AsyncIOExecutor):
             else:
                 self._run_job_success(job.id, events)
 
-        future = self._eventloop.create_task(run_coroutine_job(bound, job._jobstore_alias, run_times, self._logger.name))
+        future = self._eventloop.create_task(
+            run_coroutine_job(bound, job._jobstore_alias, run_times, self._logger.name)
+        )
         future.add_done_callback(finished)
         self._pending_futures.add(future)
 
@@ -245,13 +264,31 @@ class ServiceExecutor(AsyncIOExecutor):
 
 def desired_jobs(config: Any) -> list[Scheduled]:
     jobs = [
-        Scheduled("lr:alerts", alerts_job, (), IntervalTrigger(seconds=ALERTS_EVERY.total_seconds()), 30),
-        Scheduled("lr:reminders", reminders_job, (), IntervalTrigger(seconds=REMINDERS_EVERY.total_seconds()), 60),
-        Scheduled("lr:waivers", waivers_job, (), IntervalTrigger(seconds=WAIVERS_EVERY.total_seconds()), 600),
+        Scheduled(
+            "lr:alerts", alerts_job, (), IntervalTrigger(seconds=ALERTS_EVERY.total_seconds()), 30
+        ),
+        Scheduled(
+            "lr:reminders",
+            reminders_job,
+            (),
+            IntervalTrigger(seconds=REMINDERS_EVERY.total_seconds()),
+            60,
+        ),
+        Scheduled(
+            "lr:waivers",
+            waivers_job,
+            (),
+            IntervalTrigger(seconds=WAIVERS_EVERY.total_seconds()),
+            600,
+        ),
     ]
     digest = config.slack.digest
     if digest is not None and config.slack.channel:
-        jobs.append(Scheduled("lr:digest", digest_job, (), crontab_trigger(digest.cron, digest.timezone), 3600))
+        jobs.append(
+            Scheduled(
+                "lr:digest", digest_job, (), crontab_trigger(digest.cron, digest.timezone), 3600
+            )
+        )
     now = datetime.now(UTC)
     for monitor in config.monitors:
         seconds = max(1.0, monitor.interval.total_seconds())
@@ -267,7 +304,15 @@ def desired_jobs(config: Any) -> list[Scheduled]:
         )
     for name, target in config.targets.items():
         if target.schedule:
-            jobs.append(Scheduled(f"lr:run:{name}", run_job, (name,), crontab_trigger(target.schedule, "UTC"), 3600))
+            jobs.append(
+                Scheduled(
+                    f"lr:run:{name}",
+                    run_job,
+                    (name,),
+                    crontab_trigger(target.schedule, "UTC"),
+                    3600,
+                )
+            )
     return jobs
 
 
@@ -283,8 +328,14 @@ def monitor_phase(name: str, seconds: float) -> float:
 
 
 def build_scheduler(engine: Any, jobs: ServiceJobs) -> AsyncIOScheduler:
-    memory = engine.url.get_backend_name() == "sqlite" and engine.url.database in (None, "", ":memory:")
-    store = MemoryJobStore() if memory else SQLAlchemyJobStore(engine=engine, tablename=JOBSTORE_TABLE)
+    memory = engine.url.get_backend_name() == "sqlite" and engine.url.database in (
+        None,
+        "",
+        ":memory:",
+    )
+    store = (
+        MemoryJobStore() if memory else SQLAlchemyJobStore(engine=engine, tablename=JOBSTORE_TABLE)
+    )
     return AsyncIOScheduler(
         jobstores={"default": store},
         executors={"default": ServiceExecutor(jobs)},
@@ -306,7 +357,11 @@ def start_scheduler(runtime: Runtime, monitoring: Monitoring) -> AsyncIOSchedule
             scheduler.remove_job(job.id)  # a monitor or schedule no longer configured
     for job in wanted:
         existing = scheduler.get_job(job.id)
-        if existing is not None and _same(existing.trigger, job.trigger) and tuple(existing.args) == job.args:
+        if (
+            existing is not None
+            and _same(existing.trigger, job.trigger)
+            and tuple(existing.args) == job.args
+        ):
             continue  # keep its next run time: a digest due during the restart still fires (grace)
         scheduler.add_job(
             job.func,

@@ -29,6 +29,7 @@ STATUS_ORDER = (
 def by_urgency(items: Iterable[ChecklistItem], now: datetime) -> list[ChecklistItem]:
     """Checklist items, what needs someone now first: display status, then overdue, then
     severity. (Run results have their own order: :func:`reports.order.worst_first`.)"""
+
     def key(item: ChecklistItem) -> tuple[int, int, int, str]:
         status = item.display_status(now)
         rank = STATUS_ORDER.index(status) if status in STATUS_ORDER else len(STATUS_ORDER)

@@ -70,7 +70,9 @@ def build_digest(
             failing_now = {c for c, s in statuses.items() if s in FAILING}
             failing_then = {c for c, s in before_statuses.items() if s in FAILING}
 
-            def item(check_id: str, note: str, report: RunReport = report, titles: dict = titles) -> DigestItem:
+            def item(
+                check_id: str, note: str, report: RunReport = report, titles: dict = titles
+            ) -> DigestItem:
                 result = report.result(check_id)
                 entry = titles.get(check_id)
                 return DigestItem(
@@ -81,36 +83,76 @@ def build_digest(
                     note,
                 )
 
-            newly_failing = [item(c, statuses[c]) for c in sorted(failing_now - failing_then)] if before_statuses else []
+            newly_failing = (
+                [item(c, statuses[c]) for c in sorted(failing_now - failing_then)]
+                if before_statuses
+                else []
+            )
             newly_fixed = [
-                item(c, statuses.get(c, "gone")) for c in sorted(failing_then - failing_now) if statuses.get(c) == str(Status.PASS)
+                item(c, statuses.get(c, "gone"))
+                for c in sorted(failing_then - failing_now)
+                if statuses.get(c) == str(Status.PASS)
             ]
             targets.append(
                 TargetDigest(
-                    name, str(report.verdict), score(report), before.get("score"), report.run_id,
-                    report.finished_at, tuple(newly_failing), tuple(newly_fixed), statuses,
+                    name,
+                    str(report.verdict),
+                    score(report),
+                    before.get("score"),
+                    report.run_id,
+                    report.finished_at,
+                    tuple(newly_failing),
+                    tuple(newly_fixed),
+                    statuses,
                 )
             )
         prefix = f"{name}: " if many else ""
         for entry in items:
-            base = dict(check_id=entry.check_id, title=entry.title, severity=str(entry.severity), owner=entry.owner)
+            base = dict(
+                check_id=entry.check_id,
+                title=entry.title,
+                severity=str(entry.severity),
+                owner=entry.owner,
+            )
             if entry.overdue(now):
                 days = (today - entry.due).days if entry.due else 0
                 overdue.setdefault(entry.owner or "", []).append(
-                    DigestItem(**base, note=f"{prefix}due {entry.due} ({days} day{'s' if days != 1 else ''} late)")
+                    DigestItem(
+                        **base,
+                        note=f"{prefix}due {entry.due} ({days} day{'s' if days != 1 else ''} late)",
+                    )
                 )
-            elif entry.owner is None and not entry.resolved(now) and (entry.status in FAILING or entry.is_manual):
+            elif (
+                entry.owner is None
+                and not entry.resolved(now)
+                and (entry.status in FAILING or entry.is_manual)
+            ):
                 unowned.append(DigestItem(**base, note=f"{prefix}{entry.display_status(now)}"))
             if entry.is_manual and entry.attestation_stale(now):
                 attested = entry.attested_at.date() if entry.attested_at else "?"
-                stale.append(DigestItem(**base, note=f"{prefix}last attested {attested}, every {_days(entry.attest_every)}"))
-            if entry.waiver_active(now) and entry.waiver_expires and entry.waiver_expires - now <= WAIVER_SOON:
+                stale.append(
+                    DigestItem(
+                        **base,
+                        note=f"{prefix}last attested {attested}, every {_days(entry.attest_every)}",
+                    )
+                )
+            if (
+                entry.waiver_active(now)
+                and entry.waiver_expires
+                and entry.waiver_expires - now <= WAIVER_SOON
+            ):
                 waivers.append(
-                    DigestItem(**base, note=f"{prefix}waiver ends {entry.waiver_expires.astimezone(zone).date()} ({entry.waiver_reason})")
+                    DigestItem(
+                        **base,
+                        note=f"{prefix}waiver ends {entry.waiver_expires.astimezone(zone).date()} ({entry.waiver_reason})",
+                    )
                 )
     incidents = tuple(Incident.from_row(row) for row in store.incidents.unresolved())
     days_left = (config.launch_date - today).days if config.launch_date else None
-    grouped = tuple((owner, tuple(items)) for owner, items in sorted(overdue.items(), key=lambda kv: (kv[0] == "", kv[0])))
+    grouped = tuple(
+        (owner, tuple(items))
+        for owner, items in sorted(overdue.items(), key=lambda kv: (kv[0] == "", kv[0]))
+    )
     return Digest(
         project=config.project,
         channel=config.slack.channel,
