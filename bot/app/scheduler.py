@@ -37,12 +37,12 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.app.runtime import Runtime
+from bot.checklist.lapsed import announce_lapsed_waivers
 from bot.digest import post_digest
 from bot.monitoring.cron import crontab_trigger
 from bot.monitoring.monitoring import Monitoring
 from bot.slack.blocks.digest import digest_blocks
-from bot.store import in_thread
-from reports.mentions import mention
+from bot.slack.blocks.run import scheduled_run_text
 
 __all__ = [
     "JOBSTORE_TABLE",
@@ -113,17 +113,9 @@ class ServiceJobs:
         try:
             report = await runtime.services.run(target, trigger="schedule")
         except Exception as exc:  # RunInProgress, a broken target: say so in the channel
-            text = f":calendar: The scheduled run of {target} did not happen: {exc}"
+            text = scheduled_run_text(target, None, problem=str(exc))
         else:
-            counts = ", ".join(f"{n} {s}" for s, n in report.summary.items() if n)
-            failing = [r.check_id for r in report.results if str(r.status) in ("fail", "error")]
-            text = f":calendar: Scheduled run of {target}: *{report.verdict}* ({counts})."
-            if failing:
-                text += (
-                    " Failing: "
-                    + ", ".join(f"`{c}`" for c in failing[:20])
-                    + ("…" if len(failing) > 20 else "")
-                )
+            text = scheduled_run_text(target, report)
         channel = runtime.config.slack.channel
         if runtime.notifier is not None and channel:
             await runtime.notifier.post(channel, text)
@@ -131,37 +123,14 @@ class ServiceJobs:
     async def waivers(self) -> None:
         if self.runtime.notifier is None or not self.runtime.config.slack.channel:
             return
-        await announce_lapsed_waivers(self.runtime, self.monitoring.clock())
-
-
-async def announce_lapsed_waivers(runtime: Runtime, now: datetime) -> int:
-    """Post once for each waiver that expired in the last week; returns how many were posted."""
-    assert runtime.notifier is not None
-    store = runtime.services.store
-    channel = runtime.config.slack.channel
-    assert channel
-    posted = 0
-    for target in runtime.config.targets:
-        for item in await in_thread(store.items, target):
-            expires = item.waiver_expires
-            if (
-                not item.waiver_reason
-                or expires is None
-                or not (now - timedelta(days=7) < expires <= now)
-            ):
-                continue
-            key = f"waiver:{target}:{item.check_id}:{expires.isoformat()}"
-            if await in_thread(store.notices.sent, key):
-                continue
-            owner = f" {mention(item.owner)}" if item.owner else ""
-            await runtime.notifier.post(
-                channel,
-                f":hourglass_flowing_sand: The waiver of `{item.check_id}` on {target} ended "
-                f"{expires.astimezone(UTC):%Y-%m-%d %H:%M} UTC ({item.waiver_reason}); it counts again.{owner}",
-            )
-            await in_thread(store.notices.record, key, now)
-            posted += 1
-    return posted
+        runtime = self.runtime
+        await announce_lapsed_waivers(
+            runtime.config,
+            runtime.services.store,
+            runtime.notifier,
+            runtime.config.slack.channel,
+            self.monitoring.clock(),
+        )
 
 
 # -- the stored jobs: module-level (picklable by reference), string arguments ----------------

@@ -13,11 +13,11 @@ from sqlalchemy import inspect, text
 from bot.app.scheduler import (
     JOBSTORE_TABLE,
     ServiceJobs,
-    announce_lapsed_waivers,
     desired_jobs,
     start_scheduler,
     stop_scheduler,
 )
+from bot.checklist.lapsed import announce_lapsed_waivers
 from bot.config import parse_config
 from bot.monitoring.monitoring import Monitoring
 from bot.services import Services
@@ -87,9 +87,8 @@ async def test_a_lapsed_waiver_is_announced_once(tmp_path):
         now = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
         services.store.waive("staging", "obs.health", days=1, reason="migrating the LB", actor="U0ADMIN", now=now - timedelta(days=2))
         notifier = RecordingNotifier()
-        runtime = FakeRuntime(cfg, services, notifier)
-        assert await announce_lapsed_waivers(runtime, now) == 1
-        assert await announce_lapsed_waivers(runtime, now + timedelta(minutes=15)) == 0
+        assert await announce_lapsed_waivers(cfg, services.store, notifier, "C0LAUNCH", now) == 1
+        assert await announce_lapsed_waivers(cfg, services.store, notifier, "C0LAUNCH", now + timedelta(minutes=15)) == 0
         assert "waiver of `obs.health` on staging ended" in notifier.posts()[0].text
     finally:
         services.close()

@@ -162,3 +162,16 @@ def test_violations_catches_what_slack_rejects():
     long_header = {"text": "x", "blocks": [{"type": "header", "text": {"type": "plain_text", "text": "h" * 151}}]}
     assert "header text of 151 characters" in violations(long_header)[0]
     assert violations(Message(text="", blocks=[])) == ["no plain text fallback"]
+
+
+def test_scheduled_run_text_names_the_verdict_and_the_failing_checks():
+    from bot.slack.blocks.run import scheduled_run_text
+
+    report = synthetic_report(3)
+    text = scheduled_run_text("staging", report)
+    assert text.startswith(":calendar: Scheduled run of staging: *")
+    failing = [r.check_id for r in report.results if r.status in (Status.FAIL, Status.ERROR)]
+    assert all(f"`{c}`" in text for c in failing[:20])
+    assert scheduled_run_text("staging", None, problem="Target staging already has a run in progress.") == (
+        ":calendar: The scheduled run of staging did not happen: Target staging already has a run in progress."
+    )

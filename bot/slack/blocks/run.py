@@ -49,6 +49,7 @@ __all__ = [
     "checklist_message",
     "details_modal",
     "progress_message",
+    "scheduled_run_text",
     "scorecard",
     "waive_modal",
 ]
@@ -482,3 +483,16 @@ def _pack(entries: Sequence[str]) -> list[str]:
     if current:
         chunks.append(current)
     return chunks
+
+
+def scheduled_run_text(target: str, report: RunReport | None, *, problem: str = "", most: int = 20) -> str:
+    """The channel's line about a scheduled run: its verdict, counts and failing checks, or
+    why it did not happen."""
+    if report is None:
+        return f":calendar: The scheduled run of {target} did not happen: {problem}"
+    counts = ", ".join(f"{n} {s}" for s, n in report.summary.items() if n)
+    failing = [r.check_id for r in report.results if r.status in (Status.FAIL, Status.ERROR)]
+    text = f":calendar: Scheduled run of {target}: *{report.verdict}* ({counts})."
+    if failing:
+        text += " Failing: " + ", ".join(f"`{c}`" for c in failing[:most]) + ("…" if len(failing) > most else "")
+    return text
