@@ -15,7 +15,7 @@ from checks.model import Finding
 
 __all__ = ["FindingGroup", "group_findings"]
 
-_ROUTE = re.compile(r"\b(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) /\S*")
+_ROUTE = re.compile(r"\b(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) (?:/|https?://)\S*")
 _TRAILING = ".,;:)"
 
 

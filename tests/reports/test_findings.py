@@ -36,3 +36,18 @@ def test_different_messages_stay_apart():
         "1 route: With no credentials, <route> answered 200 (expected 401 or 403).",
         "1 route: With no credentials, <route> answered 500 (expected 401 or 403).",
     ]
+
+
+def test_a_full_url_in_the_message_counts_as_the_route():
+    findings = [
+        Finding(
+            f"GET /api/{name}",
+            f"no token: GET https://localhost:4430/api/{name} could not connect: All connection attempts failed.",
+        )
+        for name in ("me", "conversations", "files")
+    ]
+    (group,) = group_findings(findings)
+    assert (
+        group.headline()
+        == "3 routes: no token: <route> could not connect: All connection attempts failed."
+    )
