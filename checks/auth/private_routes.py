@@ -182,7 +182,7 @@ async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
             leaked = "answered" if 200 <= response.status < 300 else "did not reject it: it answered"
             evidence = {"route": str(route), "credential": probe.name, "sent": probe.shown, **response.evidence(body_bytes=120)}
             leaks.append(
-                Finding(str(route), f"With {probe.shown}, {route.method} {path} {leaked} {response.status} (expected 401 or 403).", evidence)
+                Finding(str(route), f"JWT signature not verified: with {probe.shown} (its signature altered), {route.method} {path} {leaked} {response.status} (expected 401 or 403)." if probe.name == "unknown token" and all(str(v).rpartition(" ")[2].count(".") == 2 for v in probe.headers.values()) else f"With {probe.shown}, {route.method} {path} {leaked} {response.status} (expected 401 or 403).", evidence)
             )
         rejected = rejected_body(answers, f"private_routes[{index}].body") if len(answers) == len(probes) else None
         if rejected:

@@ -246,3 +246,46 @@ async def test_forged_tokens_come_from_each_role_so_order_changes_nothing(serve)
         assert result.status is Status.FAIL
         assert result.requests == 4  # no token, malformed, a forged admin token, a forged buyer token
         assert [(f.evidence["credential"], "shaped like root's, role admin" in f.evidence["sent"]) for f in result.findings] == [("unknown token", True)]
+
+
+def jwt_app(*, verify_signature: bool) -> tuple[web.Application, str]:
+    """Accepts any JWT whose claims decode (the forged-signature mistake) unless it verifies
+    the signature; rejects everything else."""
+    header = base64.urlsafe_b64encode(b'{"alg":"HS256"}').decode().rstrip("=")
+    good = f"{header}.eyJzdWIiOiIxIn0.c2lnbmF0dXJl"
+
+    async def me(request: web.Request) -> web.Response:
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        parts = token.split(".")
+        if len(parts) != 3 or (verify_signature and token != good) or parts[:2] != good.split(".")[:2]:
+            return web.json_response({"error": "unauthorized"}, status=401)
+        return web.json_response({"sub": "1"})
+
+    app = web.Application()
+    app.router.add_get("/api/me", me)
+    return app, good
+
+
+async def test_an_accepted_forged_jwt_is_named_jwt_signature_not_verified(serve):
+    app, good = jwt_app(verify_signature=False)
+    base = await serve(app)
+    result = await run_one(CHECK, make_target(base, users={"a": {"token": good}}, private_routes=["GET /api/me"]))
+    assert result.status is Status.FAIL
+    (finding,) = result.findings
+    assert finding.message.startswith("JWT signature not verified: with Authorization: Bearer ")
+    assert finding.message.endswith("GET /api/me answered 200 (expected 401 or 403).")
+    assert good not in finding.message  # the token is shown redacted
+
+
+async def test_a_verified_jwt_passes(serve):
+    app, good = jwt_app(verify_signature=True)
+    base = await serve(app)
+    result = await run_one(CHECK, make_target(base, users={"a": {"token": good}}, private_routes=["GET /api/me"]))
+    assert result.status is Status.PASS, result.summary
+
+
+async def test_an_opaque_token_accepted_keeps_the_plain_sentence(serve):
+    base = await serve(guarded_app(leak_bad_token=True))
+    result = await run_one(CHECK, target(base))
+    unknown = [f for f in result.findings if "tok_" in f.message or "unknown" in str(f.evidence.get("credential"))]
+    assert unknown and all(f.message.startswith("With Authorization: Bearer ") for f in unknown)
