@@ -61,11 +61,16 @@ def parse_duration(value: Any) -> timedelta:
     if isinstance(value, bool):
         raise ValueError(f"{value!r} is not a duration (use 30s, 5m, 1h)")
     if isinstance(value, int | float):
-        return timedelta(seconds=value)
-    match = _DURATION.match(str(value))
-    if not match:
-        raise ValueError(f'"{value}" is not a duration (use 30s, 5m, 1h)')
-    return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2)])
+        seconds = float(value)
+    else:
+        match = _DURATION.match(str(value))
+        if not match:
+            raise ValueError(f'"{value}" is not a duration (use 30s, 5m, 1h)')
+        seconds = float(match.group(1)) * _UNITS[match.group(2)]
+    try:
+        return timedelta(seconds=seconds)
+    except (OverflowError, ValueError):  # past timedelta's range (or not a finite number)
+        raise ValueError(f'"{str(value)[:40]}" is not a duration this side of a million years (use 30s, 5m, 1h)') from None
 
 
 def format_duration(value: timedelta) -> str:

@@ -160,3 +160,11 @@ def test_role_names_and_placeholders_are_checked_at_validate(route, expected):
     with pytest.raises(ConfigError) as caught:
         parse_config(KITCHEN + f"      - {route}\n")
     assert any(expected in error for error in caught.value.errors), caught.value.errors
+
+
+def test_a_duration_past_timedeltas_range_is_a_sentence_not_an_overflow():
+    # Found by the config property test: 86400000000000 seconds made timedelta overflow.
+    with pytest.raises(ConfigError) as caught:
+        parse_config("project: x\ntargets: {s: {base_url: 'http://127.0.0.1:9'}}\nmonitors: [{name: m, url: 'http://127.0.0.1:9/', interval: 86400000000000.0}]\n")
+    assert caught.value.errors[0].startswith("monitors[0].interval:")
+    assert "is not a duration" in caught.value.errors[0]
