@@ -10,8 +10,8 @@ from collections.abc import Callable
 from typing import Any
 
 from checks.secrets.engine import ScanReport
-from checks.secrets.gitleaks_json import to_gitleaks_json
 from checks.secrets.rules import RuleSet
+from reports.gitleaks_json import to_gitleaks_json
 from reports.sarif import sarif_log, tool_version
 
 __all__ = ["FORMATS", "to_json", "to_sarif", "to_text"]

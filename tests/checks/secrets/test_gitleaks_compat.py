@@ -13,9 +13,9 @@ import pytest
 
 import checks.secrets.scanner as scanner_module
 from checks.secrets.engine import scan_history, scan_tree
-from checks.secrets.gitleaks_json import to_gitleaks_json
 from checks.secrets.rules import RuleError, load_rules, parse_rules
 from checks.secrets.scanner import Scanner, shannon_entropy
+from reports.gitleaks_json import to_gitleaks_json
 from tests.checks.secrets.fakes import _pem, make_repo, rand_source
 
 LOWER_ALNUM = "abcdefghijklmnopqrstuvwxyz0123456789"
