@@ -64,14 +64,18 @@ class DigestConfig(_Model):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f'"{value}" is not a time zone (use an IANA name such as Europe/Berlin)') from None
+            raise ValueError(
+                f'"{value}" is not a time zone (use an IANA name such as Europe/Berlin)'
+            ) from None
         return value
 
     @field_validator("cron")
     @classmethod
     def _five_fields(cls, value: str) -> str:
         if len(value.split()) != 5:
-            raise ValueError(f'"{value}" is not a cron expression (five fields: minute hour day month weekday)')
+            raise ValueError(
+                f'"{value}" is not a cron expression (five fields: minute hour day month weekday)'
+            )
         return value
 
 
@@ -208,7 +212,9 @@ class AppConfig(_Model):
     @classmethod
     def _at_least_one(cls, targets: dict[str, Target]) -> dict[str, Target]:
         if not targets:
-            raise ValueError("no target is configured (add one under targets:, e.g. staging: {base_url: https://...})")
+            raise ValueError(
+                "no target is configured (add one under targets:, e.g. staging: {base_url: https://...})"
+            )
         return targets
 
     @property
@@ -216,7 +222,7 @@ class AppConfig(_Model):
         url = os.environ.get("LAUNCHREADY_DATABASE_URL") or self.database
         prefix = "sqlite:///"
         if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
-            url = prefix + str((self.root / url[len(prefix):]).resolve())
+            url = prefix + str((self.root / url[len(prefix) :]).resolve())
         return url
 
     def target(self, name: str | None = None) -> tuple[str, Target]:
@@ -225,7 +231,7 @@ class AppConfig(_Model):
             name = next(iter(self.targets))
         if name not in self.targets:
             known = ", ".join(self.targets)
-            raise ConfigError([f'targets.{name}: there is no such target (configured: {known})'])
+            raise ConfigError([f"targets.{name}: there is no such target (configured: {known})"])
         return name, self.targets[name]
 
     def is_admin(self, user_id: str) -> bool:
@@ -241,7 +247,9 @@ def load_config(path: Path | str, env: Mapping[str, str] | None = None) -> AppCo
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError([f"{path}: no such file (pass --config, or create app.yaml; see README)"]) from None
+        raise ConfigError(
+            [f"{path}: no such file (pass --config, or create app.yaml; see README)"]
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError([f"{path}: cannot be read: {exc}"]) from None
     return parse_config(text, env=env, root=path.resolve().parent, source=str(path))
@@ -259,13 +267,17 @@ def parse_config(
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
-        raise ConfigError([f"{source}: YAML syntax error at {where}: {exc.problem or exc}"]) from None
+        raise ConfigError(
+            [f"{source}: YAML syntax error at {where}: {exc.problem or exc}"]
+        ) from None
     except yaml.YAMLError as exc:
         raise ConfigError([f"{source}: not valid YAML: {exc}"]) from None
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
-        raise ConfigError([f"{source}: the top level must be a mapping of keys (project:, targets:, ...)"])
+        raise ConfigError(
+            [f"{source}: the top level must be a mapping of keys (project:, targets:, ...)"]
+        )
     errors: list[str] = _inline_passwords(raw)
     expanded = expand_env(raw, os.environ if env is None else env, errors)
     if errors:
@@ -293,7 +305,9 @@ def expand_env(value: Any, env: Mapping[str, str], errors: list[str], path: str 
             return env[name]
         if default is not None:
             return default
-        errors.append(f"{path}: environment variable {name} is not set (export it, or write ${{{name}:-default}})")
+        errors.append(
+            f"{path}: environment variable {name} is not set (export it, or write ${{{name}:-default}})"
+        )
         return ""
 
     return _VAR.sub(substitute, value)
@@ -313,7 +327,9 @@ def _inline_passwords(raw: Mapping[str, Any]) -> list[str]:
             body = login.get("body") if isinstance(login, dict) else None
             for key, value in body_leaves(body):
                 if _PASSWORD_KEY.search(key) and isinstance(value, str) and "${" not in value:
-                    errors.append(f"targets.{name}.users.{user}.login.body.{key}: write the password as ${{VARIABLE}} and export it; passwords never live in app.yaml")
+                    errors.append(
+                        f"targets.{name}.users.{user}.login.body.{key}: write the password as ${{VARIABLE}} and export it; passwords never live in app.yaml"
+                    )
     return errors
 
 
@@ -326,7 +342,9 @@ def _key_path(loc: tuple[Any, ...]) -> str:
     for part in loc:
         if isinstance(part, int):
             path += f"[{part}]"
-        elif isinstance(part, str) and part.startswith(("function-", "tagged-union", "str", "dict", "list")):
+        elif isinstance(part, str) and part.startswith(
+            ("function-", "tagged-union", "str", "dict", "list")
+        ):
             continue  # pydantic's union/validator branch names are not keys
         else:
             path = _join(path, part)
@@ -354,7 +372,9 @@ def _describe(exc: ValidationError, data: Mapping[str, Any]) -> list[str]:
             message = f"{loc[-1]!r} is not a known key"
             fields = _known_fields(loc[:-1])
             close = difflib.get_close_matches(str(loc[-1]), fields, n=1) if fields else []
-            message += f" (did you mean {close[0]!r}?)" if close else " (remove it, or check the spelling)"
+            message += (
+                f" (did you mean {close[0]!r}?)" if close else " (remove it, or check the spelling)"
+            )
             _ = parent
         elif kind == "value_error" and _NESTED_KEY.match(message):
             # A model validator naming a key below its model: fold it into the key path.
@@ -362,7 +382,14 @@ def _describe(exc: ValidationError, data: Mapping[str, Any]) -> list[str]:
             key = _join(key, subkey) if key != "(top level)" else subkey
         elif kind == "missing":
             message = "is required"
-        elif kind in ("int_parsing", "int_type", "float_parsing", "bool_parsing", "date_from_datetime_parsing", "date_parsing"):
+        elif kind in (
+            "int_parsing",
+            "int_type",
+            "float_parsing",
+            "bool_parsing",
+            "date_from_datetime_parsing",
+            "date_parsing",
+        ):
             message = f"{error.get('input')!r} {message[0].lower() + message[1:]}"
         messages.append(f"{key}: {message}")
     return messages

@@ -71,7 +71,9 @@ def write_handover(
     return path
 
 
-def render_handover_for(services: Services, target: str | None = None, *, fmt: str = "markdown") -> tuple[str, str, str]:
+def render_handover_for(
+    services: Services, target: str | None = None, *, fmt: str = "markdown"
+) -> tuple[str, str, str]:
     """For ``/launchready handover``: (file name, document, the verdict in one line).
 
     Raises :class:`NoRunYet` (a sentence) when the target has no finished run.
@@ -92,7 +94,9 @@ def render_handover_for(services: Services, target: str | None = None, *, fmt: s
     return filename, document, line
 
 
-def build_input(services: Services, report: RunReport, *, now: datetime | None = None) -> HandoverInput:
+def build_input(
+    services: Services, report: RunReport, *, now: datetime | None = None
+) -> HandoverInput:
     config = services.config
     now = now or services.store.now()
     name, target = config.target(report.target if report.target in config.targets else None)
@@ -135,8 +139,14 @@ def _with_checklist(report: RunReport, overrides: dict[str, Override]) -> RunRep
     restored = []
     for result in report.results:
         override = overrides.get(result.check_id)
-        if result.status is Status.WAIVED and result.waived_status and not (override and override.waiver_reason):
-            result = replace(result, status=result.waived_status, waived_status=None, waiver_reason=None)
+        if (
+            result.status is Status.WAIVED
+            and result.waived_status
+            and not (override and override.waiver_reason)
+        ):
+            result = replace(
+                result, status=result.waived_status, waived_status=None, waiver_reason=None
+            )
         restored.append(result)
     return replace(report, results=tuple(restored)).with_overrides(overrides)
 
@@ -171,7 +181,9 @@ def _without_userinfo(url: str) -> str:
 def _monitor(monitor: MonitorConfig) -> MonitorView:
     return MonitorView(
         name=monitor.name,
-        url=f"{monitor.method} {_without_userinfo(monitor.url)}" if monitor.method != "GET" else _without_userinfo(monitor.url),
+        url=f"{monitor.method} {_without_userinfo(monitor.url)}"
+        if monitor.method != "GET"
+        else _without_userinfo(monitor.url),
         interval=_duration(monitor.interval),
         conditions=tuple(monitor.conditions),
         failure_threshold=monitor.failure_threshold,
@@ -211,7 +223,9 @@ def _routes(routes: Iterable[object]) -> str:
 def config_summary(config: AppConfig, name: str, target: Target) -> tuple[tuple[str, str], ...]:
     """What the run was configured with, in words; never a secret value."""
     key = f"targets.{name}"
-    users = ", ".join(f"{u} ({spec.tenant or 'own tenant'}/{spec.role})" for u, spec in target.users.items())
+    users = ", ".join(
+        f"{u} ({spec.tenant or 'own tenant'}/{spec.role})" for u, spec in target.users.items()
+    )
     pairs: list[tuple[str, object]] = [
         ("project", config.project),
         ("launch_date", config.launch_date or "not set"),
@@ -219,19 +233,70 @@ def config_summary(config: AppConfig, name: str, target: Target) -> tuple[tuple[
         ("slack.channel", config.slack.channel or "not set"),
         ("slack.admins", ", ".join(config.slack.admins) or "none"),
         (f"{key}.base_url", target.base_url),
-        (f"{key}.production / safe", f"{target.production} / {target.safe} (safe mode skips bursts, replays, writes and injection prompts)" if target.is_safe else f"{target.production} / {target.safe}"),
-        (f"{key}.users", (users + "; tokens come from the environment (not shown)") if users else "none"),
+        (
+            f"{key}.production / safe",
+            f"{target.production} / {target.safe} (safe mode skips bursts, replays, writes and injection prompts)"
+            if target.is_safe
+            else f"{target.production} / {target.safe}",
+        ),
+        (
+            f"{key}.users",
+            (users + "; tokens come from the environment (not shown)") if users else "none",
+        ),
         (f"{key}.public_routes", _routes(target.public_routes)),
         (f"{key}.health_routes", _routes(target.health_routes)),
-        (f"{key}.private_routes", ", ".join(f"{p.route}" + (f" (roles: {', '.join(p.roles)})" if p.roles else "") for p in target.private_routes) or "none"),
-        (f"{key}.objects", ", ".join(f"{o.route} id {o.id_source} owned by {o.owner}" for o in target.objects) or "none"),
-        (f"{key}.rate_limits", ", ".join(f"{r.route} at most {r.max_per_minute}/min" for r in target.rate_limits) or "none"),
-        (f"{key}.cors.allowed_origins", ", ".join(target.cors.allowed_origins) if target.cors else "not set"),
-        (f"{key}.webhooks", ", ".join(f"{w.route} ({w.scheme}, secret not shown)" for w in target.webhooks) or "none"),
-        (f"{key}.chat", f"{target.chat.route}" + (" with a canary (not shown)" if target.chat.canary else "") if target.chat else "not set"),
-        (f"{key}.latency", f"{_routes(target.latency.routes)}: p95 under {target.latency.p95_ms} ms" if target.latency else "not set"),
-        (f"{key}.domains", ", ".join(d.name + (f" (DKIM selectors: {', '.join(d.dkim_selectors)})" if d.dkim_selectors else "") for d in target.domains) or "none"),
-        (f"{key}.repo", f"{target.repo.path} (history: {target.repo.history})" if target.repo else "not set"),
+        (
+            f"{key}.private_routes",
+            ", ".join(
+                f"{p.route}" + (f" (roles: {', '.join(p.roles)})" if p.roles else "")
+                for p in target.private_routes
+            )
+            or "none",
+        ),
+        (
+            f"{key}.objects",
+            ", ".join(f"{o.route} id {o.id_source} owned by {o.owner}" for o in target.objects)
+            or "none",
+        ),
+        (
+            f"{key}.rate_limits",
+            ", ".join(f"{r.route} at most {r.max_per_minute}/min" for r in target.rate_limits)
+            or "none",
+        ),
+        (
+            f"{key}.cors.allowed_origins",
+            ", ".join(target.cors.allowed_origins) if target.cors else "not set",
+        ),
+        (
+            f"{key}.webhooks",
+            ", ".join(f"{w.route} ({w.scheme}, secret not shown)" for w in target.webhooks)
+            or "none",
+        ),
+        (
+            f"{key}.chat",
+            f"{target.chat.route}" + (" with a canary (not shown)" if target.chat.canary else "")
+            if target.chat
+            else "not set",
+        ),
+        (
+            f"{key}.latency",
+            f"{_routes(target.latency.routes)}: p95 under {target.latency.p95_ms} ms"
+            if target.latency
+            else "not set",
+        ),
+        (
+            f"{key}.domains",
+            ", ".join(
+                d.name
+                + (f" (DKIM selectors: {', '.join(d.dkim_selectors)})" if d.dkim_selectors else "")
+                for d in target.domains
+            )
+            or "none",
+        ),
+        (
+            f"{key}.repo",
+            f"{target.repo.path} (history: {target.repo.history})" if target.repo else "not set",
+        ),
         (f"{key}.logs", ", ".join(target.logs) or "none"),
         (f"{key}.env_files", ", ".join(target.env_files) or "none"),
         ("checklist", f"{len(config.checklist)} entries (owners, due dates, manual items)"),
@@ -250,7 +315,11 @@ def known_secrets(config: AppConfig) -> list[str]:
     values: list[str] = []
     for target in config.targets.values():
         values += target.secret_values()
-    for secret in (config.ingest.secret, config.ingest.alertmanager_token, config.ingest.sentry_secret):
+    for secret in (
+        config.ingest.secret,
+        config.ingest.alertmanager_token,
+        config.ingest.sentry_secret,
+    ):
         if secret is not None:
             values.append(secret.get_secret_value())
     for monitor in config.monitors:

@@ -37,7 +37,9 @@ class RunInProgress(RuntimeError):
         self.run_id = run_id
         by = f" (started by {who})" if who else ""
         which = f"run {run_id}" if run_id else "another run"
-        super().__init__(f"Target {target} already has {which} in progress{by}; wait for it to finish.")
+        super().__init__(
+            f"Target {target} already has {which} in progress{by}; wait for it to finish."
+        )
 
 
 class NotAllowed(PermissionError):
@@ -74,7 +76,9 @@ def checklist_problems(config: AppConfig, registry: Registry) -> list[str]:
             continue
         if check_id.startswith("manual."):
             if not entry.title:
-                problems.append(f"checklist.{check_id}: a manual item of your own needs title: (what its owner attests)")
+                problems.append(
+                    f"checklist.{check_id}: a manual item of your own needs title: (what its owner attests)"
+                )
             continue
         try:
             registry.get(check_id)
@@ -98,7 +102,9 @@ class Services:
         self.checklist = ChecklistService.for_config(self.config, self.store, self.registry)
 
     @classmethod
-    def open(cls, config: AppConfig, *, store: Store | None = None, registry: Registry | None = None) -> Services:
+    def open(
+        cls, config: AppConfig, *, store: Store | None = None, registry: Registry | None = None
+    ) -> Services:
         """Open the store named by the config (or use ``store``); :class:`ConfigError` when the
         checklist names checks that do not exist."""
         registry = registry_for(config, registry)
@@ -129,7 +135,9 @@ class Services:
         if target.ca_file is not None:
             path = target.resolve_path(target.ca_file, self.config.root)
             if not path.is_file():
-                problems.append(f"targets.{name}.ca_file: {path} does not exist (point it at a PEM bundle of the CA that signed the target's certificate)")
+                problems.append(
+                    f"targets.{name}.ca_file: {path} does not exist (point it at a PEM bundle of the CA that signed the target's certificate)"
+                )
         return problems
 
     def may_run(self, target_name: str, who: str | None) -> bool:
@@ -158,11 +166,15 @@ class Services:
         if facts is None and self.facts_provider is not None:
             facts = self.facts_provider(name)
         if not self.may_run(name, who):
-            raise NotAllowed(f"Target {name} is production: only admins ({', '.join(self.config.slack.admins) or 'none configured'}) may run checks against it.")
+            raise NotAllowed(
+                f"Target {name} is production: only admins ({', '.join(self.config.slack.admins) or 'none configured'}) may run checks against it."
+            )
         lock = self._locks.setdefault(name, asyncio.Lock())
         if lock.locked():
             running = await in_thread(self.store.running_run, name)
-            raise RunInProgress(name, running.run_id if running else None, running.who if running else None)
+            raise RunInProgress(
+                name, running.run_id if running else None, running.who if running else None
+            )
         async with lock:
             # Store calls go to a thread: a SQLite write waiting on a busy database must not
             # stall the event loop that also acknowledges Slack commands and times probes.
@@ -173,7 +185,11 @@ class Services:
             await in_thread(self.checklist.sync, name)
             run_id = await in_thread(
                 store.start_run,
-                target=name, trigger=trigger, who=who, project=self.config.project, base_url=target.base_url,
+                target=name,
+                trigger=trigger,
+                who=who,
+                project=self.config.project,
+                base_url=target.base_url,
             )
 
             async def landed(result: CheckResult) -> None:

@@ -41,12 +41,18 @@ def to_junit(report: RunReport, *, secrets: Iterable[str] = ()) -> str:
         },
     )
     props = ET.SubElement(suite, "properties")
-    for name, value in (("run_id", report.run_id), ("project", report.project), ("verdict", str(report.verdict))):
+    for name, value in (
+        ("run_id", report.run_id),
+        ("project", report.project),
+        ("verdict", str(report.verdict)),
+    ):
         ET.SubElement(props, "property", {"name": name, "value": clean.short(value, 200)})
     for result in report.results:
         suite.append(_testcase(result, clean))
     ET.indent(suites)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+    )
 
 
 def _testcase(result: CheckResult, clean: Sanitizer) -> ET.Element:
@@ -60,9 +66,13 @@ def _testcase(result: CheckResult, clean: Sanitizer) -> ET.Element:
     )
     summary = clean.short(result.summary, 500)
     if result.status is Status.FAIL:
-        ET.SubElement(case, "failure", {"message": summary, "type": str(result.severity)}).text = _details(result, clean)
+        ET.SubElement(
+            case, "failure", {"message": summary, "type": str(result.severity)}
+        ).text = _details(result, clean)
     elif result.status is Status.ERROR:
-        ET.SubElement(case, "error", {"message": summary, "type": "error"}).text = _details(result, clean)
+        ET.SubElement(case, "error", {"message": summary, "type": "error"}).text = _details(
+            result, clean
+        )
     elif result.status is Status.WAIVED:
         real = str(result.waived_status or "not passing")
         reason = clean.short(result.waiver_reason or "no reason recorded", 300)

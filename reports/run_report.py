@@ -25,7 +25,16 @@ from reports.junit import to_junit
 from reports.order import worst_first
 from reports.sarif import to_sarif
 
-__all__ = ["FORMATS", "evidence_line", "exit_code", "print_text", "render_json", "render_markdown", "render_text", "worst_first"]
+__all__ = [
+    "FORMATS",
+    "evidence_line",
+    "exit_code",
+    "print_text",
+    "render_json",
+    "render_markdown",
+    "render_text",
+    "worst_first",
+]
 
 _STYLE = {
     Status.PASS: "green",
@@ -36,7 +45,11 @@ _STYLE = {
     Status.MANUAL: "cyan",
     Status.SKIPPED: "dim",
 }
-_VERDICT_STYLE = {Verdict.GO: "bold green", Verdict.GO_WITH_WARNINGS: "bold yellow", Verdict.NO_GO: "bold red"}
+_VERDICT_STYLE = {
+    Verdict.GO: "bold green",
+    Verdict.GO_WITH_WARNINGS: "bold yellow",
+    Verdict.NO_GO: "bold red",
+}
 _FAIL_ON = {
     "critical": {Severity.CRITICAL},
     "high": {Severity.CRITICAL, Severity.HIGH},
@@ -49,7 +62,12 @@ FAIL_ON_CHOICES = tuple(_FAIL_ON)
 def exit_code(report: RunReport, fail_on: str) -> int:
     """1 when a fail/error result is at or above ``fail_on``'s severity; waived never counts."""
     blocking = _FAIL_ON[fail_on]
-    return int(any(r.status in (Status.FAIL, Status.ERROR) and r.severity in blocking for r in report.results))
+    return int(
+        any(
+            r.status in (Status.FAIL, Status.ERROR) and r.severity in blocking
+            for r in report.results
+        )
+    )
 
 
 def _duration(report: RunReport) -> str:
@@ -61,7 +79,11 @@ def _counts(report: RunReport) -> str:
 
 
 def _verdict_reason(report: RunReport) -> str:
-    blocking = [r.check_id for r in report.results if r.severity is Severity.CRITICAL and r.status in (Status.FAIL, Status.ERROR)]
+    blocking = [
+        r.check_id
+        for r in report.results
+        if r.severity is Severity.CRITICAL and r.status in (Status.FAIL, Status.ERROR)
+    ]
     if report.verdict is Verdict.NO_GO:
         return f"critical checks not passing: {', '.join(blocking)}"
     if report.verdict is Verdict.GO_WITH_WARNINGS:
@@ -80,7 +102,9 @@ def print_text(report: RunReport, console: Console) -> None:
         f"[bold]{escape(report.project or 'Launch Ready')}[/bold] · target [bold]{escape(report.target)}[/bold] "
         f"({escape(report.base_url)}) · run {report.run_id}"
     )
-    console.print(f"Verdict: [{_VERDICT_STYLE[verdict]}]{verdict}[/] ({escape(_verdict_reason(report))})")
+    console.print(
+        f"Verdict: [{_VERDICT_STYLE[verdict]}]{verdict}[/] ({escape(_verdict_reason(report))})"
+    )
     console.print(f"{_counts(report)} · {report.requests} requests in {_duration(report)}")
     table = Table(show_edge=False, pad_edge=False, expand=False)
     for column in ("status", "check", "severity", "owner"):
@@ -109,11 +133,15 @@ def print_text(report: RunReport, console: Console) -> None:
             first = group.findings[0]
             # soft_wrap: a long line stays one line in a file; a terminal wraps it by itself.
             if len(group.findings) == 1:
-                console.print(f"  - {escape(first.resource)}: {escape(first.message)}", soft_wrap=True)
+                console.print(
+                    f"  - {escape(first.resource)}: {escape(first.message)}", soft_wrap=True
+                )
                 label = "evidence:"
             else:
                 console.print(f"  - {escape(group.headline())}", soft_wrap=True)
-                console.print(f"    {escape(shorten(', '.join(group.resources), 300))}", soft_wrap=True)
+                console.print(
+                    f"    {escape(shorten(', '.join(group.resources), 300))}", soft_wrap=True
+                )
                 label = f"evidence ({escape(first.resource)}):"
             if first.evidence:
                 console.print(f"    {label}", style="dim")
@@ -125,7 +153,17 @@ def print_text(report: RunReport, console: Console) -> None:
 
 def render_text(report: RunReport) -> str:
     buffer = io.StringIO()
-    print_text(report, Console(file=buffer, width=140, no_color=True, highlight=False, soft_wrap=False, force_terminal=False))
+    print_text(
+        report,
+        Console(
+            file=buffer,
+            width=140,
+            no_color=True,
+            highlight=False,
+            soft_wrap=False,
+            force_terminal=False,
+        ),
+    )
     return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
 
 
@@ -162,7 +200,11 @@ def render_markdown(report: RunReport) -> str:
     if attention:
         lines += ["", "## Findings"]
     for result in attention:
-        lines += ["", f"### {result.status.upper()} `{result.check_id}`: {result.title} ({result.severity})", ""]
+        lines += [
+            "",
+            f"### {result.status.upper()} `{result.check_id}`: {result.title} ({result.severity})",
+            "",
+        ]
         for finding in result.findings:
             lines.append(f"- **{_cell(finding.resource)}**: {finding.message}")
             if finding.evidence:

@@ -41,7 +41,9 @@ class Sanitizer:
     """Redacts the given secrets and token-shaped strings; truncates to ``limit`` characters."""
 
     def __init__(self, secrets: Iterable[str] = (), *, limit: int = 160) -> None:
-        self.secrets = tuple(sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True))
+        self.secrets = tuple(
+            sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
+        )
         self.limit = limit
 
     def clean(self, text: object) -> str:

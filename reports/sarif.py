@@ -50,7 +50,12 @@ def to_sarif(
     secrets: Iterable[str] = (),
     config_path: str = "app.yaml",
 ) -> str:
-    return json.dumps(sarif_dict(report, catalog=catalog, secrets=secrets, config_path=config_path), indent=2) + "\n"
+    return (
+        json.dumps(
+            sarif_dict(report, catalog=catalog, secrets=secrets, config_path=config_path), indent=2
+        )
+        + "\n"
+    )
 
 
 def sarif_dict(
@@ -72,33 +77,33 @@ def sarif_dict(
         for finding in findings:
             results.append(_result(result, finding, index[result.check_id], clean, config_path))
     return sarif_log(
-            {
-                "tool": {
-                    "driver": {
-                        "name": "launchready",
-                        "semanticVersion": tool_version(),
-                        "rules": rules,
-                    }
-                },
-                # GitHub groups uploads by the id's prefix up to the last slash: one per target.
-                "automationDetails": {"id": f"launchready/{report.target}/{report.run_id}"},
-                "invocations": [
-                    {
-                        "executionSuccessful": True,
-                        "startTimeUtc": _utc(report.started_at),
-                        "endTimeUtc": _utc(report.finished_at),
-                    }
-                ],
-                "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "The repository root."}}},
-                "results": results,
-                "properties": {
-                    "project": clean.short(report.project, 200),
-                    "target": report.target,
-                    "baseUrl": clean.short(report.base_url, 300),
-                    "verdict": str(report.verdict),
-                    "requests": report.requests,
-                },
-            }
+        {
+            "tool": {
+                "driver": {
+                    "name": "launchready",
+                    "semanticVersion": tool_version(),
+                    "rules": rules,
+                }
+            },
+            # GitHub groups uploads by the id's prefix up to the last slash: one per target.
+            "automationDetails": {"id": f"launchready/{report.target}/{report.run_id}"},
+            "invocations": [
+                {
+                    "executionSuccessful": True,
+                    "startTimeUtc": _utc(report.started_at),
+                    "endTimeUtc": _utc(report.finished_at),
+                }
+            ],
+            "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "The repository root."}}},
+            "results": results,
+            "properties": {
+                "project": clean.short(report.project, 200),
+                "target": report.target,
+                "baseUrl": clean.short(report.base_url, 300),
+                "verdict": str(report.verdict),
+                "requests": report.requests,
+            },
+        }
     )
 
 
@@ -124,16 +129,19 @@ def _utc(moment: datetime) -> str:
 def _rule(result: CheckResult, meta: Check | None, clean: Sanitizer) -> dict[str, Any]:
     remediation = (meta.remediation if meta else "") or result.remediation
     description = meta.passes_when if meta else result.title
-    help_text = " ".join(
-        part
-        for part in (
-            f"Passes when: {meta.passes_when}" if meta else "",
-            f"Why it matters: {meta.why}" if meta else "",
-            f"What breaks: {meta.breaks}" if meta else "",
-            f"Remediation: {remediation}" if remediation else "",
+    help_text = (
+        " ".join(
+            part
+            for part in (
+                f"Passes when: {meta.passes_when}" if meta else "",
+                f"Why it matters: {meta.why}" if meta else "",
+                f"What breaks: {meta.breaks}" if meta else "",
+                f"Remediation: {remediation}" if remediation else "",
+            )
+            if part
         )
-        if part
-    ) or result.title
+        or result.title
+    )
     return {
         "id": result.check_id,
         "name": "".join(word.capitalize() for word in result.check_id.replace(".", "_").split("_")),
@@ -149,8 +157,14 @@ def _rule(result: CheckResult, meta: Check | None, clean: Sanitizer) -> dict[str
     }
 
 
-def _result(result: CheckResult, finding: Finding, rule_index: int, clean: Sanitizer, config_path: str) -> dict[str, Any]:
-    status = result.waived_status if result.status is Status.WAIVED and result.waived_status else result.status
+def _result(
+    result: CheckResult, finding: Finding, rule_index: int, clean: Sanitizer, config_path: str
+) -> dict[str, Any]:
+    status = (
+        result.waived_status
+        if result.status is Status.WAIVED and result.waived_status
+        else result.status
+    )
     level = _LEVEL[result.severity]
     if status is Status.WARN or status is Status.ERROR:
         level = "warning" if level == "error" else level
@@ -165,15 +179,21 @@ def _result(result: CheckResult, finding: Finding, rule_index: int, clean: Sanit
     else:
         location = {
             "physicalLocation": _physical(config_path, 1),
-            "logicalLocations": [{"fullyQualifiedName": resource or result.check_id, "kind": "resource"}],
+            "logicalLocations": [
+                {"fullyQualifiedName": resource or result.check_id, "kind": "resource"}
+            ],
         }
     out: dict[str, Any] = {
         "ruleId": result.check_id,
         "ruleIndex": rule_index,
         "level": level,
-        "message": {"text": message if not resource or resource in message else f"{resource}: {message}"},
+        "message": {
+            "text": message if not resource or resource in message else f"{resource}: {message}"
+        },
         "locations": [location],
-        "partialFingerprints": {"launchready/v1": _fingerprint(result.check_id, resource, file, line, finding)},
+        "partialFingerprints": {
+            "launchready/v1": _fingerprint(result.check_id, resource, file, line, finding)
+        },
         "properties": {"status": str(status), "summary": clean.short(result.summary, 500)},
     }
     if finding.evidence:
@@ -186,7 +206,9 @@ def _result(result: CheckResult, finding: Finding, rule_index: int, clean: Sanit
             {
                 "kind": "external",
                 "status": "accepted",
-                "justification": clean.short(result.waiver_reason or "Waived in the launch checklist.", 1000),
+                "justification": clean.short(
+                    result.waiver_reason or "Waived in the launch checklist.", 1000
+                ),
             }
         ]
     return out
@@ -197,7 +219,10 @@ def _file_and_line(finding: Finding) -> tuple[str | None, int | None]:
     file = ev.get("file") or ev.get("path")
     if not isinstance(file, str) or not file:
         return None, None
-    raw_line = next((ev[k] for k in ("line", "line_number", "lineno", "start_line") if ev.get(k) is not None), None)
+    raw_line = next(
+        (ev[k] for k in ("line", "line_number", "lineno", "start_line") if ev.get(k) is not None),
+        None,
+    )
     try:
         line = int(raw_line) if raw_line is not None else None
     except (TypeError, ValueError):
@@ -218,7 +243,11 @@ def _physical(file: str, line: int | None) -> dict[str, Any]:
     return physical
 
 
-def _fingerprint(check_id: str, resource: str, file: str | None, line: int | None, finding: Finding) -> str:
+def _fingerprint(
+    check_id: str, resource: str, file: str | None, line: int | None, finding: Finding
+) -> str:
     # Stable across runs for the same problem, so dashboards track one alert, not one per run.
-    key = "|".join((check_id, resource, file or "", str(line or ""), str(finding.evidence.get("kind", ""))))
+    key = "|".join(
+        (check_id, resource, file or "", str(line or ""), str(finding.evidence.get("kind", "")))
+    )
     return hashlib.sha256(key.encode()).hexdigest()[:32]

@@ -98,8 +98,12 @@ class BackgroundTasks:
                         await self._quiet.wait()
             return await work
 
-    def spawn(self, work: Coroutine[Any, Any, Any], *, name: str, gated: bool = True) -> asyncio.Task[Any]:
-        task = asyncio.get_running_loop().create_task(self._gated(work) if gated else work, name=name)
+    def spawn(
+        self, work: Coroutine[Any, Any, Any], *, name: str, gated: bool = True
+    ) -> asyncio.Task[Any]:
+        task = asyncio.get_running_loop().create_task(
+            self._gated(work) if gated else work, name=name
+        )
         self._tasks.add(task)
         self.spawned += 1
         self._started.set()
@@ -112,8 +116,13 @@ class BackgroundTasks:
             return
         error = task.exception()
         if error is not None:
-            log.error("background task %s failed: %s: %s", task.get_name(), type(error).__name__, error,
-                      exc_info=error)
+            log.error(
+                "background task %s failed: %s: %s",
+                task.get_name(),
+                type(error).__name__,
+                error,
+                exc_info=error,
+            )
 
     def __len__(self) -> int:
         return len(self._tasks)

@@ -42,9 +42,13 @@ RUNTIME = web.AppKey("runtime", Runtime)
 MAX_BODY = 1024 * 1024  # Slack's payloads are a few kB; ingest extensions bound their own
 REQUEST_ID = "X-Request-Id"
 SERVER_NAME = "launchready"  # aiohttp's default names Python's and its own version
-_CALLER_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")  # a proxy's id we may repeat in a header and a log
+_CALLER_ID = re.compile(
+    r"[A-Za-z0-9._:-]{1,64}"
+)  # a proxy's id we may repeat in a header and a log
 # web.RequestKey arrived in aiohttp 3.12; a plain key works (with a warning) before it.
-_ID_KEY: Any = web.RequestKey("request_id", str) if hasattr(web, "RequestKey") else "launchready.request_id"
+_ID_KEY: Any = (
+    web.RequestKey("request_id", str) if hasattr(web, "RequestKey") else "launchready.request_id"
+)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -82,10 +86,16 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
-        headers = {k: v for k, v in exc.headers.items() if k.lower() in ("allow", "retry-after", "www-authenticate")}
+        headers = {
+            k: v
+            for k, v in exc.headers.items()
+            if k.lower() in ("allow", "retry-after", "www-authenticate")
+        }
         return web.json_response({"error": exc.reason.lower()}, status=exc.status, headers=headers)
     except Exception:
-        log.exception("%s %s failed (request id %s)", request.method, request.path, request_id(request))
+        log.exception(
+            "%s %s failed (request id %s)", request.method, request.path, request_id(request)
+        )
         return web.json_response({"error": "internal error"}, status=500)
 
 
@@ -143,16 +153,33 @@ def _slack_handler(bolt_app: AsyncApp, runtime: Runtime) -> Handler:
         # While this request is acknowledged, background work waits its turn (runtime.tasks).
         with runtime.tasks.foreground():
             if not _signed_by_slack(verifier, request.headers, await request.text()):
-                return web.json_response({"error": "The request is not signed by Slack (X-Slack-Signature, X-Slack-Request-Timestamp)."}, status=401)
+                return web.json_response(
+                    {
+                        "error": "The request is not signed by Slack (X-Slack-Signature, X-Slack-Request-Timestamp)."
+                    },
+                    status=401,
+                )
             try:
                 bolt_request = await to_bolt_request(request)
                 problem = _shape_problem(bolt_request.body)
                 if problem is not None:
-                    return web.json_response({"error": f"The payload is not a Slack request this app handles: {problem}."}, status=400)
+                    return web.json_response(
+                        {
+                            "error": f"The payload is not a Slack request this app handles: {problem}."
+                        },
+                        status=400,
+                    )
                 bolt_response = await bolt_app.async_dispatch(bolt_request)
             except Exception:  # Bolt's own handling of a payload shape Slack does not send
-                log.warning("POST %s: Bolt could not handle a signed payload (request id %s)", request.path, request_id(request), exc_info=True)
-                return web.json_response({"error": "The payload is not a Slack request this app handles."}, status=400)
+                log.warning(
+                    "POST %s: Bolt could not handle a signed payload (request id %s)",
+                    request.path,
+                    request_id(request),
+                    exc_info=True,
+                )
+                return web.json_response(
+                    {"error": "The payload is not a Slack request this app handles."}, status=400
+                )
             return await to_aiohttp_response(bolt_response)
 
     return slack_events
@@ -169,7 +196,9 @@ def _shape_problem(body: Any) -> str | None:
     if body.get("type") == "event_callback" and not isinstance(body.get("event"), dict):
         return "event is missing"
     actions = body.get("actions")
-    if "actions" in body and not (isinstance(actions, list) and actions and all(isinstance(a, dict) for a in actions)):
+    if "actions" in body and not (
+        isinstance(actions, list) and actions and all(isinstance(a, dict) for a in actions)
+    ):
         return "actions is not a list of action objects"
     if isinstance(actions, list) and not all(isinstance(a.get("action_id"), str) for a in actions):
         return "an action has no action_id"  # Bolt's action matchers read it unguarded

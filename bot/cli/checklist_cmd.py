@@ -37,7 +37,9 @@ from bot.store import ChecklistError, ChecklistItem, StoreError
 __all__ = ["register"]
 
 ConfigOpt = typer.Option(Path("app.yaml"), "--config", "-c", help="Path to app.yaml.")
-TargetOpt = typer.Option(None, "--target", "-t", help="Target name (default: the first in app.yaml).")
+TargetOpt = typer.Option(
+    None, "--target", "-t", help="Target name (default: the first in app.yaml)."
+)
 
 _STATUS_STYLE = {
     "fail": "bold red",
@@ -73,7 +75,9 @@ def _fail(message: str) -> typer.Exit:
 
 
 @contextmanager
-def _checklist(config_path: Path, target: str | None) -> Iterator[tuple[AppConfig, str, ChecklistService]]:
+def _checklist(
+    config_path: Path, target: str | None
+) -> Iterator[tuple[AppConfig, str, ChecklistService]]:
     """Load app.yaml, open the store, sync the target's checklist; exit 2 with a sentence on error."""
     config = load_or_exit(config_path)
     try:
@@ -104,7 +108,9 @@ def register(app: typer.Typer) -> None:
     def status(
         config: Path = ConfigOpt,
         target: str | None = TargetOpt,
-        format: StatusFormat = typer.Option(StatusFormat.text, "--format", "-f", help="text or json."),
+        format: StatusFormat = typer.Option(
+            StatusFormat.text, "--format", "-f", help="text or json."
+        ),
     ) -> None:
         """The launch checklist as a table, worst first: status, owner, due date, waiver, last result."""
         with _checklist(config, target) as (cfg, name, checklist):
@@ -126,12 +132,16 @@ def register(app: typer.Typer) -> None:
                 )
             )
             return
-        out.print(f"[bold]{escape(cfg.project)}[/bold] · {escape(name)}: {summary_sentence(items, now)}")
+        out.print(
+            f"[bold]{escape(cfg.project)}[/bold] · {escape(name)}: {summary_sentence(items, now)}"
+        )
         out.print(_table(items, now))
         if runs:
             run = runs[0]
             verdict = run.verdict or run.state
-            out.print(f"Last run {run.run_id}: {verdict}, started {_when(run.started_at)} ({run.trigger}).")
+            out.print(
+                f"Last run {run.run_id}: {verdict}, started {_when(run.started_at)} ({run.trigger})."
+            )
         else:
             out.print("No run yet: `launchready run` records one.")
 
@@ -152,7 +162,9 @@ def register(app: typer.Typer) -> None:
     @app.command("done")
     def done(
         item: str = typer.Argument(..., help="Check id, e.g. manual.keys_rotated."),
-        note: str | None = typer.Option(None, "--note", help="What was done (kept in the audit log)."),
+        note: str | None = typer.Option(
+            None, "--note", help="What was done (kept in the audit log)."
+        ),
         config: Path = ConfigOpt,
         target: str | None = TargetOpt,
     ) -> None:

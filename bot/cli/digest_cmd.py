@@ -22,7 +22,9 @@ def register(app: typer.Typer) -> None:
     @app.command("digest")
     def digest(
         config_path: Path = ConfigOption,
-        post: bool = typer.Option(False, "--post", help="Post to slack.channel (SLACK_BOT_TOKEN) instead of printing."),
+        post: bool = typer.Option(
+            False, "--post", help="Post to slack.channel (SLACK_BOT_TOKEN) instead of printing."
+        ),
     ) -> None:
         """Print today's digest, or post it to Slack once for the day."""
         from bot.digest import build_digest, render_text

@@ -22,13 +22,18 @@ def _fail(message: str) -> typer.Exit:
 
 def handover(
     config: Path = ConfigOption,
-    target: str | None = typer.Option(None, "--target", "-t", help="Target name from app.yaml (default: the first)."),
+    target: str | None = typer.Option(
+        None, "--target", "-t", help="Target name from app.yaml (default: the first)."
+    ),
     output: Path | None = typer.Option(
-        None, "--output", "-o", help="Where to write it (default HANDOVER.md, or HANDOVER.html for html); - for stdout."
+        None,
+        "--output",
+        "-o",
+        help="Where to write it (default HANDOVER.md, or HANDOVER.html for html); - for stdout.",
     ),
     format: str = typer.Option("markdown", "--format", "-f", help="markdown or html."),
     template: Path | None = typer.Option(
-        None, "--template", help="Your own Jinja2 template (it may {% extends \"handover.md.j2\" %})."
+        None, "--template", help='Your own Jinja2 template (it may {% extends "handover.md.j2" %}).'
     ),
 ) -> None:
     """Write the handover document (checklist, waivers, owners, edge facts, secrets, monitoring)
@@ -71,7 +76,9 @@ def handover(
         path.write_text(document, encoding="utf-8")
     except OSError as exc:
         raise _fail(f"{path}: cannot be written: {exc.strerror or exc}") from None
-    out.print(f"Handover for target {escape(name)} (run {report.run_id}, verdict {report.verdict}) written to {escape(str(path))}.")
+    out.print(
+        f"Handover for target {escape(name)} (run {report.run_id}, verdict {report.verdict}) written to {escape(str(path))}."
+    )
 
 
 def register(app: typer.Typer) -> None:

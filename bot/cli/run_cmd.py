@@ -79,7 +79,9 @@ def _open_services(config: AppConfig, **kwargs: object) -> Services:
         raise _fail(str(exc)) from None
 
 
-async def _run(services: Services, target: str | None, only: list[str] | None, *, trigger: str = "cli") -> RunReport:
+async def _run(
+    services: Services, target: str | None, only: list[str] | None, *, trigger: str = "cli"
+) -> RunReport:
     checks = services.select(only)
     with Progress(len(checks)) as progress:
         return await services.run(target, only, trigger=trigger, on_result=progress.landed)
@@ -105,18 +107,32 @@ def _emit(document: str, output: Path | None) -> None:
 
 def run(
     config: Path = ConfigOption,
-    target: str | None = typer.Option(None, "--target", "-t", help="Target name from app.yaml (default: the first)."),
-    only: str | None = typer.Option(None, "--only", help="Check ids or areas, comma-separated (e.g. auth.private_routes,tls)."),
-    format: str = typer.Option("text", "--format", "-f", help="text, json, markdown, sarif or junit."),
-    output: Path | None = typer.Option(None, "--output", "-o", help="Write the report to this file instead of stdout."),
-    fail_on: str = typer.Option("critical", "--fail-on", help="Exit 1 when a check at or above this severity fails: critical, high, any, never."),
+    target: str | None = typer.Option(
+        None, "--target", "-t", help="Target name from app.yaml (default: the first)."
+    ),
+    only: str | None = typer.Option(
+        None, "--only", help="Check ids or areas, comma-separated (e.g. auth.private_routes,tls)."
+    ),
+    format: str = typer.Option(
+        "text", "--format", "-f", help="text, json, markdown, sarif or junit."
+    ),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="Write the report to this file instead of stdout."
+    ),
+    fail_on: str = typer.Option(
+        "critical",
+        "--fail-on",
+        help="Exit 1 when a check at or above this severity fails: critical, high, any, never.",
+    ),
 ) -> None:
     """Run the checks against a target and print the scorecard."""
     problems = []
     if format not in FORMATS:
-        problems.append(f"--format: \"{format}\" is not a format (use {', '.join(FORMATS)})")
+        problems.append(f'--format: "{format}" is not a format (use {", ".join(FORMATS)})')
     if fail_on not in FAIL_ON_CHOICES:
-        problems.append(f"--fail-on: \"{fail_on}\" is not a threshold (use {', '.join(FAIL_ON_CHOICES)})")
+        problems.append(
+            f'--fail-on: "{fail_on}" is not a threshold (use {", ".join(FAIL_ON_CHOICES)})'
+        )
     if problems:
         raise _fail(problems)
     app_config = load_or_exit(config)
@@ -147,9 +163,15 @@ def run(
 
 
 def demo(
-    hardened: bool = typer.Option(False, "--hardened", help="Run against the demo with every planted mistake fixed."),
-    keep_running: bool = typer.Option(False, "--keep-running", help="Keep the demo target up after the run (Ctrl-C stops it)."),
-    port: int = typer.Option(0, "--port", help="Serve the demo on this port (default: a free one). Fixes its tokens too."),
+    hardened: bool = typer.Option(
+        False, "--hardened", help="Run against the demo with every planted mistake fixed."
+    ),
+    keep_running: bool = typer.Option(
+        False, "--keep-running", help="Keep the demo target up after the run (Ctrl-C stops it)."
+    ),
+    port: int = typer.Option(
+        0, "--port", help="Serve the demo on this port (default: a free one). Fixes its tokens too."
+    ),
 ) -> None:
     """Start the bundled demo app on loopback, run every check against it, print the scorecard."""
     if not 0 <= port <= 65535:
@@ -190,7 +212,9 @@ async def _demo(*, hardened: bool, keep_running: bool, port: int) -> None:
         try:
             config = load_config(config_path)
         except ConfigError as exc:  # a demo module wrote a key the config does not know
-            raise _fail([f"the demo's generated config is invalid: {line}" for line in exc.errors]) from None
+            raise _fail(
+                [f"the demo's generated config is invalid: {line}" for line in exc.errors]
+            ) from None
         # The demo's database is its own, whatever LAUNCHREADY_DATABASE_URL says.
         services = _open_services(config, store=Store.open(database))
         try:
@@ -205,13 +229,17 @@ async def _demo(*, hardened: bool, keep_running: bool, port: int) -> None:
             "use [bold]launchready run --fail-on[/bold] to gate a real deploy."
         )
         if not hardened:
-            out.print("Run [bold]launchready demo --hardened[/bold] to see the same checks pass once the mistakes are fixed.")
+            out.print(
+                "Run [bold]launchready demo --hardened[/bold] to see the same checks pass once the mistakes are fixed."
+            )
         out.print(f"Config:   {config_path}")
         out.print(f"Database: {workdir / 'launchready.db'} (run {report.run_id})")
         out.print(f"Handover: {handover}")
         if keep_running:
             out.print()
-            out.print(f"The demo target keeps running at [bold]{target.state.base_url}[/bold]. Try, in another shell:")
+            out.print(
+                f"The demo target keeps running at [bold]{target.state.base_url}[/bold]. Try, in another shell:"
+            )
             out.print(f"  launchready run --config {config_path}")
             if port:
                 out.print(
@@ -236,7 +264,7 @@ def _write_handover(services: Services, report: RunReport, path: Path) -> str:
 def catalog(format: str = typer.Option("text", "--format", "-f", help="text or json.")) -> None:
     """List every check: id, title, severity and mode."""
     if format not in ("text", "json"):
-        raise _fail(f"--format: \"{format}\" is not a format (use text, json)")
+        raise _fail(f'--format: "{format}" is not a format (use text, json)')
     checks: list[Check] = list(default_registry())
     if format == "json":
         sys.stdout.write(json.dumps({"checks": [c.describe() for c in checks]}, indent=2) + "\n")
@@ -246,10 +274,16 @@ def catalog(format: str = typer.Option("text", "--format", "-f", help="text or j
         table.add_column(column, overflow="fold")
     for item in checks:
         table.add_row(item.id, str(item.severity), item.mode, escape(item.title))
-    console = out if out.is_terminal else Console(file=sys.stdout, width=160, no_color=True, highlight=False)
+    console = (
+        out
+        if out.is_terminal
+        else Console(file=sys.stdout, width=160, no_color=True, highlight=False)
+    )
     console.print(table)
     automated = sum(1 for c in checks if c.mode == "automated")
-    console.print(f"\n{len(checks)} checks: {automated} automated, {len(checks) - automated} manual.")
+    console.print(
+        f"\n{len(checks)} checks: {automated} automated, {len(checks) - automated} manual."
+    )
 
 
 def validate(config: Path = ConfigOption) -> None:
@@ -270,4 +304,3 @@ def register(app: typer.Typer) -> None:
     app.command("demo")(demo)
     app.command("catalog")(catalog)
     app.command("validate")(validate)
-

@@ -49,7 +49,9 @@ def serve(
     _configure_logging(log_level, settings.secrets)
     try:
         # LAUNCHREADY_ISOLATE_RUNS=0 keeps runs on the service's own event loop (for comparison).
-        runtime = Runtime.open(app_config, isolate_runs=os.environ.get("LAUNCHREADY_ISOLATE_RUNS", "1") != "0")
+        runtime = Runtime.open(
+            app_config, isolate_runs=os.environ.get("LAUNCHREADY_ISOLATE_RUNS", "1") != "0"
+        )
     except StoreError as exc:
         err.print(f"[red]error:[/red] database: {exc}", markup=True)
         raise typer.Exit(EXIT_USAGE) from None
@@ -72,12 +74,17 @@ def serve(
             host=host,
             port=port,
             access_log=None,
-            print=lambda _: err.print(f"Launch Ready serving {app_config.project}: Slack via {mode}, "
-                                      f"health at http://{host}:{port}/healthz (Ctrl-C stops)."),
+            print=lambda _: err.print(
+                f"Launch Ready serving {app_config.project}: Slack via {mode}, "
+                f"health at http://{host}:{port}/healthz (Ctrl-C stops)."
+            ),
         )
     except OSError as exc:
-        err.print(f"[red]error:[/red] cannot listen on {host}:{port}: {exc.strerror or exc} "
-                  "(is another process using the port? pass --port)", markup=True)
+        err.print(
+            f"[red]error:[/red] cannot listen on {host}:{port}: {exc.strerror or exc} "
+            "(is another process using the port? pass --port)",
+            markup=True,
+        )
         raise typer.Exit(EXIT_USAGE) from None
 
 
@@ -96,7 +103,9 @@ def _configure_logging(level: str, secrets: list[str]) -> None:
 def manifest(
     url: str = typer.Option(None, "--url", help="Public https address of `launchready serve`."),
     name: str = typer.Option("Launch Ready", "--name", help="The app's name in Slack."),
-    socket_mode: bool = typer.Option(False, "--socket-mode", help="No public URL: receive events over Socket Mode."),
+    socket_mode: bool = typer.Option(
+        False, "--socket-mode", help="No public URL: receive events over Socket Mode."
+    ),
     fmt: str = typer.Option("yaml", "--format", help="yaml or json."),
 ) -> None:
     """Print the Slack app manifest (api.slack.com/apps > Create New App > From a manifest)."""
@@ -110,5 +119,9 @@ def manifest(
     except ManifestError as exc:
         err.print(f"[red]error:[/red] {exc}", markup=True)
         raise typer.Exit(EXIT_USAGE) from None
-    text = json.dumps(data, indent=2) + "\n" if fmt == "json" else yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    text = (
+        json.dumps(data, indent=2) + "\n"
+        if fmt == "json"
+        else yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    )
     sys.stdout.write(text)

@@ -34,7 +34,9 @@ __all__ = ["DOMAIN", "install", "ssl_context", "start", "target_config", "zone"]
 DOMAIN = "acme.test"
 HOSTNAME = "localhost"  # what the certificate names and base_url uses (with 127.0.0.1 as a SAN)
 SESSION_COOKIE = "acme_session"
-_INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)([^>]*)>(.*?)</script>", re.DOTALL | re.IGNORECASE)
+_INLINE_SCRIPT = re.compile(
+    r"<script(?![^>]*\bsrc=)([^>]*)>(.*?)</script>", re.DOTALL | re.IGNORECASE
+)
 
 
 def _edge(state: DemoState) -> dict[str, Any]:
@@ -54,7 +56,9 @@ def ssl_context(state: DemoState) -> ssl.SSLContext:
     if state.hardened:
         return leaf.server_context(directory, "server")
     # The flawed edge still speaks TLS 1.0 (at OpenSSL security level 0, as old balancers do).
-    return leaf.server_context(directory, "server", minimum=ssl.TLSVersion.TLSv1, ciphers="DEFAULT:@SECLEVEL=0")
+    return leaf.server_context(
+        directory, "server", minimum=ssl.TLSVersion.TLSv1, ciphers="DEFAULT:@SECLEVEL=0"
+    )
 
 
 # -- headers -------------------------------------------------------------------------------
@@ -99,7 +103,12 @@ async def _hardened_headers(request: web.Request, response: web.StreamResponse) 
     for line in cookies:
         attributes = {part.strip().split("=", 1)[0].lower() for part in line.split(";")[1:]}
         line += "".join(
-            f"; {flag}" for flag, key in (("Secure", "secure"), ("HttpOnly", "httponly"), ("SameSite=Lax", "samesite"))
+            f"; {flag}"
+            for flag, key in (
+                ("Secure", "secure"),
+                ("HttpOnly", "httponly"),
+                ("SameSite=Lax", "samesite"),
+            )
             if key not in attributes
         )
         response.headers.add("Set-Cookie", line)
@@ -126,7 +135,9 @@ def install(app: web.Application, state: DemoState) -> None:
 
 def _dkim_record() -> str:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key()
-    der = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    der = key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     return "v=DKIM1; k=rsa; p=" + base64.b64encode(der).decode()
 
 
@@ -140,7 +151,9 @@ def zone(state: DemoState) -> dict[str, dict[str, list[str]]]:
     if state.hardened:
         records[DOMAIN]["TXT"] = [f"v=spf1 mx include:_spf.{DOMAIN} -all"]
         records[f"_spf.{DOMAIN}"] = {"TXT": ["v=spf1 ip4:192.0.2.0/24 -all"]}
-        records[f"_dmarc.{DOMAIN}"] = {"TXT": [f"v=DMARC1; p=reject; rua=mailto:dmarc-reports@{DOMAIN}; adkim=s; aspf=s"]}
+        records[f"_dmarc.{DOMAIN}"] = {
+            "TXT": [f"v=DMARC1; p=reject; rua=mailto:dmarc-reports@{DOMAIN}; adkim=s; aspf=s"]
+        }
         records[f"s1._domainkey.{DOMAIN}"] = {"TXT": [_dkim_record()]}
         records[f"_mta-sts.{DOMAIN}"] = {"TXT": ["v=STSv1; id=20261130T000000"]}
     else:
@@ -160,7 +173,9 @@ def _plain_http_app(state: DemoState) -> web.Application:
             raise web.HTTPMovedPermanently(f"https://{HOSTNAME}:{state.port}{request.path_qs}")
 
         async def plain_server_header(request: web.Request, response: web.StreamResponse) -> None:
-            response.headers["Server"] = "acme-chat"  # no version banner here either (obs.error_disclosure)
+            response.headers["Server"] = (
+                "acme-chat"  # no version banner here either (obs.error_disclosure)
+            )
 
         app.router.add_route("*", "/{tail:.*}", redirect)
         app.on_response_prepare.append(plain_server_header)

@@ -28,7 +28,17 @@ from checks.target import Target
 
 __all__ = ["DemoTarget", "MODULES"]
 
-MODULES: tuple[ModuleType, ...] = (api, guards, objects, chat, webhooks, demo_web, workspace, edge, openapi)
+MODULES: tuple[ModuleType, ...] = (
+    api,
+    guards,
+    objects,
+    chat,
+    webhooks,
+    demo_web,
+    workspace,
+    edge,
+    openapi,
+)
 # What init cannot know about the demo, so the demo's modules say it: real rate limits.
 REPLACED_BY_MODULES = ("rate_limits",)
 
@@ -48,7 +58,9 @@ def deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
 class DemoTarget:
     """Start with ``await demo.start()``; ``demo.config()`` is the app.yaml that points at it."""
 
-    def __init__(self, *, hardened: bool = False, workdir: Path, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, *, hardened: bool = False, workdir: Path, host: str = "127.0.0.1", port: int = 0
+    ) -> None:
         # A fixed port means someone wants to point a config file at it: fixed tokens too.
         self.state = DemoState.create(hardened=hardened, workdir=workdir, deterministic=port != 0)
         self.state.host = host
@@ -109,8 +121,16 @@ class DemoTarget:
         """What ``launchready init`` writes for the demo's OpenAPI document (the same drafting
         and rendering; the document is read in-process, not over HTTP)."""
         spec = parse_spec(openapi.document(self.state), "/openapi.json")
-        seeds = [UserSeed(u.name, u.email, u.role if u.role == "admin" else "user") for u in self.state.users.values()]
-        text = render(draft_from_spec(spec, self.state.base_url, seeds), project="Acme Chat (demo)", target="demo", source="/openapi.json")
+        seeds = [
+            UserSeed(u.name, u.email, u.role if u.role == "admin" else "user")
+            for u in self.state.users.values()
+        ]
+        text = render(
+            draft_from_spec(spec, self.state.base_url, seeds),
+            project="Acme Chat (demo)",
+            target="demo",
+            source="/openapi.json",
+        )
         return yaml.safe_load(text)["targets"]["demo"]
 
     def target_config(self) -> dict[str, Any]:
@@ -119,7 +139,10 @@ class DemoTarget:
         target = self.init_target()
         for name, user in self.state.users.items():
             login = copy.deepcopy(target["users"][name]["login"])
-            login["body"] = {"email": user.email, "password": "${LAUNCHREADY_DEMO_PASSWORD:-" + DEMO_PASSWORD + "}"}
+            login["body"] = {
+                "email": user.email,
+                "password": "${LAUNCHREADY_DEMO_PASSWORD:-" + DEMO_PASSWORD + "}",
+            }
             target["users"][name] = {"login": login, "tenant": user.tenant, "role": user.role}
         for key in REPLACED_BY_MODULES:
             target.pop(key, None)

@@ -20,7 +20,9 @@ DEMO_PASSWORD = "launch-ready-demo"
 def demo_token(name: str, *, deterministic: bool) -> str:
     """A user's bearer token: random per run, or fixed (so a shipped app.yaml can name it)."""
     if deterministic:
-        return f"demo_{name}_" + hashlib.sha256(f"launchready-demo:{name}".encode()).hexdigest()[:24]
+        return (
+            f"demo_{name}_" + hashlib.sha256(f"launchready-demo:{name}".encode()).hexdigest()[:24]
+        )
     return "demo_" + secrets.token_urlsafe(18)
 
 
@@ -56,22 +58,38 @@ class DemoState:
 
     @classmethod
     def create(cls, *, hardened: bool, workdir: Path, deterministic: bool = False) -> DemoState:
-        state = cls(hardened=hardened, workdir=workdir, api=ApiState.create(deterministic=deterministic))
+        state = cls(
+            hardened=hardened, workdir=workdir, api=ApiState.create(deterministic=deterministic)
+        )
         for name, email, tenant, role in (
             ("alice", "alice@acme.test", "acme", "buyer"),
             ("bob", "bob@globex.test", "globex", "buyer"),
             ("root", "root@acme.test", "acme", "admin"),
         ):
-            state.users[name] = DemoUser(name, email, tenant, role, demo_token(name, deterministic=deterministic))
+            state.users[name] = DemoUser(
+                name, email, tenant, role, demo_token(name, deterministic=deterministic)
+            )
         state.conversations = {
-            "c_1001": {"id": "c_1001", "tenant": "acme", "owner": "alice", "title": "Refund for order 77",
-                       "messages": [{"role": "user", "content": "Where is my refund for order 77?"}]},
-            "c_2001": {"id": "c_2001", "tenant": "globex", "owner": "bob", "title": "Invoice address",
-                       "messages": [{"role": "user", "content": "Please change our invoice address."}]},
+            "c_1001": {
+                "id": "c_1001",
+                "tenant": "acme",
+                "owner": "alice",
+                "title": "Refund for order 77",
+                "messages": [{"role": "user", "content": "Where is my refund for order 77?"}],
+            },
+            "c_2001": {
+                "id": "c_2001",
+                "tenant": "globex",
+                "owner": "bob",
+                "title": "Invoice address",
+                "messages": [{"role": "user", "content": "Please change our invoice address."}],
+            },
         }
         return state
 
     def user_by_token(self, token: str | None) -> DemoUser | None:
         if not token:
             return None
-        return next((u for u in self.users.values() if secrets.compare_digest(u.token, token)), None)
+        return next(
+            (u for u in self.users.values() if secrets.compare_digest(u.token, token)), None
+        )

@@ -24,10 +24,16 @@ class Rejected(Exception):
 async def read_body(request: web.Request, max_body: int) -> bytes:
     """The raw body, refused past ``max_body`` bytes without reading the rest."""
     if request.content_length is not None and request.content_length > max_body:
-        raise Rejected(413, "too_large", f"The body is {request.content_length} bytes; the limit is {max_body} (ingest.max_body).")
+        raise Rejected(
+            413,
+            "too_large",
+            f"The body is {request.content_length} bytes; the limit is {max_body} (ingest.max_body).",
+        )
     body = await request.content.read(max_body + 1)
     if len(body) > max_body:
-        raise Rejected(413, "too_large", f"The body is over the limit of {max_body} bytes (ingest.max_body).")
+        raise Rejected(
+            413, "too_large", f"The body is over the limit of {max_body} bytes (ingest.max_body)."
+        )
     return body
 
 
@@ -37,7 +43,9 @@ def parse_json(body: bytes) -> Any:
     except (ValueError, UnicodeDecodeError) as exc:
         raise Rejected(400, "malformed", f"The body is not JSON: {exc}.") from None
     except RecursionError:  # "[[[[..." nested past the parser's depth
-        raise Rejected(400, "malformed", "The body is not JSON we accept: it is nested too deeply.") from None
+        raise Rejected(
+            400, "malformed", "The body is not JSON we accept: it is nested too deeply."
+        ) from None
 
 
 def link_or_none(value: Any) -> str | None:

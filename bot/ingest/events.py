@@ -38,7 +38,7 @@ def signing_key(secret: str) -> bytes:
     """The HMAC key of a ``whsec_<base64>`` secret; a secret without the prefix is used as-is."""
     if secret.startswith("whsec_"):
         try:
-            return base64.b64decode(secret[len("whsec_"):], validate=True)
+            return base64.b64decode(secret[len("whsec_") :], validate=True)
         except (binascii.Error, ValueError):
             pass
     return secret.encode("utf-8")
@@ -56,22 +56,38 @@ def verify(headers: Mapping[str, str], body: bytes, secret: str, now: datetime) 
     msg_id = headers.get("webhook-id", "")
     stamp = headers.get("webhook-timestamp", "")
     signatures = headers.get("webhook-signature", "")
-    for name, value in (("webhook-id", msg_id), ("webhook-timestamp", stamp), ("webhook-signature", signatures)):
+    for name, value in (
+        ("webhook-id", msg_id),
+        ("webhook-timestamp", stamp),
+        ("webhook-signature", signatures),
+    ):
         if not value:
-            raise Rejected(401, "unsigned", f"The {name} header is missing (Standard Webhooks signing).")
+            raise Rejected(
+                401, "unsigned", f"The {name} header is missing (Standard Webhooks signing)."
+            )
     try:
         moment = int(stamp)
         skew = abs(now.timestamp() - moment)  # OverflowError: an integer past a float's range
     except (ValueError, OverflowError):
-        raise Rejected(401, "timestamp", f"webhook-timestamp {stamp[:20]!r} is not Unix seconds.") from None
+        raise Rejected(
+            401, "timestamp", f"webhook-timestamp {stamp[:20]!r} is not Unix seconds."
+        ) from None
     if skew > TOLERANCE.total_seconds():
-        raise Rejected(401, "stale", f"webhook-timestamp is {skew:.0f}s away from now; the tolerance is 5 minutes.")
+        raise Rejected(
+            401,
+            "stale",
+            f"webhook-timestamp is {skew:.0f}s away from now; the tolerance is 5 minutes.",
+        )
     expected = sign(secret, msg_id, moment, body).split(",", 1)[1]
     for candidate in signatures.split():
         version, _, value = candidate.partition(",")
         if version == "v1" and hmac.compare_digest(value, expected):
             return msg_id
-    raise Rejected(401, "signature", "webhook-signature does not match the body (signed with another secret, or altered).")
+    raise Rejected(
+        401,
+        "signature",
+        "webhook-signature does not match the body (signed with another secret, or altered).",
+    )
 
 
 def _field(data: Mapping[str, Any], name: str, kind: type | tuple[type, ...], what: str) -> Any:
@@ -86,31 +102,51 @@ def _field(data: Mapping[str, Any], name: str, kind: type | tuple[type, ...], wh
 def validate(event: Any, received: datetime) -> IngestedEventRow:
     """The event as a row, or :class:`Rejected` (400) naming the field that is wrong."""
     if not isinstance(event, dict):
-        raise Rejected(400, "malformed", "The body must be a JSON object with type, timestamp and data.")
+        raise Rejected(
+            400, "malformed", "The body must be a JSON object with type, timestamp and data."
+        )
     kind = event.get("type")
     if not isinstance(kind, str) or not kind:
         raise Rejected(400, "malformed", "type: is required (one of " + ", ".join(TYPES) + ").")
     if kind not in TYPES:
-        raise Rejected(400, "unknown_type", f"type: {kind[:60]!r} is not a known event type (one of {', '.join(TYPES)}).")
+        raise Rejected(
+            400,
+            "unknown_type",
+            f"type: {kind[:60]!r} is not a known event type (one of {', '.join(TYPES)}).",
+        )
     stamp = event.get("timestamp")
     if not isinstance(stamp, str):
-        raise Rejected(400, "malformed", "timestamp: is required (an ISO-8601 time such as 2026-11-30T06:00:00Z).")
+        raise Rejected(
+            400,
+            "malformed",
+            "timestamp: is required (an ISO-8601 time such as 2026-11-30T06:00:00Z).",
+        )
     try:
         occurred = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
     except ValueError:
-        raise Rejected(400, "malformed", f"timestamp: {stamp[:40]!r} is not an ISO-8601 time.") from None
+        raise Rejected(
+            400, "malformed", f"timestamp: {stamp[:40]!r} is not an ISO-8601 time."
+        ) from None
     if occurred.tzinfo is None:
         occurred = occurred.replace(tzinfo=UTC)
     occurred = min(occurred, received)  # a clock ahead of ours must not keep an event in the window
     data = event.get("data")
     if not isinstance(data, dict):
         raise Rejected(400, "malformed", "data: is required (a JSON object).")
-    row = IngestedEventRow(source="events", type=kind, received_at=received, occurred_at=occurred, payload=json.dumps(event))
+    row = IngestedEventRow(
+        source="events",
+        type=kind,
+        received_at=received,
+        occurred_at=occurred,
+        payload=json.dumps(event),
+    )
     if kind == "http.request":
         row.route = str(_field(data, "route", str, 'a route such as "GET /api/chat"'))[:500]
         status = _field(data, "status", int, "an HTTP status code")
         if not 100 <= status <= 599:
-            raise Rejected(400, "malformed", f"data.status: {status} is not an HTTP status code (100-599).")
+            raise Rejected(
+                400, "malformed", f"data.status: {status} is not an HTTP status code (100-599)."
+            )
         row.status_code = status
         latency = _field(data, "latency_ms", (int, float), "a number of milliseconds")
         if latency < 0:
@@ -125,11 +161,21 @@ def validate(event: Any, received: datetime) -> IngestedEventRow:
     return row
 
 
-def handler(monitoring: Monitoring, *, clock: Callable[[], datetime]) -> Callable[[web.Request], Any]:
+def handler(
+    monitoring: Monitoring, *, clock: Callable[[], datetime]
+) -> Callable[[web.Request], Any]:
     async def ingest_events(request: web.Request) -> web.Response:
         config = monitoring.config.ingest
         if config.secret is None:
-            return rejected(monitoring, "events", Rejected(503, "not_configured", "Event ingest is off: set ingest.secret in app.yaml (a whsec_ secret)."))
+            return rejected(
+                monitoring,
+                "events",
+                Rejected(
+                    503,
+                    "not_configured",
+                    "Event ingest is off: set ingest.secret in app.yaml (a whsec_ secret).",
+                ),
+            )
         try:
             body = await read_body(request, config.max_body)
             now = clock()

@@ -70,7 +70,9 @@ def interpret(resource: str, payload: Any) -> tuple[str, str, str, str, str | No
         rule = _dict(alert.get("alert_rule"))
         key = alert.get("id") or rule.get("id")
         if not key:
-            raise Rejected(400, "malformed", "data.metric_alert.id: is required for a metric alert webhook.")
+            raise Rejected(
+                400, "malformed", "data.metric_alert.id: is required for a metric alert webhook."
+            )
         title = str(data.get("description_title") or rule.get("name") or f"metric alert {key}")
         text = data.get("description_text") or ""
         summary = f"Sentry metric alert {title} is {action}" + (f": {text}" if text else ".")
@@ -78,25 +80,43 @@ def interpret(resource: str, payload: Any) -> tuple[str, str, str, str, str | No
     event = _dict(data.get("event"))
     key = event.get("issue_id") or event.get("event_id")
     if not key:
-        raise Rejected(400, "malformed", "data.event.issue_id: is required for an event alert webhook.")
+        raise Rejected(
+            400, "malformed", "data.event.issue_id: is required for an event alert webhook."
+        )
     rule = data.get("triggered_rule") or "an alert rule"
     title = str(event.get("title") or f"event {key}")
     summary = f"Sentry alert rule {rule} triggered on {title}."
     return f"sentry:issue:{key}", action, title, summary, event.get("web_url")
 
 
-def handler(monitoring: Monitoring, *, clock: Callable[[], datetime]) -> Callable[[web.Request], Any]:
+def handler(
+    monitoring: Monitoring, *, clock: Callable[[], datetime]
+) -> Callable[[web.Request], Any]:
     async def ingest_sentry(request: web.Request) -> web.Response:
         config = monitoring.config.ingest
         if config.sentry_secret is None:
-            return rejected(monitoring, "sentry", Rejected(503, "not_configured", "Sentry ingest is off: set ingest.sentry_secret in app.yaml (the integration's client secret)."))
+            return rejected(
+                monitoring,
+                "sentry",
+                Rejected(
+                    503,
+                    "not_configured",
+                    "Sentry ingest is off: set ingest.sentry_secret in app.yaml (the integration's client secret).",
+                ),
+            )
         try:
             body = await read_body(request, config.max_body)
             signature = request.headers.get("Sentry-Hook-Signature", "")
             if not signature:
                 raise Rejected(401, "unsigned", "The Sentry-Hook-Signature header is missing.")
-            if not hmac.compare_digest(signature.strip().lower(), sign(config.sentry_secret.get_secret_value(), body)):
-                raise Rejected(401, "signature", "Sentry-Hook-Signature does not match the body (another client secret, or altered).")
+            if not hmac.compare_digest(
+                signature.strip().lower(), sign(config.sentry_secret.get_secret_value(), body)
+            ):
+                raise Rejected(
+                    401,
+                    "signature",
+                    "Sentry-Hook-Signature does not match the body (another client secret, or altered).",
+                )
             stamp = request.headers.get("Sentry-Hook-Timestamp", "")
             if stamp:
                 # Not covered by the signature, so no defence against a forger; it does stop a
@@ -104,26 +124,46 @@ def handler(monitoring: Monitoring, *, clock: Callable[[], datetime]) -> Callabl
                 try:
                     skew = abs(clock().timestamp() - float(stamp))
                 except ValueError:
-                    raise Rejected(401, "timestamp", f"Sentry-Hook-Timestamp {stamp[:20]!r} is not Unix seconds.") from None
+                    raise Rejected(
+                        401,
+                        "timestamp",
+                        f"Sentry-Hook-Timestamp {stamp[:20]!r} is not Unix seconds.",
+                    ) from None
                 if skew > STALE_AFTER_S:
-                    raise Rejected(401, "stale", f"Sentry-Hook-Timestamp is {skew:.0f}s away from now; the tolerance is 5 minutes.")
+                    raise Rejected(
+                        401,
+                        "stale",
+                        f"Sentry-Hook-Timestamp is {skew:.0f}s away from now; the tolerance is 5 minutes.",
+                    )
             resource = request.headers.get("Sentry-Hook-Resource", "")
             if not resource:
-                raise Rejected(400, "malformed", "The Sentry-Hook-Resource header is missing (issue, metric_alert, event_alert, ...).")
+                raise Rejected(
+                    400,
+                    "malformed",
+                    "The Sentry-Hook-Resource header is missing (issue, metric_alert, event_alert, ...).",
+                )
             payload = parse_json(body)
             meaning = interpret(resource, payload)
         except Rejected as problem:
             return rejected(monitoring, "sentry", problem)
         now = clock()
         if meaning is None:
-            await in_thread(monitoring.store_event,
-                IngestedEventRow(source="sentry", type=f"sentry.{resource}"[:64], received_at=now, occurred_at=now, payload=body.decode("utf-8", "replace"))
+            await in_thread(
+                monitoring.store_event,
+                IngestedEventRow(
+                    source="sentry",
+                    type=f"sentry.{resource}"[:64],
+                    received_at=now,
+                    occurred_at=now,
+                    payload=body.decode("utf-8", "replace"),
+                ),
             )
             return answer(200, status="accepted", processed=False)
         fingerprint, action, title, summary, link = meaning
         if await in_thread(monitoring.last_status, fingerprint) == action:
             return answer(200, status="duplicate")
-        await in_thread(monitoring.store_event,
+        await in_thread(
+            monitoring.store_event,
             IngestedEventRow(
                 source="sentry",
                 type=f"sentry.{resource}",
@@ -132,15 +172,27 @@ def handler(monitoring: Monitoring, *, clock: Callable[[], datetime]) -> Callabl
                 received_at=now,
                 occurred_at=now,
                 payload=body.decode("utf-8", "replace"),
-            )
+            ),
         )
         if action in OPENS:
-            await in_thread(monitoring.incidents.open,
-                fingerprint=fingerprint, kind="sentry", title=title[:300], summary=summary[:2000],
-                source="sentry", link=link_or_none(link), now=now,
+            await in_thread(
+                monitoring.incidents.open,
+                fingerprint=fingerprint,
+                kind="sentry",
+                title=title[:300],
+                summary=summary[:2000],
+                source="sentry",
+                link=link_or_none(link),
+                now=now,
             )
         elif action in RESOLVES:
-            await in_thread(monitoring.incidents.resolve_fingerprint, fingerprint, actor="Sentry", reason=f"Sentry reports it {action}.", now=now)
+            await in_thread(
+                monitoring.incidents.resolve_fingerprint,
+                fingerprint,
+                actor="Sentry",
+                reason=f"Sentry reports it {action}.",
+                now=now,
+            )
         monitoring.flush_soon()
         return answer(200, status="accepted", processed=True)
 

@@ -39,7 +39,9 @@ def _window(delta: timedelta) -> str:
 
 
 class AlertEvaluator:
-    def __init__(self, events: IngestedEvents, config: AlertsConfig, incidents: IncidentManager) -> None:
+    def __init__(
+        self, events: IngestedEvents, config: AlertsConfig, incidents: IncidentManager
+    ) -> None:
         self.events = events
         self.config = config
         self.incidents = incidents
@@ -73,7 +75,10 @@ class AlertEvaluator:
                     changed.append(incident)
             else:
                 resolved = self.incidents.resolve_fingerprint(
-                    fingerprint, actor="launchready", reason=f"Back within the threshold: {breach.summary}", now=now
+                    fingerprint,
+                    actor="launchready",
+                    reason=f"Back within the threshold: {breach.summary}",
+                    now=now,
                 )
                 if resolved:
                     changed.append(resolved)
@@ -85,11 +90,18 @@ class AlertEvaluator:
         values = [float(r.latency_ms) for r in rows if r.latency_ms is not None]
         overall = p95(values)
         if overall is None or len(values) < rule.min_samples:
-            return Breach("latency", False, f"{len(values)} requests in the last {_window(rule.window)} (fewer than {rule.min_samples} to judge).", len(values))
+            return Breach(
+                "latency",
+                False,
+                f"{len(values)} requests in the last {_window(rule.window)} (fewer than {rule.min_samples} to judge).",
+                len(values),
+            )
         by_route: dict[str, list[float]] = defaultdict(list)
         for row in rows:
             by_route[row.route].append(float(row.latency_ms or 0))
-        worst, worst_p95 = max(((route, p95(v) or 0.0) for route, v in by_route.items()), key=lambda item: item[1])
+        worst, worst_p95 = max(
+            ((route, p95(v) or 0.0) for route, v in by_route.items()), key=lambda item: item[1]
+        )
         over = overall > rule.p95_ms
         sign = ">" if over else "<="
         summary = (
@@ -104,7 +116,12 @@ class AlertEvaluator:
         total = len(rows)
         failed = [r for r in rows if (r.status_code or 0) >= 500]
         if total < rule.min_samples:
-            return Breach("errors", False, f"{total} requests in the last {_window(rule.window)} (fewer than {rule.min_samples} to judge).", total)
+            return Breach(
+                "errors",
+                False,
+                f"{total} requests in the last {_window(rule.window)} (fewer than {rule.min_samples} to judge).",
+                total,
+            )
         share = len(failed) / total
         over = share >= rule.rate
         top = Counter(r.route for r in failed).most_common(1)
@@ -121,7 +138,9 @@ class AlertEvaluator:
         rows = self.events.of_type_since("webhook.failure", now - rule.window)
         count = len(rows)
         over = count >= rule.failures
-        providers = ", ".join(f"{p}: {n}" for p, n in Counter(r.provider or "?" for r in rows).most_common())
+        providers = ", ".join(
+            f"{p}: {n}" for p, n in Counter(r.provider or "?" for r in rows).most_common()
+        )
         last = ""
         if rows:
             reason = json.loads(rows[-1].payload or "{}").get("data", {}).get("reason")

@@ -109,9 +109,17 @@ class Incident:
 
 
 class Notifier(Protocol):
-    async def post(self, channel: str, text: str, blocks: list[dict[str, Any]] | None = None, thread_ts: str | None = None) -> str: ...
+    async def post(
+        self,
+        channel: str,
+        text: str,
+        blocks: list[dict[str, Any]] | None = None,
+        thread_ts: str | None = None,
+    ) -> str: ...
 
-    async def update(self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]] | None = None) -> Any: ...
+    async def update(
+        self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]] | None = None
+    ) -> Any: ...
 
 
 class Renderer(Protocol):
@@ -147,7 +155,9 @@ class TextRenderer:
         lines = [f"{state} #{incident.id} [{incident.kind}]: {incident.title}", incident.summary]
         lines.append(f"Started {_when(incident.started_at)}.")
         if incident.acknowledged_by and incident.state != "resolved":
-            lines.append(f"Acknowledged by {_who(incident.acknowledged_by)} at {_when(incident.acknowledged_at or now)}.")
+            lines.append(
+                f"Acknowledged by {_who(incident.acknowledged_by)} at {_when(incident.acknowledged_at or now)}."
+            )
         if incident.state == "resolved":
             lines.append(
                 f"Resolved by {_who(incident.resolved_by)} at {_when(incident.resolved_at or now)} "
@@ -248,7 +258,9 @@ class IncidentManager:
         related = related_check if related_check is not None else RELATED_CHECKS.get(kind)
 
         def recent_enough(last: IncidentRow) -> bool:
-            return bool(last.resolved_at and moment - last.resolved_at <= self.reopen_window and last.ts)
+            return bool(
+                last.resolved_at and moment - last.resolved_at <= self.reopen_window and last.ts
+            )
 
         def reopened(row: IncidentRow) -> None:
             row.state = "open"
@@ -276,7 +288,12 @@ class IncidentManager:
 
         with self._lock:
             row, action = self.repository.open(
-                fingerprint, new_row=new_row, reopen=recent_enough, reopened=reopened, notify=notify, now=moment
+                fingerprint,
+                new_row=new_row,
+                reopen=recent_enough,
+                reopened=reopened,
+                notify=notify,
+                now=moment,
             )
         if action is None:
             return Incident.from_row(row), False
@@ -290,7 +307,9 @@ class IncidentManager:
             if row.state == "resolved":
                 raise IncidentError(f"Incident #{incident_id} is already resolved.")
             if row.state == "acknowledged":
-                raise IncidentError(f"Incident #{incident_id} was already acknowledged by {_who(row.acknowledged_by)}.")
+                raise IncidentError(
+                    f"Incident #{incident_id} was already acknowledged by {_who(row.acknowledged_by)}."
+                )
             row.state = "acknowledged"
             row.acknowledged_at = moment
             row.acknowledged_by = actor
@@ -316,18 +335,37 @@ class IncidentManager:
             row.resolved_by = actor
             row.resolution = reason
 
-        return self._change(incident_id, apply, action="resolve" if notify else None, actor=actor, now=moment)
+        return self._change(
+            incident_id, apply, action="resolve" if notify else None, actor=actor, now=moment
+        )
 
-    def _change(self, incident_id: int, apply: Callable[[IncidentRow], None], *, action: str | None,
-                actor: str, now: datetime) -> Incident:
+    def _change(
+        self,
+        incident_id: int,
+        apply: Callable[[IncidentRow], None],
+        *,
+        action: str | None,
+        actor: str,
+        now: datetime,
+    ) -> Incident:
         with self._lock:
             try:
-                row = self.repository.change(incident_id, apply, action=action, actor=actor, now=now)
+                row = self.repository.change(
+                    incident_id, apply, action=action, actor=actor, now=now
+                )
             except NoSuchIncident:
                 raise IncidentError(f"There is no incident #{incident_id}.") from None
         return Incident.from_row(row)
 
-    def resolve_fingerprint(self, fingerprint: str, *, actor: str, reason: str | None = None, now: datetime | None = None, notify: bool = True) -> Incident | None:
+    def resolve_fingerprint(
+        self,
+        fingerprint: str,
+        *,
+        actor: str,
+        reason: str | None = None,
+        now: datetime | None = None,
+        notify: bool = True,
+    ) -> Incident | None:
         with self._lock:
             current = self.find_open(fingerprint)
             if current is None:
@@ -362,13 +400,21 @@ class IncidentManager:
             except Exception as exc:  # the notifier's error is a sentence without the token
                 attempts = await in_thread(repository.not_delivered, delivery_id, str(exc))
                 blocked.add(delivery.incident_id)
-                log.warning("alert %s for incident #%s not sent (attempt %s): %s", delivery.action, row.id, attempts, exc)
+                log.warning(
+                    "alert %s for incident #%s not sent (attempt %s): %s",
+                    delivery.action,
+                    row.id,
+                    attempts,
+                    exc,
+                )
                 continue
             await in_thread(repository.delivered, delivery_id, ts=ts, now=now)
             sent += 1
         return sent
 
-    async def _deliver(self, row: IncidentRow, delivery: AlertDeliveryRow, now: datetime) -> str | None:
+    async def _deliver(
+        self, row: IncidentRow, delivery: AlertDeliveryRow, now: datetime
+    ) -> str | None:
         """Post or edit for one delivery; the ts of a thread reply (None when none was posted)."""
         assert self.notifier is not None and row.id is not None and delivery.id is not None
         channel = row.channel or self.channel

@@ -40,9 +40,7 @@ class Maintenance:
     """Maintenance windows: each starts when its cron fires and lasts its duration."""
 
     def __init__(self, windows: list[MaintenanceWindow]) -> None:
-        self.windows = [
-            (crontab_trigger(w.cron, w.timezone), w.duration) for w in windows
-        ]
+        self.windows = [(crontab_trigger(w.cron, w.timezone), w.duration) for w in windows]
 
     def active(self, now: datetime) -> bool:
         for trigger, duration in self.windows:
@@ -95,7 +93,9 @@ class Monitor:
     @property
     def label(self) -> str:
         parts = urlsplit(self.config.url)
-        return f"{self.config.method} {parts.path or '/'}" + (f"?{parts.query}" if parts.query else "")
+        return f"{self.config.method} {parts.path or '/'}" + (
+            f"?{parts.query}" if parts.query else ""
+        )
 
     def state(self) -> MonitorStateRow:
         return self.states.get(self.name)
@@ -103,17 +103,23 @@ class Monitor:
     async def tick(self, now: datetime | None = None) -> TickResult:
         now = now or datetime.now(UTC)
         seen = await self.prober.probe(
-            self.config.method, self.config.url, headers=self.config.headers, body=self.config.body, now=now
+            self.config.method,
+            self.config.url,
+            headers=self.config.headers,
+            body=self.config.body,
+            now=now,
         )
         return await in_thread(self.record, seen, now)
 
     def record(self, seen: Observation, now: datetime) -> TickResult:
         """Evaluate one observation and move the counters and the incident."""
 
-        def update(row: MonitorStateRow) -> tuple[Observation, tuple[ConditionResult, ...], bool, int, int]:
+        def update(
+            row: MonitorStateRow,
+        ) -> tuple[Observation, tuple[ConditionResult, ...], bool, int, int]:
             times: list[float] = json.loads(row.response_times or "[]")
             if seen.response_time_ms is not None:
-                times = (times + [seen.response_time_ms])[-self.p95_samples:]
+                times = (times + [seen.response_time_ms])[-self.p95_samples :]
             observed = Observation(
                 status=seen.status,
                 response_time_ms=seen.response_time_ms,
@@ -137,7 +143,9 @@ class Monitor:
             row.last_success = success
             row.response_times = json.dumps([round(t, 1) for t in times])
             failing = [r for r in results if not r.success]
-            row.last_summary = self._failure_text(failing, observed) if failing else "All conditions pass."
+            row.last_summary = (
+                self._failure_text(failing, observed) if failing else "All conditions pass."
+            )
             row.in_maintenance = quiet
             return observed, results, success, row.consecutive_failures, row.consecutive_successes
 
@@ -178,7 +186,12 @@ class Monitor:
         )
 
     def _kind(self, failing: list[ConditionResult]) -> str:
-        placeholders = {p for c in self.conditions if c.text in {f.condition for f in failing} for p in c.placeholders}
+        placeholders = {
+            p
+            for c in self.conditions
+            if c.text in {f.condition for f in failing}
+            for p in c.placeholders
+        }
         return "latency" if placeholders and placeholders <= _LATENCY else "down"
 
     def _failure_text(self, failing: list[ConditionResult], seen: Observation) -> str:
@@ -186,7 +199,9 @@ class Monitor:
         for result in failing:
             condition = next(c for c in self.conditions if c.text == result.condition)
             if condition.left.placeholder == "[P95_RESPONSE_TIME]" and seen.p95_ms is not None:
-                negated = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "=="}[condition.operator]
+                negated = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "=="}[
+                    condition.operator
+                ]
                 parts.append(
                     f"p95 {seen.p95_ms:.0f} ms {negated} {condition.right.text} ms over the last "
                     f"{seen.p95_samples} probes of {self.label}"

@@ -42,11 +42,17 @@ class Monitoring:
         self.store = store
         self.clock = clock
         self.incidents = IncidentManager(
-            store.incidents, notifier=notifier, channel=config.slack.channel, renderer=renderer, clock=clock
+            store.incidents,
+            notifier=notifier,
+            channel=config.slack.channel,
+            renderer=renderer,
+            clock=clock,
         )
         self.alerts = AlertEvaluator(store.events, config.alerts, self.incidents)
         self.monitors: dict[str, Monitor] = {
-            m.name: Monitor(m, states=store.monitor_states, incidents=self.incidents, root=config.root)
+            m.name: Monitor(
+                m, states=store.monitor_states, incidents=self.incidents, root=config.root
+            )
             for m in config.monitors
         }
         self.rejections: Counter[str] = Counter()
@@ -66,7 +72,10 @@ class Monitoring:
     async def tick_monitor(self, name: str, now: datetime | None = None) -> TickResult | None:
         monitor = self.monitors.get(name)
         if monitor is None:
-            log.warning("monitor %s is no longer configured; its job will be removed on the next start", name)
+            log.warning(
+                "monitor %s is no longer configured; its job will be removed on the next start",
+                name,
+            )
             return None
         result = await monitor.tick(now or self.clock())
         await self.flush(now)

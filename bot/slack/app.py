@@ -29,7 +29,14 @@ from bot.app.runtime import Runtime
 from bot.slack.listeners import actions, commands, events, incidents, views
 from bot.slack.notifier import SlackNotifier
 
-__all__ = ["LISTENERS", "RetryPolicy", "SettingsError", "SlackSettings", "build_app", "build_client"]
+__all__ = [
+    "LISTENERS",
+    "RetryPolicy",
+    "SettingsError",
+    "SlackSettings",
+    "build_app",
+    "build_client",
+]
 
 log = logging.getLogger(__name__)
 
@@ -58,26 +65,38 @@ class SlackSettings:
     def from_env(cls, env: Mapping[str, str]) -> SlackSettings:
         token = env.get("SLACK_BOT_TOKEN", "").strip()
         if not token:
-            raise SettingsError("SLACK_BOT_TOKEN is not set: export the app's Bot User OAuth Token (xoxb-...) "
-                                "from api.slack.com/apps > OAuth & Permissions.")
+            raise SettingsError(
+                "SLACK_BOT_TOKEN is not set: export the app's Bot User OAuth Token (xoxb-...) "
+                "from api.slack.com/apps > OAuth & Permissions."
+            )
         if not re.fullmatch(r"xoxb-[A-Za-z0-9-]+", token):
-            raise SettingsError("SLACK_BOT_TOKEN is malformed: a bot token starts with xoxb- "
-                                "(a user token xoxp- or an app token xapp- does not work here).")
+            raise SettingsError(
+                "SLACK_BOT_TOKEN is malformed: a bot token starts with xoxb- "
+                "(a user token xoxp- or an app token xapp- does not work here)."
+            )
         app_token = env.get("SLACK_APP_TOKEN", "").strip() or None
         if app_token is not None and not re.fullmatch(r"xapp-[A-Za-z0-9-]+", app_token):
-            raise SettingsError("SLACK_APP_TOKEN is malformed: an app-level token for Socket Mode starts with xapp- "
-                                "(unset it to receive events over HTTP).")
+            raise SettingsError(
+                "SLACK_APP_TOKEN is malformed: an app-level token for Socket Mode starts with xapp- "
+                "(unset it to receive events over HTTP)."
+            )
         secret = env.get("SLACK_SIGNING_SECRET", "").strip()
         if not secret and app_token is None:  # Socket Mode requests are not signed
-            raise SettingsError("SLACK_SIGNING_SECRET is not set: export the Signing Secret from "
-                                "api.slack.com/apps > Basic Information > App Credentials.")
+            raise SettingsError(
+                "SLACK_SIGNING_SECRET is not set: export the Signing Secret from "
+                "api.slack.com/apps > Basic Information > App Credentials."
+            )
         if secret and not re.fullmatch(r"[A-Za-z0-9]{16,128}", secret):
-            raise SettingsError("SLACK_SIGNING_SECRET is malformed: it is the 32-character hexadecimal Signing "
-                                "Secret from Basic Information > App Credentials (no quotes or spaces).")
+            raise SettingsError(
+                "SLACK_SIGNING_SECRET is malformed: it is the 32-character hexadecimal Signing "
+                "Secret from Basic Information > App Credentials (no quotes or spaces)."
+            )
         api_url = env.get("SLACK_API_URL", "").strip() or DEFAULT_API_URL
         if not re.match(r"^https?://[^/\s]+", api_url):
-            raise SettingsError(f"SLACK_API_URL is malformed: \"{api_url}\" is not an http(s) URL "
-                                "(e.g. https://slack.com/api/).")
+            raise SettingsError(
+                f'SLACK_API_URL is malformed: "{api_url}" is not an http(s) URL '
+                "(e.g. https://slack.com/api/)."
+            )
         if not api_url.endswith("/"):
             api_url += "/"
         return cls(bot_token=token, signing_secret=secret, app_token=app_token, api_url=api_url)
@@ -114,13 +133,28 @@ class RetryAfterHandler(AsyncRetryHandler):
                     return 1.0
         return 1.0
 
-    async def _can_retry_async(self, *, state: RetryState, request: HttpRequest,
-                               response: HttpResponse | None = None, error: Exception | None = None) -> bool:
-        return response is not None and response.status_code == 429 and self._retry_after(response) <= self.max_wait
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        return (
+            response is not None
+            and response.status_code == 429
+            and self._retry_after(response) <= self.max_wait
+        )
 
-    async def prepare_for_next_attempt_async(self, *, state: RetryState, request: HttpRequest,
-                                             response: HttpResponse | None = None,
-                                             error: Exception | None = None) -> None:
+    async def prepare_for_next_attempt_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
         import asyncio
 
         assert response is not None
@@ -141,8 +175,14 @@ class ProportionalJitter(Jitter):
 class TransientServerErrorHandler(AsyncServerErrorRetryHandler):
     """500/503 (the SDK's default) plus 502 and 504 from proxies in front of Slack."""
 
-    async def _can_retry_async(self, *, state: RetryState, request: HttpRequest,
-                               response: HttpResponse | None = None, error: Exception | None = None) -> bool:
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
         return response is not None and response.status_code in (500, 502, 503, 504)
 
 
@@ -153,21 +193,31 @@ class _QuietTokenWarning(logging.Filter):
         return "`token` will be unused" not in record.getMessage()
 
 
-def build_client(settings: SlackSettings, policy: RetryPolicy = RetryPolicy(), *, timeout: int = 15) -> AsyncWebClient:
-    backoff = BackoffRetryIntervalCalculator(backoff_factor=policy.backoff, jitter=ProportionalJitter())
+def build_client(
+    settings: SlackSettings, policy: RetryPolicy = RetryPolicy(), *, timeout: int = 15
+) -> AsyncWebClient:
+    backoff = BackoffRetryIntervalCalculator(
+        backoff_factor=policy.backoff, jitter=ProportionalJitter()
+    )
     return AsyncWebClient(
         token=settings.bot_token,
         base_url=settings.api_url,
         timeout=timeout,
         retry_handlers=[
             RetryAfterHandler(policy.rate_limit_retries, policy.max_retry_after),
-            TransientServerErrorHandler(max_retry_count=policy.server_error_retries, interval_calculator=backoff),
-            AsyncConnectionErrorRetryHandler(max_retry_count=policy.connection_retries, interval_calculator=backoff),
+            TransientServerErrorHandler(
+                max_retry_count=policy.server_error_retries, interval_calculator=backoff
+            ),
+            AsyncConnectionErrorRetryHandler(
+                max_retry_count=policy.connection_retries, interval_calculator=backoff
+            ),
         ],
     )
 
 
-def build_app(runtime: Runtime, settings: SlackSettings, policy: RetryPolicy = RetryPolicy()) -> AsyncApp:
+def build_app(
+    runtime: Runtime, settings: SlackSettings, policy: RetryPolicy = RetryPolicy()
+) -> AsyncApp:
     """The Bolt app with every listener registered; sets ``runtime.notifier``."""
     client = build_client(settings, policy)
     runtime.notifier = SlackNotifier(client)
@@ -195,7 +245,12 @@ def build_app(runtime: Runtime, settings: SlackSettings, policy: RetryPolicy = R
 
     @app.error
     async def on_error(error: Exception, body: dict[str, Any]) -> None:
-        log.error("unhandled error in a Slack listener (%s): %s: %s", body.get("type"), type(error).__name__, error)
+        log.error(
+            "unhandled error in a Slack listener (%s): %s: %s",
+            body.get("type"),
+            type(error).__name__,
+            error,
+        )
 
     for module in LISTENERS:
         module.register(app, runtime)

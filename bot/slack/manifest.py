@@ -27,17 +27,23 @@ def usage_hint(commands: tuple[CommandSpec, ...] = COMMANDS) -> str:
     return " | ".join([commands[0].usage, *(c.name for c in commands[1:])])
 
 
-def build_manifest(url: str | None, *, name: str = "Launch Ready", socket_mode: bool = False) -> dict[str, Any]:
+def build_manifest(
+    url: str | None, *, name: str = "Launch Ready", socket_mode: bool = False
+) -> dict[str, Any]:
     """The manifest for an app served at ``url`` (``https://host``), or in Socket Mode."""
     request_url: str | None = None
     if not socket_mode:
         if not url:
-            raise ManifestError("--url is required (the public https address of `launchready serve`), "
-                                "or pass --socket-mode.")
+            raise ManifestError(
+                "--url is required (the public https address of `launchready serve`), "
+                "or pass --socket-mode."
+            )
         parts = urlsplit(url.strip())
         if parts.scheme != "https" or not parts.hostname:
-            raise ManifestError(f"--url \"{url}\" must be an https URL such as https://launchready.acme.com "
-                                "(Slack only calls https request URLs).")
+            raise ManifestError(
+                f'--url "{url}" must be an https URL such as https://launchready.acme.com '
+                "(Slack only calls https request URLs)."
+            )
         base = f"https://{parts.netloc}{parts.path.rstrip('/')}"
         request_url = base if base.endswith(EVENTS_PATH) else base + EVENTS_PATH
     if not name.strip() or len(name) > 35:
@@ -68,7 +74,11 @@ def build_manifest(url: str | None, *, name: str = "Launch Ready", socket_mode: 
             "background_color": "#1f2937",
         },
         "features": {
-            "app_home": {"home_tab_enabled": True, "messages_tab_enabled": True, "messages_tab_read_only_enabled": True},
+            "app_home": {
+                "home_tab_enabled": True,
+                "messages_tab_enabled": True,
+                "messages_tab_read_only_enabled": True,
+            },
             "bot_user": {"display_name": name, "always_online": True},
             "slash_commands": [command],
         },

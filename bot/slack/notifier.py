@@ -31,7 +31,9 @@ INVITE_ERRORS = frozenset({"not_in_channel", "channel_not_found"})
 class PostFailed(Exception):
     """A Web API call that failed after its retries. ``str(exc)`` is a sentence for users."""
 
-    def __init__(self, sentence: str, *, method: str, error: str, channel: str | None = None) -> None:
+    def __init__(
+        self, sentence: str, *, method: str, error: str, channel: str | None = None
+    ) -> None:
         super().__init__(sentence)
         self.method = method
         self.error = error
@@ -86,7 +88,9 @@ class SlackNotifier:
         )
         return str(answer["ts"])
 
-    async def post_message(self, channel: str, message: Message, thread_ts: str | None = None) -> str:
+    async def post_message(
+        self, channel: str, message: Message, thread_ts: str | None = None
+    ) -> str:
         """Post ``message`` and its thread replies (in the thread of ``thread_ts`` when given)."""
         ts = await self.post(channel, message.text, message.blocks, thread_ts=thread_ts)
         await self.post_thread(channel, thread_ts or ts, message.thread)
@@ -96,7 +100,9 @@ class SlackNotifier:
         for reply in replies:
             await self.post(channel, reply.text, reply.blocks, thread_ts=thread_ts)
 
-    async def update(self, channel: str, ts: str, text: str, blocks: Sequence[dict[str, Any]] | None = None) -> None:
+    async def update(
+        self, channel: str, ts: str, text: str, blocks: Sequence[dict[str, Any]] | None = None
+    ) -> None:
         await self._call(
             "chat.update",
             channel,
@@ -163,7 +169,11 @@ class SlackNotifier:
         to naming the channel)."""
         try:
             answer = await self._call(
-                "chat.getPermalink", channel, self.client.chat_getPermalink, channel=channel, message_ts=ts
+                "chat.getPermalink",
+                channel,
+                self.client.chat_getPermalink,
+                channel=channel,
+                message_ts=ts,
             )
         except PostFailed:
             return None
@@ -172,7 +182,9 @@ class SlackNotifier:
     # -- views and files -----------------------------------------------------------------------
 
     async def open_view(self, trigger_id: str, view: dict[str, Any]) -> None:
-        await self._call("views.open", None, self.client.views_open, trigger_id=trigger_id, view=view)
+        await self._call(
+            "views.open", None, self.client.views_open, trigger_id=trigger_id, view=view
+        )
 
     async def publish_home(self, user: str, view: dict[str, Any]) -> None:
         await self._call("views.publish", None, self.client.views_publish, user_id=user, view=view)
@@ -202,7 +214,9 @@ class SlackNotifier:
 
     # -- plumbing ------------------------------------------------------------------------------
 
-    async def _call(self, method: str, where: str | None, function: Any, /, **kwargs: Any) -> dict[str, Any]:
+    async def _call(
+        self, method: str, where: str | None, function: Any, /, **kwargs: Any
+    ) -> dict[str, Any]:
         arguments = {k: v for k, v in kwargs.items() if v is not None}
         try:
             response = await function(**arguments)
@@ -215,7 +229,9 @@ class SlackNotifier:
         data = response.data
         return data if isinstance(data, dict) else {}
 
-    def _failed(self, method: str, channel: str | None, error: str, *, status: int = 200) -> PostFailed:
+    def _failed(
+        self, method: str, channel: str | None, error: str, *, status: int = 200
+    ) -> PostFailed:
         where = f"<#{channel}>" if channel and channel[:1] in "CG" else "that conversation"
         if error in INVITE_ERRORS:
             sentence = (

@@ -83,7 +83,9 @@ def clip(word: str, limit: int = 40) -> str:
     return word if len(word) <= limit else word[: limit - 1] + "…"
 
 
-def take_target(args: list[str], targets: set[str], *, needs_more: bool) -> tuple[str | None, list[str]]:
+def take_target(
+    args: list[str], targets: set[str], *, needs_more: bool
+) -> tuple[str | None, list[str]]:
     """A leading word that names a configured target (and is followed by something when the
     subcommand needs more) is the target."""
     if args and args[0] in targets and (len(args) > 1 or not needs_more):
@@ -98,7 +100,9 @@ def only_target(name: str) -> Parser:
         if len(args) == 1 and (args[0] in targets or not targets):
             return Command(name, target=args[0])
         if len(args) == 1:
-            return ask_help(f"`{clip(args[0])}` is not a target (targets: {', '.join(sorted(targets))}).")
+            return ask_help(
+                f"`{clip(args[0])}` is not a target (targets: {', '.join(sorted(targets))})."
+            )
         return ask_help(f"`{name}` takes at most a target name.")
 
     return parse_one
@@ -113,12 +117,19 @@ def no_args(name: str) -> Parser:
     return parse_none
 
 
-def item_args(args: list[str], targets: set[str], name: str) -> tuple[str | None, str | None, list[str], str | None]:
+def item_args(
+    args: list[str], targets: set[str], name: str
+) -> tuple[str | None, str | None, list[str], str | None]:
     """(target, item, rest, problem) for the checklist subcommands."""
     target, rest = take_target(args, targets, needs_more=True)
     if not rest:
         return target, None, [], f"`{name}` needs a checklist item, e.g. `auth.private_routes`."
     item = rest[0]
     if not CHECK_ID.match(item) or "." not in item or "*" in item:
-        return target, None, [], f"`{clip(item)}` is not a checklist item id such as `auth.private_routes`."
+        return (
+            target,
+            None,
+            [],
+            f"`{clip(item)}` is not a checklist item id such as `auth.private_routes`.",
+        )
     return target, item, rest[1:], None

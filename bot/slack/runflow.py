@@ -35,8 +35,12 @@ class ThrottledEditor:
     """Calls ``edit`` after each :meth:`poke`, but never more often than every ``interval``
     seconds: pokes in between coalesce into one edit."""
 
-    def __init__(self, edit: Callable[[], Awaitable[None]], interval: float,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        edit: Callable[[], Awaitable[None]],
+        interval: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._edit = edit
         self._interval = interval
         self._clock = clock
@@ -104,8 +108,13 @@ async def run_in_slack(runtime: Runtime, request: RunRequest) -> RunReport | Non
         await tell(f":warning: {exc} (Targets: {targets}.)")
         return None
     if not services.may_run(name, request.user):
-        admins = ", ".join(mention(a) for a in runtime.config.slack.admins) or "nobody (set slack.admins in app.yaml)"
-        await tell(f":no_entry: *{name}* is a production target: only admins may run checks against it ({admins}).")
+        admins = (
+            ", ".join(mention(a) for a in runtime.config.slack.admins)
+            or "nobody (set slack.admins in app.yaml)"
+        )
+        await tell(
+            f":no_entry: *{name}* is a production target: only admins may run checks against it ({admins})."
+        )
         return None
     running = runtime.claim_run(name, request.user)
     if running is not None:
@@ -140,8 +149,15 @@ async def _run(
     results = request.results
 
     def progress() -> Message:
-        return progress_message(project=runtime.config.project, target=name, base_url=base_url, total=total,
-                                results=results, started_by=request.user, only=request.only)
+        return progress_message(
+            project=runtime.config.project,
+            target=name,
+            base_url=base_url,
+            total=total,
+            results=results,
+            started_by=request.user,
+            only=request.only,
+        )
 
     ts: str | None = None
     first = progress()
@@ -151,7 +167,9 @@ async def _run(
         if active is not None:
             active.channel, active.ts = channel, ts
     except PostFailed as exc:
-        await tell(f":warning: {exc} The run goes on and its results are saved; I will tell you the verdict here.")
+        await tell(
+            f":warning: {exc} The run goes on and its results are saved; I will tell you the verdict here."
+        )
 
     async def edit() -> None:
         if ts is not None:
@@ -171,11 +189,18 @@ async def _run(
         loop.call_soon_threadsafe(landed_here, result)
 
     def start() -> Awaitable[RunReport]:
-        return runtime.services.run(name, list(request.only) or None, trigger="slack", who=request.user,
-                                    on_result=landed if runtime.isolate_runs else landed_here)
+        return runtime.services.run(
+            name,
+            list(request.only) or None,
+            trigger="slack",
+            who=request.user,
+            on_result=landed if runtime.isolate_runs else landed_here,
+        )
 
     try:
-        report = await (run_isolated(start, name=f"run {name}") if runtime.isolate_runs else start())
+        report = await (
+            run_isolated(start, name=f"run {name}") if runtime.isolate_runs else start()
+        )
     except (RunInProgress, NotAllowed) as exc:
         await editor.close()
         await _final_text(runtime, channel, ts, f":hourglass_flowing_sand: {exc}", tell)
@@ -183,8 +208,13 @@ async def _run(
     except Exception as exc:
         await editor.close()
         log.exception("run of %s failed", name)
-        await _final_text(runtime, channel, ts,
-                          f":boom: The run against *{name}* failed: {type(exc).__name__}: {exc}", tell)
+        await _final_text(
+            runtime,
+            channel,
+            ts,
+            f":boom: The run against *{name}* failed: {type(exc).__name__}: {exc}",
+            tell,
+        )
         return None
     await editor.close()
     runtime.remember(report, request.user)
@@ -198,7 +228,9 @@ async def _run(
     return report
 
 
-async def _deliver(runtime: Runtime, channel: str, ts: str | None, card: Message, thread_ts: str | None) -> PostFailed | None:
+async def _deliver(
+    runtime: Runtime, channel: str, ts: str | None, card: Message, thread_ts: str | None
+) -> PostFailed | None:
     """The scorecard replaces the progress message (or is posted when there is none); its
     thread replies follow. Returns the failure that stopped it, if any."""
     notifier = runtime.notifier
@@ -219,7 +251,9 @@ async def _deliver(runtime: Runtime, channel: str, ts: str | None, card: Message
     return None
 
 
-async def _final_text(runtime: Runtime, channel: str, ts: str | None, text: str, tell: Replier) -> None:
+async def _final_text(
+    runtime: Runtime, channel: str, ts: str | None, text: str, tell: Replier
+) -> None:
     notifier = runtime.notifier
     assert notifier is not None
     if ts is not None:

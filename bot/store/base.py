@@ -30,4 +30,3 @@ class StoreCore:
         """A short session."""
         with Session(self.engine, expire_on_commit=False) as session:
             yield session
-

@@ -47,11 +47,16 @@ class ChecklistStore(StoreCore):
             # between our read and our write; they exist now, so one more pass settles it.
             return self._sync(target, catalog, entries)
 
-    def _sync(self, target: str, catalog: Mapping[str, Check], entries: Mapping[str, ChecklistEntry]) -> list[str]:
+    def _sync(
+        self, target: str, catalog: Mapping[str, Check], entries: Mapping[str, ChecklistEntry]
+    ) -> list[str]:
         now = self.now()
         warnings: list[str] = []
         with self.session() as session:
-            rows = {r.check_id: r for r in session.exec(select(ChecklistRow).where(ChecklistRow.target == target))}
+            rows = {
+                r.check_id: r
+                for r in session.exec(select(ChecklistRow).where(ChecklistRow.target == target))
+            }
             for item in catalog.values():
                 row = rows.get(item.id)
                 if row is None:
@@ -61,13 +66,19 @@ class ChecklistStore(StoreCore):
                         title=item.title,
                         severity=str(item.severity),
                         mode=item.mode,
-                        attest_every_s=seconds_of(item.attest_every) if item.mode == "manual" else None,
+                        attest_every_s=seconds_of(item.attest_every)
+                        if item.mode == "manual"
+                        else None,
                         created_at=now,
                         updated_at=now,
                     )
                     session.add(row)
                     rows[item.id] = row
-                elif (row.title, row.severity, row.mode) != (item.title, str(item.severity), item.mode):
+                elif (row.title, row.severity, row.mode) != (
+                    item.title,
+                    str(item.severity),
+                    item.mode,
+                ):
                     row.title, row.severity, row.mode = item.title, str(item.severity), item.mode
                     row.updated_at = now
             for key, entry in entries.items():
@@ -97,7 +108,9 @@ class ChecklistStore(StoreCore):
             session.commit()
         return warnings
 
-    def _seed(self, session: Session, row: ChecklistRow, entry: ChecklistEntry, now: datetime) -> None:
+    def _seed(
+        self, session: Session, row: ChecklistRow, entry: ChecklistEntry, now: datetime
+    ) -> None:
         wanted: dict[str, tuple[str, Any]] = {}
         if entry.owner:
             wanted["owner"] = ("owner", entry.owner)
@@ -111,7 +124,11 @@ class ChecklistStore(StoreCore):
                 continue
             last = session.exec(
                 select(AuditRow.actor)
-                .where(AuditRow.target == row.target, AuditRow.check_id == row.check_id, AuditRow.field == field)
+                .where(
+                    AuditRow.target == row.target,
+                    AuditRow.check_id == row.check_id,
+                    AuditRow.field == field,
+                )
                 .order_by(col(AuditRow.id).desc())
                 .limit(1)
             ).first()
@@ -120,7 +137,15 @@ class ChecklistStore(StoreCore):
             setattr(row, column, value)
             row.updated_at = now
             session.add(
-                audit_row(now, row.target, row.check_id, FILE_ACTOR, field, audit_text(field, current), audit_text(field, value))
+                audit_row(
+                    now,
+                    row.target,
+                    row.check_id,
+                    FILE_ACTOR,
+                    field,
+                    audit_text(field, current),
+                    audit_text(field, value),
+                )
             )
 
     def items(self, target: str) -> list[ChecklistItem]:
@@ -160,38 +185,71 @@ class ChecklistStore(StoreCore):
     ) -> ChecklistItem:
         owner = owner.strip()
         if not owner:
-            raise ChecklistError(f"{check_id}: an owner is required (a Slack user id such as U0ALICE, or a name).")
+            raise ChecklistError(
+                f"{check_id}: an owner is required (a Slack user id such as U0ALICE, or a name)."
+            )
         now = now or self.now()
         with self.session() as session:
             row = self._item_row(session, target, check_id)
-            changes = [("owner", "owner", owner)] + ([("due", "due", due)] if due is not None else [])
+            changes = [("owner", "owner", owner)] + (
+                [("due", "due", due)] if due is not None else []
+            )
             for field, column, value in changes:
                 current = getattr(row, column)
                 if current != value:
-                    session.add(audit_row(now, target, check_id, actor, field, audit_text(field, current), audit_text(field, value)))
+                    session.add(
+                        audit_row(
+                            now,
+                            target,
+                            check_id,
+                            actor,
+                            field,
+                            audit_text(field, current),
+                            audit_text(field, value),
+                        )
+                    )
                     setattr(row, column, value)
                     row.updated_at = now
             session.commit()
             return to_item(row)
 
     def mark_done(
-        self, target: str, check_id: str, *, note: str | None = None, actor: str, now: datetime | None = None
+        self,
+        target: str,
+        check_id: str,
+        *,
+        note: str | None = None,
+        actor: str,
+        now: datetime | None = None,
     ) -> ChecklistItem:
         """A manual item: an attestation (note, time, who). An automated item: status "done"
         (its owner says it is fixed; the next run confirms or reopens it)."""
         note = (note or "").strip() or None
         if note and len(note) > MAX_NOTE:
-            raise ChecklistError(f"{check_id}: the note is {len(note)} characters; keep it under {MAX_NOTE}.")
+            raise ChecklistError(
+                f"{check_id}: the note is {len(note)} characters; keep it under {MAX_NOTE}."
+            )
         now = now or self.now()
         with self.session() as session:
             row = self._item_row(session, target, check_id)
             if row.mode == "manual":
                 session.add(
-                    audit_row(now, target, check_id, actor, "attestation", audit_text("at", row.attested_at), audit_text("at", now), note)
+                    audit_row(
+                        now,
+                        target,
+                        check_id,
+                        actor,
+                        "attestation",
+                        audit_text("at", row.attested_at),
+                        audit_text("at", now),
+                        note,
+                    )
                 )
                 row.attested_at, row.attested_by, row.attestation_note = now, actor, note
             if row.status != "done":
-                session.add(audit_row(now, target, check_id, actor, "status", row.status, "done", note))
+                session.add(
+                    audit_row(now, target, check_id, actor, "status", row.status, "done", note)
+                )
                 row.status = "done"
             row.updated_at = now
             session.commit()
@@ -210,11 +268,17 @@ class ChecklistStore(StoreCore):
         """Waive an item for ``days`` (1..365) with a reason; it stops applying by itself."""
         reason = " ".join((reason or "").split())
         if len(reason) < 3:
-            raise ChecklistError(f"{check_id}: a waiver needs a reason (say why it is acceptable to launch without it).")
+            raise ChecklistError(
+                f"{check_id}: a waiver needs a reason (say why it is acceptable to launch without it)."
+            )
         if len(reason) > MAX_REASON:
-            raise ChecklistError(f"{check_id}: the reason is {len(reason)} characters; keep it under {MAX_REASON}.")
+            raise ChecklistError(
+                f"{check_id}: the reason is {len(reason)} characters; keep it under {MAX_REASON}."
+            )
         if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_WAIVER_DAYS:
-            raise ChecklistError(f"{check_id}: a waiver lasts 1 to {MAX_WAIVER_DAYS} days, not {days}.")
+            raise ChecklistError(
+                f"{check_id}: a waiver lasts 1 to {MAX_WAIVER_DAYS} days, not {days}."
+            )
         now = now or self.now()
         expires = now + timedelta(days=days)
         with self.session() as session:
@@ -222,7 +286,16 @@ class ChecklistStore(StoreCore):
             current = to_item(row)
             old = current.waiver_reason if current.waiver_active(now) else None
             session.add(
-                audit_row(now, target, check_id, actor, "waiver", old, reason, f"{days} days, expires {audit_text('at', expires)}")
+                audit_row(
+                    now,
+                    target,
+                    check_id,
+                    actor,
+                    "waiver",
+                    old,
+                    reason,
+                    f"{days} days, expires {audit_text('at', expires)}",
+                )
             )
             row.waiver_reason, row.waiver_expires = reason, expires
             row.waiver_by, row.waiver_granted_at = actor, now
@@ -230,18 +303,28 @@ class ChecklistStore(StoreCore):
             session.commit()
             return to_item(row)
 
-    def revoke_waiver(self, target: str, check_id: str, *, actor: str, now: datetime | None = None) -> ChecklistItem:
+    def revoke_waiver(
+        self, target: str, check_id: str, *, actor: str, now: datetime | None = None
+    ) -> ChecklistItem:
         now = now or self.now()
         with self.session() as session:
             row = self._item_row(session, target, check_id)
             if row.waiver_reason is not None:
-                session.add(audit_row(now, target, check_id, actor, "waiver", row.waiver_reason, None, "revoked"))
-                row.waiver_reason = row.waiver_expires = row.waiver_by = row.waiver_granted_at = None
+                session.add(
+                    audit_row(
+                        now, target, check_id, actor, "waiver", row.waiver_reason, None, "revoked"
+                    )
+                )
+                row.waiver_reason = row.waiver_expires = row.waiver_by = row.waiver_granted_at = (
+                    None
+                )
                 row.updated_at = now
                 session.commit()
             return to_item(row)
 
-    def audit(self, target: str | None = None, check_id: str | None = None, limit: int = 200) -> list[AuditEntry]:
+    def audit(
+        self, target: str | None = None, check_id: str | None = None, limit: int = 200
+    ) -> list[AuditEntry]:
         """The audit log, newest first."""
         query = select(AuditRow)
         if target is not None:
@@ -267,18 +350,28 @@ class ChecklistStore(StoreCore):
 
     def _item_row(self, session: Session, target: str, check_id: str) -> ChecklistRow:
         row = session.exec(
-            select(ChecklistRow).where(ChecklistRow.target == target, ChecklistRow.check_id == check_id)
+            select(ChecklistRow).where(
+                ChecklistRow.target == target, ChecklistRow.check_id == check_id
+            )
         ).first()
         if row is not None:
             return row
-        known = list(session.exec(select(ChecklistRow.check_id).where(ChecklistRow.target == target)))
+        known = list(
+            session.exec(select(ChecklistRow.check_id).where(ChecklistRow.target == target))
+        )
         if not known:
-            raise UnknownItemError(f'target "{target}" has no checklist items yet (run `launchready status` once).')
+            raise UnknownItemError(
+                f'target "{target}" has no checklist items yet (run `launchready status` once).'
+            )
         # "private_routes" for "auth.private_routes" is the likeliest slip: suggest that alone.
         close = [k for k in known if k.endswith("." + check_id)] or difflib.get_close_matches(
             check_id, known, n=3, cutoff=0.5
         )
-        hint = f" Did you mean {', '.join(close)}?" if close else " Run `launchready status` for the list."
+        hint = (
+            f" Did you mean {', '.join(close)}?"
+            if close
+            else " Run `launchready status` for the list."
+        )
         raise UnknownItemError(f'"{check_id}" is not a checklist item of {target}.{hint}')
 
 

@@ -138,4 +138,3 @@ class NoticeRow(SQLModel, table=True):
 
 
 TABLES = (MonitorStateRow, IncidentRow, AlertDeliveryRow, IngestedEventRow, DigestRow, NoticeRow)
-

@@ -43,7 +43,13 @@ def fill_result(row: ResultRow, result: CheckResult, now: datetime) -> None:
 
 
 def result_row(run_id: str, position: int, result: CheckResult, now: datetime) -> ResultRow:
-    row = ResultRow(run_id=run_id, position=position, check_id=result.check_id, status=str(result.status), recorded_at=now)
+    row = ResultRow(
+        run_id=run_id,
+        position=position,
+        check_id=result.check_id,
+        status=str(result.status),
+        recorded_at=now,
+    )
     fill_result(row, result, now)
     return row
 
@@ -122,7 +128,16 @@ def audit_row(
     new: str | None,
     note: str | None = None,
 ) -> AuditRow:
-    return AuditRow(at=at, target=target, check_id=check_id, actor=actor, field=field, old=old, new=new, note=note)
+    return AuditRow(
+        at=at,
+        target=target,
+        check_id=check_id,
+        actor=actor,
+        field=field,
+        old=old,
+        new=new,
+        note=note,
+    )
 
 
 def audit_text(field: str, value: Any) -> str | None:

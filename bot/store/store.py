@@ -74,7 +74,9 @@ class Store(RunStore, ChecklistStore):
             ) from None
         except SQLAlchemyError as exc:
             store.engine.dispose()
-            raise StoreError(f"database {describe_url(url)} cannot be opened: {_first_line(exc)}") from None
+            raise StoreError(
+                f"database {describe_url(url)} cannot be opened: {_first_line(exc)}"
+            ) from None
         return store
 
     def close(self) -> None:
@@ -114,13 +116,18 @@ class Store(RunStore, ChecklistStore):
             session.commit()
         self.interrupted_on_open = self._mark_interrupted()
         if self.interrupted_on_open:
-            log.info("marked %d run(s) left running by a stopped process as interrupted", self.interrupted_on_open)
+            log.info(
+                "marked %d run(s) left running by a stopped process as interrupted",
+                self.interrupted_on_open,
+            )
 
     def _schema_version(self) -> int | None:
         if not inspect(self.engine).has_table(MetaRow.__tablename__):
             return None
         with self.engine.connect() as conn:
-            value = conn.execute(text("SELECT value FROM lr_meta WHERE key = 'schema_version'")).scalar()
+            value = conn.execute(
+                text("SELECT value FROM lr_meta WHERE key = 'schema_version'")
+            ).scalar()
         try:
             return int(value) if value is not None else None
         except ValueError:

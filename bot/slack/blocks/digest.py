@@ -16,7 +16,11 @@ from reports.mentions import mention
 
 __all__ = ["digest_blocks"]
 
-_VERDICT = {"GO": ":large_green_circle:", "GO_WITH_WARNINGS": ":large_yellow_circle:", "NO_GO": ":red_circle:"}
+_VERDICT = {
+    "GO": ":large_green_circle:",
+    "GO_WITH_WARNINGS": ":large_yellow_circle:",
+    "NO_GO": ":red_circle:",
+}
 
 
 def _mention(owner: str | None) -> str:
@@ -33,19 +37,33 @@ def digest_blocks(digest: Digest) -> list[dict[str, Any]]:
     if digest.days_to_launch is not None:
         days = digest.days_to_launch
         when = (
-            f"*{days}* day{'s' if days != 1 else ''} to launch ({digest.launch_date})" if days > 0
-            else "*Launch day*" if days == 0 else f"Launched {-days} day{'s' if days != -1 else ''} ago"
+            f"*{days}* day{'s' if days != 1 else ''} to launch ({digest.launch_date})"
+            if days > 0
+            else "*Launch day*"
+            if days == 0
+            else f"Launched {-days} day{'s' if days != -1 else ''} ago"
         )
         blocks.append(context(f":calendar: {when}"))
     for target in digest.targets:
         if target.verdict is None:
-            blocks.append(section(f"*{escape(target.target)}*: no run yet. `/launchready run {escape(target.target)}`"))
+            blocks.append(
+                section(
+                    f"*{escape(target.target)}*: no run yet. `/launchready run {escape(target.target)}`"
+                )
+            )
             continue
         change = target.score_change
         delta = f" ({'+' if change > 0 else ''}{change} since the last digest)" if change else ""
-        lines = [f"{_VERDICT.get(target.verdict, '')} *{escape(target.target)}*: {target.verdict}, score *{target.score}%*{delta}"]
-        lines += [":small_red_triangle_down: newly failing " + _item(i)[2:] for i in target.newly_failing]
-        lines += [":white_check_mark: newly fixed " + _item(i, owner=False)[2:] for i in target.newly_fixed]
+        lines = [
+            f"{_VERDICT.get(target.verdict, '')} *{escape(target.target)}*: {target.verdict}, score *{target.score}%*{delta}"
+        ]
+        lines += [
+            ":small_red_triangle_down: newly failing " + _item(i)[2:] for i in target.newly_failing
+        ]
+        lines += [
+            ":white_check_mark: newly fixed " + _item(i, owner=False)[2:]
+            for i in target.newly_fixed
+        ]
         blocks += [section(chunk) for chunk in limits.split_text("\n".join(lines))]
     groups: list[tuple[str, list[str]]] = []
     if digest.overdue:
@@ -55,20 +73,39 @@ def digest_blocks(digest: Digest) -> list[dict[str, Any]]:
             lines += ["  " + _item(i, owner=False) for i in items]
         groups.append((":hourglass: *Overdue*", lines))
     if digest.unowned:
-        groups.append((":bust_in_silhouette: *Open items without an owner*", [_item(i, owner=False) for i in digest.unowned]))
+        groups.append(
+            (
+                ":bust_in_silhouette: *Open items without an owner*",
+                [_item(i, owner=False) for i in digest.unowned],
+            )
+        )
     if digest.stale_attestations:
-        groups.append((":memo: *Attestations gone stale*", [_item(i) for i in digest.stale_attestations]))
+        groups.append(
+            (":memo: *Attestations gone stale*", [_item(i) for i in digest.stale_attestations])
+        )
     if digest.expiring_waivers:
-        groups.append((":stopwatch: *Waivers ending within a week*", [_item(i) for i in digest.expiring_waivers]))
+        groups.append(
+            (
+                ":stopwatch: *Waivers ending within a week*",
+                [_item(i) for i in digest.expiring_waivers],
+            )
+        )
     if digest.incidents:
         groups.append(
-            (":rotating_light: *Open incidents*", [f"• #{i.id} [{i.kind}] {escape(i.title)} ({i.state})" for i in digest.incidents])
+            (
+                ":rotating_light: *Open incidents*",
+                [f"• #{i.id} [{i.kind}] {escape(i.title)} ({i.state})" for i in digest.incidents],
+            )
         )
     for title, lines in groups:
         blocks.append(divider())
         blocks += [section(chunk) for chunk in limits.split_text(title + "\n" + "\n".join(lines))]
     if digest.is_quiet:
-        blocks.append(section(":sparkles: Nothing overdue, unowned, stale or expiring, and no open incident."))
+        blocks.append(
+            section(":sparkles: Nothing overdue, unowned, stale or expiring, and no open incident.")
+        )
     if len(blocks) > limits.MESSAGE_BLOCKS:
-        blocks = blocks[: limits.MESSAGE_BLOCKS - 1] + [context("… more in `launchready digest` on the command line.")]
+        blocks = blocks[: limits.MESSAGE_BLOCKS - 1] + [
+            context("… more in `launchready digest` on the command line.")
+        ]
     return blocks

@@ -16,7 +16,9 @@ if TYPE_CHECKING:
 __all__ = ["help_message"]
 
 
-def help_message(problem: str | None, *, commands: Sequence[CommandSpec], targets: Sequence[str] = ()) -> Message:
+def help_message(
+    problem: str | None, *, commands: Sequence[CommandSpec], targets: Sequence[str] = ()
+) -> Message:
     blocks = []
     if problem:
         blocks.append(section(f":thinking_face: {problem}"))
@@ -24,7 +26,11 @@ def help_message(problem: str | None, *, commands: Sequence[CommandSpec], target
     lines = [f"*{escape(c.usage)}*\n{escape(c.summary)}\n`{escape(c.example)}`" for c in commands]
     blocks.append(section("\n\n".join(lines)))
     if targets:
-        blocks.append(context(f"Targets: {', '.join(f'`{escape(t)}`' for t in targets)} (the first is the default)."))
+        blocks.append(
+            context(
+                f"Targets: {', '.join(f'`{escape(t)}`' for t in targets)} (the first is the default)."
+            )
+        )
     usage = " | ".join(c.name for c in commands)
     text = (problem + " " if problem else "") + f"Usage: /launchready {usage}"
     return Message(text=text, blocks=blocks)

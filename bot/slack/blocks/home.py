@@ -62,7 +62,10 @@ def home_view(
     my_items: Sequence[ChecklistLine],
     incidents: Sequence[IncidentLine] | None,
 ) -> dict[str, Any]:
-    blocks: list[dict[str, Any]] = [header(f"Launch Ready · {project}"), section(countdown(launch_date, today))]
+    blocks: list[dict[str, Any]] = [
+        header(f"Launch Ready · {project}"),
+        section(countdown(launch_date, today)),
+    ]
     lines = []
     for item in verdicts:
         if item.verdict is None:
@@ -71,10 +74,19 @@ def home_view(
         when = item.finished_at.strftime("%Y-%m-%d %H:%M UTC") if item.finished_at else "?"
         failing = f", {item.failing} need attention" if item.failing else ""
         lines.append(f"*{escape(item.target)}*: {VERDICT_LABEL[item.verdict]} ({when}{failing})")
-    blocks.append(section("*Last runs*\n" + "\n".join(lines) if lines else "*Last runs*\nNo targets configured."))
+    blocks.append(
+        section(
+            "*Last runs*\n" + "\n".join(lines) if lines else "*Last runs*\nNo targets configured."
+        )
+    )
     run_buttons = [
         # action_ids must differ within one actions block: the target rides along in the id.
-        button(f"Run {t.target}", f"{ACTION_HOME_RUN}:{t.target}", t.target, style="primary" if i == 0 else None)
+        button(
+            f"Run {t.target}",
+            f"{ACTION_HOME_RUN}:{t.target}",
+            t.target,
+            style="primary" if i == 0 else None,
+        )
         for i, t in enumerate(verdicts[: limits.ACTIONS_ELEMENTS])
     ]
     if run_buttons:
@@ -86,13 +98,21 @@ def home_view(
     if ordered:
         entries = []
         for item in ordered[:MAX_ITEMS]:
-            due = f" · due {item.due}" + (" :rotating_light: *overdue*" if item.overdue else "") if item.due else ""
-            entries.append(f"{status_mark(item.status)} `{item.check_id}` {escape(truncate(item.title, 120))}{due}")
+            due = (
+                f" · due {item.due}" + (" :rotating_light: *overdue*" if item.overdue else "")
+                if item.due
+                else ""
+            )
+            entries.append(
+                f"{status_mark(item.status)} `{item.check_id}` {escape(truncate(item.title, 120))}{due}"
+            )
         if len(ordered) > MAX_ITEMS:
             entries.append(f"… and {len(ordered) - MAX_ITEMS} more: `/launchready status`")
         blocks += [section(chunk) for chunk in limits.split_text("\n".join(entries))]
     else:
-        blocks.append(context("Nothing is assigned to you. `/launchready assign <item> @you` takes one on."))
+        blocks.append(
+            context("Nothing is assigned to you. `/launchready assign <item> @you` takes one on.")
+        )
     blocks.append(divider())
 
     if incidents is None:
@@ -102,11 +122,24 @@ def home_view(
     else:
         entries = []
         for incident in incidents[:MAX_INCIDENTS]:
-            since = f" since {incident.since.strftime('%Y-%m-%d %H:%M UTC')}" if incident.since else ""
-            ack = f" · acknowledged by {mention(incident.acknowledged_by)}" if incident.acknowledged_by else ""
-            entries.append(f":rotating_light: *{escape(truncate(incident.title, 200))}* ({incident.severity}){since}{ack}")
+            since = (
+                f" since {incident.since.strftime('%Y-%m-%d %H:%M UTC')}" if incident.since else ""
+            )
+            ack = (
+                f" · acknowledged by {mention(incident.acknowledged_by)}"
+                if incident.acknowledged_by
+                else ""
+            )
+            entries.append(
+                f":rotating_light: *{escape(truncate(incident.title, 200))}* ({incident.severity}){since}{ack}"
+            )
         if len(incidents) > MAX_INCIDENTS:
             entries.append(f"… and {len(incidents) - MAX_INCIDENTS} more: `/launchready incidents`")
-        blocks += [section(chunk) for chunk in limits.split_text(f"*Open incidents* ({len(incidents)})\n" + "\n".join(entries))]
+        blocks += [
+            section(chunk)
+            for chunk in limits.split_text(
+                f"*Open incidents* ({len(incidents)})\n" + "\n".join(entries)
+            )
+        ]
     blocks.append(context("`/launchready help` lists every command."))
     return {"type": "home", "blocks": blocks[: limits.VIEW_BLOCKS]}

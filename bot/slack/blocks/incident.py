@@ -56,7 +56,9 @@ def incident_blocks(incident: Incident, now: datetime) -> list[dict[str, Any]]:
             f"{format_duration(incident.duration(now))}"
         )
     elif incident.acknowledged_by:
-        facts.append(f"*Acknowledged*\nby {_who(incident.acknowledged_by)} {_when(incident.acknowledged_at)}")
+        facts.append(
+            f"*Acknowledged*\nby {_who(incident.acknowledged_by)} {_when(incident.acknowledged_at)}"
+        )
     blocks.append(section("*Details*", fields=facts))
     notes = []
     if incident.link and incident.link.startswith(("http://", "https://")):
@@ -84,14 +86,20 @@ class IncidentBlocks(TextRenderer):
         return self.text(incident, now), incident_blocks(incident, now)
 
 
-def incidents_list(incidents: Sequence[Incident], now: datetime) -> tuple[str, list[dict[str, Any]]]:
+def incidents_list(
+    incidents: Sequence[Incident], now: datetime
+) -> tuple[str, list[dict[str, Any]]]:
     """The answer to ``/launchready incidents``."""
     if not incidents:
         text = ":tada: No open incident."
         return text, [section(text)]
     lines = []
     for incident in incidents[:MAX_LISTED]:
-        state = "acknowledged by " + _who(incident.acknowledged_by) if incident.state == "acknowledged" else "open"
+        state = (
+            "acknowledged by " + _who(incident.acknowledged_by)
+            if incident.state == "acknowledged"
+            else "open"
+        )
         lines.append(
             f"• *#{incident.id}* [{incident.kind}] {escape(incident.title)}: {state}, for "
             f"{format_duration(now - incident.started_at)}\n   {escape(limits.truncate(incident.summary, 300))}"

@@ -78,7 +78,13 @@ class ItemRef:
     ts: str | None = None
 
     def encode(self) -> str:
-        data = {"t": self.target, "c": self.check_id, "r": self.run_id, "ch": self.channel, "ts": self.ts}
+        data = {
+            "t": self.target,
+            "c": self.check_id,
+            "r": self.run_id,
+            "ch": self.channel,
+            "ts": self.ts,
+        }
         return json.dumps({k: v for k, v in data.items() if v}, separators=(",", ":"))
 
     @classmethod
@@ -88,7 +94,11 @@ class ItemRef:
             data = json.loads(value or "")
         except ValueError:
             return None
-        if not isinstance(data, dict) or not isinstance(data.get("t"), str) or not isinstance(data.get("c"), str):
+        if (
+            not isinstance(data, dict)
+            or not isinstance(data.get("t"), str)
+            or not isinstance(data.get("c"), str)
+        ):
             return None
         text = {k: v if isinstance(v, str) else None for k, v in data.items()}
         return cls(data["t"], data["c"], text.get("r"), text.get("ch"), text.get("ts"))
@@ -101,7 +111,10 @@ def _counts_line(results: Iterable[CheckResult]) -> str:
     counts: dict[str, int] = {}
     for result in results:
         counts[str(result.status)] = counts.get(str(result.status), 0) + 1
-    return " · ".join(f"{status_mark(s)} {counts[str(s)]} {s}" for s in Status if counts.get(str(s))) or "nothing yet"
+    return (
+        " · ".join(f"{status_mark(s)} {counts[str(s)]} {s}" for s in Status if counts.get(str(s)))
+        or "nothing yet"
+    )
 
 
 def _bar(done: int, total: int, width: int = 20) -> str:
@@ -126,13 +139,20 @@ def progress_message(
     problems.sort(key=lambda r: (r.severity.rank, r.check_id))
     blocks = [
         header(f"Checking {project} · {target}"),
-        section(f"{who} a run of {scope} against {escape(base_url)}.\n`{_bar(done, total)}` {done} of {total} done"),
+        section(
+            f"{who} a run of {scope} against {escape(base_url)}.\n`{_bar(done, total)}` {done} of {total} done"
+        ),
         context(_counts_line(results)),
     ]
     if problems:
-        lines = [f"{status_mark(r.status)} *{escape(r.title)}* `{r.check_id}`: {escape(r.summary)}" for r in problems]
+        lines = [
+            f"{status_mark(r.status)} *{escape(r.title)}* `{r.check_id}`: {escape(r.summary)}"
+            for r in problems
+        ]
         blocks.append(section(_fit_lines(lines, limits.SECTION_TEXT)))
-    text = f"Checking {target}: {done} of {total} checks done, {len(problems)} need attention so far."
+    text = (
+        f"Checking {target}: {done} of {total} checks done, {len(problems)} need attention so far."
+    )
     return Message(text=text, blocks=blocks)
 
 
@@ -156,7 +176,11 @@ def _fit_lines(lines: Sequence[str], limit: int) -> str:
 
 def verdict_sentence(report: RunReport) -> str:
     verdict = report.verdict
-    blockers = [r for r in report.results if r.severity is Severity.CRITICAL and r.status in (Status.FAIL, Status.ERROR)]
+    blockers = [
+        r
+        for r in report.results
+        if r.severity is Severity.CRITICAL and r.status in (Status.FAIL, Status.ERROR)
+    ]
     if verdict is Verdict.NO_GO:
         return f"*Not ready to launch:* {len(blockers)} critical check{'s' if len(blockers) != 1 else ''} fail or error."
     if verdict is Verdict.GO_WITH_WARNINGS:
@@ -166,7 +190,11 @@ def verdict_sentence(report: RunReport) -> str:
 
 def _fallback(report: RunReport) -> str:
     counts = report.summary
-    label = {Verdict.GO: "GO", Verdict.GO_WITH_WARNINGS: "GO with warnings", Verdict.NO_GO: "NO GO"}[report.verdict]
+    label = {
+        Verdict.GO: "GO",
+        Verdict.GO_WITH_WARNINGS: "GO with warnings",
+        Verdict.NO_GO: "NO GO",
+    }[report.verdict]
     return (
         f"{label} for {report.target}: {counts['fail']} fail, {counts['error']} error, {counts['warn']} warn "
         f"of {len(report.results)} checks."
@@ -214,13 +242,19 @@ def scorecard(
     took = duration(report.finished_at - report.started_at)
     who = f" · started by {mention(started_by)}" if started_by else ""
     head = [
-        header(f"{_plain_verdict(report.verdict)} · {report.project or 'Launch Ready'} · {report.target}"),
+        header(
+            f"{_plain_verdict(report.verdict)} · {report.project or 'Launch Ready'} · {report.target}"
+        ),
         section(f"{VERDICT_LABEL[report.verdict]}  {verdict_sentence(report)}"),
         context(counts, f"{report.requests} requests · {took}{who} · run `{report.run_id}`"),
     ]
     attention = sorted(
         (r for r in report.results if r.status in NEEDS_ATTENTION),
-        key=lambda r: (r.severity.rank, [Status.FAIL, Status.ERROR, Status.WARN].index(r.status), r.check_id),
+        key=lambda r: (
+            r.severity.rank,
+            [Status.FAIL, Status.ERROR, Status.WARN].index(r.status),
+            r.check_id,
+        ),
     )
     later = [r for r in report.results if r.status in SETTLED_LATER]
     tail: list[dict[str, Any]] = []
@@ -234,7 +268,11 @@ def scorecard(
     for result in attention:
         ref = ItemRef(report.target, result.check_id, report.run_id)
         entry = _entry(result, ref, interactive=True)
-        group = [context(f"*{severity_label(result.severity)}*")] if result.severity is not current else []
+        group = (
+            [context(f"*{severity_label(result.severity)}*")]
+            if result.severity is not current
+            else []
+        )
         if overflow or len(body) + len(group) + len(entry) > budget:
             overflow.append(result)
             continue
@@ -250,12 +288,16 @@ def scorecard(
         lines = [_compact_line(r) for r in overflow]
         thread += _text_pages(f"More checks that need attention ({len(overflow)})", lines)
     files: list[tuple[str, str]] = []
-    detail = _text_pages("Findings and fixes", [_detail_text(r) for r in attention]) if attention else []
+    detail = (
+        _text_pages("Findings and fixes", [_detail_text(r) for r in attention]) if attention else []
+    )
     if len(detail) > MAX_DETAIL_REPLIES:
         name = f"findings-{report.run_id}.md"
         detail = detail[:MAX_DETAIL_REPLIES]
         detail[-1].blocks = detail[-1].blocks[: limits.MESSAGE_BLOCKS - 1] + [
-            context(f"That is not all: every finding of all {len(attention)} checks is in `{name}`, attached below.")
+            context(
+                f"That is not all: every finding of all {len(attention)} checks is in `{name}`, attached below."
+            )
         ]
         files.append((name, findings_markdown(report, attention)))
     thread += detail
@@ -264,12 +306,21 @@ def scorecard(
 
 def findings_markdown(report: RunReport, results: Sequence[CheckResult]) -> str:
     """Every finding of ``results`` as a Markdown file (no Slack limits apply to a file)."""
-    lines = [f"# {report.project}: {report.target} run {report.run_id}", "",
-             f"Verdict: {_plain_verdict(report.verdict)}", ""]
+    lines = [
+        f"# {report.project}: {report.target} run {report.run_id}",
+        "",
+        f"Verdict: {_plain_verdict(report.verdict)}",
+        "",
+    ]
     for result in results:
-        lines += [f"## {result.title} (`{result.check_id}`)", "",
-                  f"Severity {result.severity}, status {result.status}, owner {result.owner or 'none'}.", "",
-                  result.summary, ""]
+        lines += [
+            f"## {result.title} (`{result.check_id}`)",
+            "",
+            f"Severity {result.severity}, status {result.status}, owner {result.owner or 'none'}.",
+            "",
+            result.summary,
+            "",
+        ]
         for finding in result.findings:
             lines.append(f"- `{finding.resource}`: {finding.message}")
             if finding.evidence:
@@ -282,7 +333,9 @@ def findings_markdown(report: RunReport, results: Sequence[CheckResult]) -> str:
 
 
 def _plain_verdict(verdict: Verdict) -> str:
-    return {Verdict.GO: "GO", Verdict.GO_WITH_WARNINGS: "GO with warnings", Verdict.NO_GO: "NO GO"}[verdict]
+    return {Verdict.GO: "GO", Verdict.GO_WITH_WARNINGS: "GO with warnings", Verdict.NO_GO: "NO GO"}[
+        verdict
+    ]
 
 
 def _settled_line(results: Sequence[CheckResult]) -> str:
@@ -306,12 +359,18 @@ def _compact_line(result: CheckResult) -> str:
 
 
 def _detail_text(result: CheckResult) -> str:
-    lines = [f"{status_mark(result.status)} *{escape(result.title)}* `{result.check_id}` ({result.severity}, {result.status})",
-             escape(truncate(result.summary, 600))]
+    lines = [
+        f"{status_mark(result.status)} *{escape(result.title)}* `{result.check_id}` ({result.severity}, {result.status})",
+        escape(truncate(result.summary, 600)),
+    ]
     for finding in result.findings[:MAX_FINDINGS_IN_THREAD]:
-        lines.append(f"• `{escape(truncate(finding.resource, 150))}`: {escape(truncate(finding.message, 400))}")
+        lines.append(
+            f"• `{escape(truncate(finding.resource, 150))}`: {escape(truncate(finding.message, 400))}"
+        )
     if len(result.findings) > MAX_FINDINGS_IN_THREAD:
-        lines.append(f"• … and {len(result.findings) - MAX_FINDINGS_IN_THREAD} more findings (press Details).")
+        lines.append(
+            f"• … and {len(result.findings) - MAX_FINDINGS_IN_THREAD} more findings (press Details)."
+        )
     if result.remediation:
         lines.append(f"_Fix:_ {escape(truncate(result.remediation, 600))}")
     return "\n".join(lines)
@@ -335,8 +394,12 @@ def _text_pages(title: str, entries: Sequence[str]) -> list[Message]:
     if current:
         sections.append(section(current))
     pages = paginate([header(title), *sections], limits.MESSAGE_BLOCKS)
-    return [Message(text=f"{title} (part {i} of {len(pages)})" if len(pages) > 1 else title, blocks=page)
-            for i, page in enumerate(pages, 1)]
+    return [
+        Message(
+            text=f"{title} (part {i} of {len(pages)})" if len(pages) > 1 else title, blocks=page
+        )
+        for i, page in enumerate(pages, 1)
+    ]
 
 
 # -- modals ------------------------------------------------------------------------------------
@@ -366,7 +429,11 @@ def details_modal(result: CheckResult, ref: ItemRef) -> dict[str, Any]:
         cost = len(json.dumps(block))
         if len(blocks) + 1 + reserve > limits.VIEW_BLOCKS or used + cost > size_budget:
             rest = len(result.findings) - index
-            blocks.append(context(f"… and {rest} more findings: `launchready run --only {result.check_id} --format json` shows them all."))
+            blocks.append(
+                context(
+                    f"… and {rest} more findings: `launchready run --only {result.check_id} --format json` shows them all."
+                )
+            )
             break
         blocks.append(block)
         used += cost
@@ -389,7 +456,9 @@ def _finding_text(resource: str, message: str, evidence: dict[str, Any]) -> str:
     return text
 
 
-def waive_modal(ref: ItemRef, title: str, *, days: str | None = None, reason: str | None = None) -> dict[str, Any]:
+def waive_modal(
+    ref: ItemRef, title: str, *, days: str | None = None, reason: str | None = None
+) -> dict[str, Any]:
     """Days and a reason; the submission is validated by the server (errors show in place)."""
     days_input: dict[str, Any] = {
         "type": "plain_text_input",
@@ -400,7 +469,9 @@ def waive_modal(ref: ItemRef, title: str, *, days: str | None = None, reason: st
         "type": "plain_text_input",
         "action_id": "value",
         "multiline": True,
-        "placeholder": limits.plain("Why is it acceptable to launch without this?", limits.PLACEHOLDER_TEXT),
+        "placeholder": limits.plain(
+            "Why is it acceptable to launch without this?", limits.PLACEHOLDER_TEXT
+        ),
     }
     if days:
         days_input["initial_value"] = days
@@ -418,9 +489,18 @@ def waive_modal(ref: ItemRef, title: str, *, days: str | None = None, reason: st
                 f"Waive *{escape(title)}* `{ref.check_id}` on *{escape(ref.target)}*. "
                 "A waiver never turns into a pass: the check reports *waived* until the waiver lapses."
             ),
-            {"type": "input", "block_id": "days", "label": limits.plain("For how many days?", 2000),
-             "element": days_input},
-            {"type": "input", "block_id": "reason", "label": limits.plain("Reason", 2000), "element": reason_input},
+            {
+                "type": "input",
+                "block_id": "days",
+                "label": limits.plain("For how many days?", 2000),
+                "element": days_input,
+            },
+            {
+                "type": "input",
+                "block_id": "reason",
+                "label": limits.plain("Reason", 2000),
+                "element": reason_input,
+            },
         ],
     }
 
@@ -443,11 +523,18 @@ class ChecklistLine:
 
 
 def checklist_message(
-    *, project: str, target: str, lines: Sequence[ChecklistLine], summary: str, verdict: Verdict | None,
+    *,
+    project: str,
+    target: str,
+    lines: Sequence[ChecklistLine],
+    summary: str,
+    verdict: Verdict | None,
     last_run: datetime | None,
 ) -> Message:
     """The checklist, worst first, in at most 50 blocks (one message: it is an ephemeral answer)."""
-    verdict_text = f"{VERDICT_LABEL[verdict]} at the last run" if verdict else "No run yet: `/launchready run`"
+    verdict_text = (
+        f"{VERDICT_LABEL[verdict]} at the last run" if verdict else "No run yet: `/launchready run`"
+    )
     when = f" ({last_run.strftime('%Y-%m-%d %H:%M UTC')})" if last_run else ""
     blocks: list[dict[str, Any]] = [
         header(f"Launch checklist · {project} · {target}"),
@@ -456,7 +543,11 @@ def checklist_message(
     entries = []
     for line in lines:
         due = f" · due {line.due}" + (" *overdue*" if line.overdue else "") if line.due else ""
-        detail = f"\n      {escape(truncate(line.summary, 200))}" if line.summary and line.status not in ("pass", "done") else ""
+        detail = (
+            f"\n      {escape(truncate(line.summary, 200))}"
+            if line.summary and line.status not in ("pass", "done")
+            else ""
+        )
         entries.append(
             f"{status_mark(line.status)} `{line.check_id}` {escape(truncate(line.title, 120))} · "
             f"{mention(line.owner)}{due}{detail}"
@@ -465,7 +556,9 @@ def checklist_message(
     room = limits.MESSAGE_BLOCKS - len(blocks) - 1
     blocks += sections[:room]
     if len(sections) > room:
-        blocks.append(context("… more items than one message holds: `launchready status` lists them all."))
+        blocks.append(
+            context("… more items than one message holds: `launchready status` lists them all.")
+        )
     return Message(text=f"Checklist for {target}: {summary}", blocks=blocks)
 
 
@@ -485,7 +578,9 @@ def _pack(entries: Sequence[str]) -> list[str]:
     return chunks
 
 
-def scheduled_run_text(target: str, report: RunReport | None, *, problem: str = "", most: int = 20) -> str:
+def scheduled_run_text(
+    target: str, report: RunReport | None, *, problem: str = "", most: int = 20
+) -> str:
     """The channel's line about a scheduled run: its verdict, counts and failing checks, or
     why it did not happen."""
     if report is None:
@@ -494,5 +589,9 @@ def scheduled_run_text(target: str, report: RunReport | None, *, problem: str = 
     failing = [r.check_id for r in report.results if r.status in (Status.FAIL, Status.ERROR)]
     text = f":calendar: Scheduled run of {target}: *{report.verdict}* ({counts})."
     if failing:
-        text += " Failing: " + ", ".join(f"`{c}`" for c in failing[:most]) + ("…" if len(failing) > most else "")
+        text += (
+            " Failing: "
+            + ", ".join(f"`{c}`" for c in failing[:most])
+            + ("…" if len(failing) > most else "")
+        )
     return text

@@ -32,7 +32,6 @@ VERDICT_LABEL = {
 }
 
 
-
 def status_mark(status: str | Status) -> str:
     return STATUS_MARK.get(str(status), ":grey_question:")
 

@@ -38,7 +38,9 @@ __all__ = ["register"]
 
 log = logging.getLogger(__name__)
 
-STALE = ":grey_question: That button belongs to a message I can no longer read; run the checks again."
+STALE = (
+    ":grey_question: That button belongs to a message I can no longer read; run the checks again."
+)
 
 
 class Click:
@@ -49,7 +51,11 @@ class Click:
         container = body.get("container") or {}
         self.channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
         self.message_ts = container.get("message_ts") or (body.get("message") or {}).get("ts")
-        self.thread_ts = container.get("thread_ts") or (body.get("message") or {}).get("thread_ts") or self.message_ts
+        self.thread_ts = (
+            container.get("thread_ts")
+            or (body.get("message") or {}).get("thread_ts")
+            or self.message_ts
+        )
         self.trigger_id = body.get("trigger_id")
         self.response_url = body.get("response_url")
         self.action = action
@@ -85,9 +91,17 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         if ref is None:
             runtime.tasks.spawn(click.replier(runtime)(STALE), name="stale")
             return
-        request = RunRequest(user=click.user, channel=click.channel, target=ref.target, only=(ref.check_id,),
-                             thread_ts=click.thread_ts, response_url=click.response_url)
-        runtime.tasks.spawn(run_in_slack(runtime, request), name=f"rerun {ref.check_id}", gated=False)
+        request = RunRequest(
+            user=click.user,
+            channel=click.channel,
+            target=ref.target,
+            only=(ref.check_id,),
+            thread_ts=click.thread_ts,
+            response_url=click.response_url,
+        )
+        runtime.tasks.spawn(
+            run_in_slack(runtime, request), name=f"rerun {ref.check_id}", gated=False
+        )
 
     @app.action(ACTION_WAIVE)
     async def waive(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
@@ -98,7 +112,9 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
     async def home_run(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
         click = Click(body, action)
-        request = RunRequest(user=click.user, channel=runtime.config.slack.channel, target=action.get("value"))
+        request = RunRequest(
+            user=click.user, channel=runtime.config.slack.channel, target=action.get("value")
+        )
         runtime.tasks.spawn(run_in_slack(runtime, request), name="home run", gated=False)
 
 
@@ -136,7 +152,9 @@ async def assign_owner(runtime: Runtime, click: Click) -> None:
 
     checklist = runtime.services.checklist
     try:
-        change = await in_thread(checklist.assign, ref.target, ref.check_id, owner, actor=Actor(click.user))
+        change = await in_thread(
+            checklist.assign, ref.target, ref.check_id, owner, actor=Actor(click.user)
+        )
     except (ChecklistError, StoreError) as exc:
         await tell(f":warning: {exc}")
         return
@@ -157,7 +175,9 @@ async def redraw_scorecard(runtime: Runtime, click: Click, ref: ItemRef, owner: 
     report = runtime.report(ref.run_id)
     if report is None or not click.channel or not click.message_ts:
         return
-    results = tuple(replace(r, owner=owner) if r.check_id == ref.check_id else r for r in report.results)
+    results = tuple(
+        replace(r, owner=owner) if r.check_id == ref.check_id else r for r in report.results
+    )
     report = replace(report, results=results)
     runtime.remember(report)
     card = scorecard(report, started_by=runtime.started_by(report.run_id))

@@ -62,7 +62,9 @@ async def dispatch(
     tell = Replier(runtime.notifier, user, channel, response_url)
     spec = spec_for(parsed.name)
     if spec is None or spec.handle is None:
-        await tell(f":grey_question: `{parsed.name}` is answered in the acknowledgement; nothing to do.")
+        await tell(
+            f":grey_question: `{parsed.name}` is answered in the acknowledgement; nothing to do."
+        )
         return
     try:
         reply = await spec.handle(runtime, CommandRequest(parsed, user, channel, response_url))
@@ -75,6 +77,8 @@ async def dispatch(
         reply = Reply(f":warning: {exc}")
     except Exception:
         log.exception("/launchready %s failed", parsed.name)
-        reply = Reply(f":boom: `{parsed.name}` failed unexpectedly; the details are in the service log.")
+        reply = Reply(
+            f":boom: `{parsed.name}` failed unexpectedly; the details are in the service log."
+        )
     if reply is not None:
         await tell(reply.text, reply.blocks, in_channel=reply.in_channel)

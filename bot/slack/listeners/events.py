@@ -30,7 +30,12 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
 
 def incident_lines(monitoring: Monitoring) -> list[IncidentLine]:
     return [
-        IncidentLine(title=f"#{i.id} [{i.kind}] {i.title}", severity="high", since=i.started_at, acknowledged_by=i.acknowledged_by)
+        IncidentLine(
+            title=f"#{i.id} [{i.kind}] {i.title}",
+            severity="high",
+            since=i.started_at,
+            acknowledged_by=i.acknowledged_by,
+        )
         for i in monitoring.incidents.open_incidents()
     ]
 
@@ -41,9 +46,19 @@ def _gather(runtime: Runtime, user: str) -> tuple[list[TargetVerdict], list[Chec
     mine: list[ChecklistItem] = []
     for name in runtime.config.targets:
         report: RunReport | None = store.latest_report(name)
-        failing = sum(1 for r in report.results if r.status in (Status.FAIL, Status.ERROR)) if report else 0
-        verdicts.append(TargetVerdict(name, report.verdict if report else None,
-                                      report.finished_at if report else None, failing))
+        failing = (
+            sum(1 for r in report.results if r.status in (Status.FAIL, Status.ERROR))
+            if report
+            else 0
+        )
+        verdicts.append(
+            TargetVerdict(
+                name,
+                report.verdict if report else None,
+                report.finished_at if report else None,
+                failing,
+            )
+        )
         mine += [i for i in store.items(name) if i.owner == user]
     return verdicts, mine
 

@@ -40,7 +40,9 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
 async def change(runtime: Runtime, body: dict[str, Any], action: dict[str, Any], what: str) -> None:
     assert runtime.notifier is not None
     user = (body.get("user") or {}).get("id", "")
-    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
+        "channel_id"
+    )
     tell = Replier(runtime.notifier, user, channel, body.get("response_url"))
     monitoring = runtime.monitoring
     if monitoring is None:
@@ -53,8 +55,10 @@ async def change(runtime: Runtime, body: dict[str, Any], action: dict[str, Any],
         return
     if what == "resolve" and not runtime.config.is_admin(user):
         admins = mentions(runtime.config.slack.admins, none="none are configured (slack.admins)")
-        await tell(f":no_entry: Only admins may resolve an incident by hand ({admins}). Acknowledge it instead, "
-                   "or let the monitor resolve it when it recovers.")
+        await tell(
+            f":no_entry: Only admins may resolve an incident by hand ({admins}). Acknowledge it instead, "
+            "or let the monitor resolve it when it recovers."
+        )
         return
     try:
         if what == "ack":

@@ -37,14 +37,16 @@ def validate_waiver(values: dict[str, Any]) -> tuple[int | None, str, dict[str, 
     if not raw_days:
         errors["days"] = "Enter a number of days, 1 to 365."
     elif not raw_days.isdigit():
-        errors["days"] = f"\"{raw_days[:20]}\" is not a whole number of days."
+        errors["days"] = f'"{raw_days[:20]}" is not a whole number of days.'
     else:
         days = int(raw_days)
         if not 1 <= days <= MAX_DAYS:
             errors["days"] = f"A waiver lasts 1 to {MAX_DAYS} days, not {days}."
     reason = " ".join(_value(values, "reason").split())
     if len(reason) < MIN_REASON:
-        errors["reason"] = f"Say why in at least {MIN_REASON} characters, so the next person understands."
+        errors["reason"] = (
+            f"Say why in at least {MIN_REASON} characters, so the next person understands."
+        )
     elif len(reason) > MAX_REASON:
         errors["reason"] = f"Keep the reason under {MAX_REASON} characters (it has {len(reason)})."
     return days, reason, errors
@@ -59,13 +61,17 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         if ref is None:
             errors["reason"] = "This form is out of date; press Waive on the scorecard again."
         elif not runtime.services.checklist.policy.may_waive(Actor(user)):
-            errors["reason"] = f"Only admins may waive checks: {', '.join(runtime.config.slack.admins) or 'none configured'}."
+            errors["reason"] = (
+                f"Only admins may waive checks: {', '.join(runtime.config.slack.admins) or 'none configured'}."
+            )
         if errors:
             await ack(response_action="errors", errors=errors)
             return
         await ack()
         assert ref is not None and days is not None
-        runtime.tasks.spawn(record_waiver(runtime, ref, days, reason, user), name=f"waive {ref.check_id}")
+        runtime.tasks.spawn(
+            record_waiver(runtime, ref, days, reason, user), name=f"waive {ref.check_id}"
+        )
 
 
 async def record_waiver(runtime: Runtime, ref: ItemRef, days: int, reason: str, user: str) -> None:
@@ -73,7 +79,9 @@ async def record_waiver(runtime: Runtime, ref: ItemRef, days: int, reason: str, 
     tell = Replier(runtime.notifier, user, ref.channel, None, ref.ts)
     checklist = runtime.services.checklist
     try:
-        item = await in_thread(checklist.waive, ref.target, ref.check_id, days=days, reason=reason, actor=Actor(user))
+        item = await in_thread(
+            checklist.waive, ref.target, ref.check_id, days=days, reason=reason, actor=Actor(user)
+        )
     except NotPermitted:
         await tell(chat_waive_refused(runtime.config.slack.admins, mention))
         return
