@@ -2,7 +2,19 @@
 
 Each route gets three probes: no credentials at all, a malformed credential (garbage after
 the scheme) and a well-formed credential the app never issued (a JWT with its signature
-flipped, or a random token shaped like the configured ones). Each must get 401 or 403.
+flipped, or a random token shaped like the configured ones), sent where ``auth.in`` says (a
+header, a query parameter or a cookie). Each must get 401 or 403.
+
+A 2xx is a leak only when it carries what an admitted user sees: many apps refuse with a 200
+and an error inside, so a read that answers 2xx is compared with an admitted user's view (the
+comparison auth.role_boundaries makes).
+
+A write to one object (PUT, PATCH, DELETE or POST to a path with ``{id}``) never goes to an
+object another check needs: it goes to an object this check makes for itself when the
+``objects`` entry has ``create:``, else to an id that does not exist. On a missing id a 404
+proves the credential got past the guard only when the no-credential probe on the same path
+was refused (the app authenticates before it looks the object up); when even that gets 404 the
+route is not judged and the note names the key to set.
 """
 
 from __future__ import annotations
@@ -11,11 +23,13 @@ import re
 import secrets
 import string
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
+from checks.auth.tenant_isolation import is_leak
 from checks.check import check
 from checks.context import CheckContext, HttpResponse, ProbeError
 from checks.model import Finding, Outcome, Severity
+from checks.owned import ObjectResolver
 from checks.redact import redact
 from checks.rejection import rejected_body, validation_reason
 from checks.target import PrivateRoute, Target, body_kwargs
@@ -37,12 +51,25 @@ class Probe:
     headers: dict[str, str]
     shown: str  # what the finding says was sent (never a whole real token)
     fresh: bool = False  # malformed: sent on a connection of its own
+    query: str = ""  # auth.in: query puts the credential in the URL
 
 
 def malformed_credential(target: Target) -> str:
-    """The configured scheme followed by something no token parser accepts."""
+    """The configured scheme followed by something no token parser accepts (in a query
+    parameter or a cookie the scheme is left out, as the run sends real tokens there)."""
     garbage = "%%not-a-token%%"
-    return f"{target.auth.scheme} {garbage}" if target.auth.scheme else garbage
+    in_header = target.auth.location == "header"
+    return f"{target.auth.scheme} {garbage}" if target.auth.scheme and in_header else garbage
+
+
+def _carried(target: Target, name: str, value: str, shown: str, *, fresh: bool = False) -> Probe:
+    """A probe carrying ``value`` where the app reads credentials (``auth.in``)."""
+    auth = target.auth
+    if auth.location == "query":
+        return Probe(name, {}, f"query {auth.header}={shown}", fresh, urlencode({auth.header: value}))
+    if auth.location == "cookie":
+        return Probe(name, {"Cookie": f"{auth.header}={value}"}, f"cookie {auth.header}={shown}", fresh)
+    return Probe(name, {auth.header: auth.header_value(value)}, f"{auth.header}: {auth.header_value(shown)}", fresh)
 
 
 def bad_token(target: Target, model_user: str | None = None) -> str:
@@ -98,22 +125,92 @@ def _models(target: Target, route: PrivateRoute) -> list[str | None]:
 
 
 def _probes(target: Target, route: PrivateRoute) -> list[Probe]:
-    header = target.auth.header
-    probes = [
-        Probe("no token", {}, "no credentials"),
-        Probe("malformed token", {header: malformed_credential(target)}, f"{header}: {malformed_credential(target)}", fresh=True),
-    ]
+    garbage = malformed_credential(target)
+    probes = [Probe("no token", {}, "no credentials"), _carried(target, "malformed token", garbage, garbage, fresh=True)]
     models = _models(target, route)
     for model in models:
         token = bad_token(target, model)
         shape = f" (shaped like {model}'s, role {target.users[model].role})" if len(models) > 1 and model else ""
-        probes.append(Probe("unknown token", {header: target.auth.header_value(token)}, f"{header}: {target.auth.scheme} {redact(token)}{shape}".strip()))
+        probe = _carried(target, "unknown token", token, redact(token))
+        probes.append(Probe(probe.name, probe.headers, f"{probe.shown}{shape}", probe.fresh, probe.query))
     return probes
 
 
-def _fill(route: PrivateRoute, target: Target) -> str | None:
-    """The route's path with placeholders filled from a matching ``objects`` entry."""
-    return target.fill(route.route)
+def writes_object(route: PrivateRoute) -> bool:
+    """A write aimed at one object (its id in the path): it may change or delete it."""
+    return route.route.method in WRITE_METHODS and bool(route.route.placeholders)
+
+
+def missing_id(target: Target, route: PrivateRoute) -> str:
+    """An id shaped like the object's (digits stay digits) that no object has."""
+    obj = target.object_for(route.route)
+    known = obj.id if obj and obj.id is not None else "1"
+    if known.isdigit():
+        return str(900_000_000 + secrets.randbelow(99_999_999))
+    if re.fullmatch(r"[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}", known):
+        return "00000000-0000-4000-8000-" + secrets.token_hex(6)
+    return "lr-missing-" + secrets.token_hex(6)
+
+
+async def _path(private: PrivateRoute, target: Target, ctx: CheckContext) -> tuple[str | None, str]:
+    """Where the probes go, and how the path was filled ("" for a read, or a sentence why not)."""
+    route = private.route
+    if not writes_object(private):
+        path = target.fill(route)
+        why = f"Not probed: no objects entry gives its placeholders a value (add one to targets.{ctx.target_name}.objects with route: {route})."
+        return path, "" if path is not None else why
+    index = target.object_index(route)
+    spec = None if index is None else target.objects[index]
+    if spec is not None and spec.create is not None:
+        # A fresh object of this check's own: the one other checks share stays untouched.
+        try:
+            obj = await ObjectResolver().resolve(0, spec, ctx.http, safe=target.is_safe)
+        except ProbeError as exc:
+            return None, f"Not probed: {exc}"
+        return obj.path_for(route), "own"
+    return route.fill(missing_id(target, private)), "missing"
+
+
+_ERROR_KEYS = {"error", "errors", "detail", "message", "msg", "status", "code", "success", "ok", "statuscode"}
+_REFUSAL_WORDS = re.compile(r"unauthori[sz]ed|forbidden|denied|not allowed|permission|token|login|credential|authenticat|missing|invalid|not admin", re.I)
+
+
+def _error_body(response: HttpResponse) -> bool:
+    """The body is an error message: a JSON object of error keys only ({error: ...},
+    {detail: ...}) or text that speaks of credentials and refusal."""
+    try:
+        data = response.json()
+    except ProbeError:
+        return bool(_REFUSAL_WORDS.search(response.text[:500]))
+    if isinstance(data, dict) and data:
+        keys = {str(k).lower() for k in data}
+        return keys <= _ERROR_KEYS and bool(keys & {"error", "errors", "detail", "message", "msg"})
+    return isinstance(data, str) and bool(_REFUSAL_WORDS.search(data))
+
+
+class _Control:
+    """An admitted user's answer on the same path, read once and only when a probe got a 2xx:
+    what a leak would carry."""
+
+    def __init__(self, private: PrivateRoute, target: Target) -> None:
+        admitted = sorted(n for n, u in target.users.items() if not private.roles or u.role in private.roles)
+        self.user = admitted[0] if admitted else None
+        self.method = private.route.method
+        self._seen: HttpResponse | None = None
+        self._asked = False
+
+    async def view(self, ctx: CheckContext, path: str) -> HttpResponse | None:
+        """The admitted user's 2xx answer, or None (a write, nobody admitted, or refused too)."""
+        if self.method not in ("GET", "HEAD") or self.user is None:
+            return None
+        if not self._asked:
+            self._asked = True
+            try:
+                answer = await ctx.http.request(self.method, path, as_user=self.user)
+            except ProbeError:
+                return None
+            self._seen = answer if 200 <= answer.status < 300 else None
+        return self._seen
 
 
 def _is_login_redirect(response: HttpResponse) -> bool:
@@ -137,7 +234,8 @@ def _is_login_redirect(response: HttpResponse) -> bool:
     why="One route that forgot its auth guard hands every stranger the data behind it; bad-token handling is where guards most often fall open.",
     breaks="Anyone can read conversations, user lists or admin data without an account, or with any made-up token.",
     remediation="Put authentication in one middleware that every private route goes through, reject unknown and malformed tokens with 401, and keep a test per route.",
-    max_requests=(PROBES_PER_ROUTE + 3) * MAX_ROUTES,  # a forged token per admitted role: up to 4 roles a route
+    # a forged token per admitted role (up to 4 roles a route), an admitted user's read, a create
+    max_requests=(PROBES_PER_ROUTE + 5) * MAX_ROUTES,
 )
 async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
     if not target.private_routes:
@@ -155,18 +253,21 @@ async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
         if target.is_safe and route.method in WRITE_METHODS:
             notes.append(Finding(str(route), f"Not probed: {route.method} is a write and the target is marked safe/production."))
             continue
-        path = _fill(private, target)
+        path, how = await _path(private, target, ctx)
         if path is None:
-            notes.append(Finding(str(route), f"Not probed: no objects entry gives its placeholders a value (add one to targets.{ctx.target_name}.objects with route: {route})."))
+            notes.append(Finding(str(route), how))
             continue
         checked += 1
         probes = _probes(target, private)
         statuses: dict[str, int] = {}
         answers: list[HttpResponse] = []
+        refused: list[Finding] = []
+        control = _Control(private, target)
         body = private.body if private.body is not None else ({} if route.has_body else None)
         for probe in probes:
+            url = f"{path}{'&' if '?' in path else '?'}{probe.query}" if probe.query else path
             try:
-                response = await ctx.http.request(route.method, path, headers=probe.headers, fresh=probe.fresh, **body_kwargs(body, private.content_type))
+                response = await ctx.http.request(route.method, url, headers=probe.headers, fresh=probe.fresh, **body_kwargs(body, private.content_type))
             except ProbeError as exc:
                 unreachable.append(Finding(str(route), f"{probe.name}: {exc}"))
                 break
@@ -174,16 +275,36 @@ async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
             answers.append(response)
             if response.status in REJECTED or _is_login_redirect(response):
                 continue
+            guarded = statuses["no token"] in REJECTED
+            if response.status == 404 and how and guarded:
+                # The object is missing (or this check's own): no credentials got 401/403 on
+                # this path, so a 404 means the credential got past the guard to the lookup.
+                evidence = {"route": str(route), "credential": probe.name, "sent": probe.shown, **response.evidence(body_bytes=120)}
+                leaks.append(Finding(str(route), f"With {probe.shown}, {route.method} {path} got past the guard: it answered 404 (object not found) where no credentials get {statuses['no token']}.", evidence))
+                continue
             if response.status in NOT_FOUND or validation_reason(response):
                 continue  # judged below: a missing route, or a body the app refuses as a whole
             if response.status == 429:
                 unreachable.append(Finding(str(route), f"With {probe.shown}, {route.method} {path} answered 429 (rate limited), so the guard could not be judged.", response.evidence()))
                 continue
-            leaked = "answered" if 200 <= response.status < 300 else "did not reject it: it answered"
             evidence = {"route": str(route), "credential": probe.name, "sent": probe.shown, **response.evidence(body_bytes=120)}
+            # Read an admitted user's view only for a 2xx that looks like an error message.
+            seen = await control.view(ctx, path) if 200 <= response.status < 300 and _error_body(response) else None
+            if seen is not None and not is_leak(seen, response)[0]:
+                # Refused with a 200 and an error inside: not the view an admitted user gets.
+                refused.append(Finding(str(route), f"With {probe.shown}, {route.method} {path} answered {response.status} but not the view {control.user} gets (an error inside a 2xx).", evidence))
+                continue
+            leaked = "answered" if 200 <= response.status < 300 else "did not reject it: it answered"
             leaks.append(
                 Finding(str(route), f"JWT signature not verified: with {probe.shown} (its signature altered), {route.method} {path} {leaked} {response.status} (expected 401 or 403)." if probe.name == "unknown token" and all(str(v).rpartition(" ")[2].count(".") == 2 for v in probe.headers.values()) else f"With {probe.shown}, {route.method} {path} {leaked} {response.status} (expected 401 or 403).", evidence)
             )
+        notes += refused
+        if how == "missing" and statuses.get("no token") == 404 and not any(f.resource == str(route) for f in leaks):
+            checked -= 1
+            index = target.object_index(route)
+            key = f"targets.{ctx.target_name}.objects[{index}].create" if index is not None else f"an objects entry with route: GET {route.path} and create: (POST ...) in targets.{ctx.target_name}.objects"
+            notes.append(Finding(str(route), f"Not judged: {route.method} is a write, so it went to an id that does not exist ({path}), and even without credentials the app answers 404 there; set {key} so the run makes an object for this check."))
+            continue
         rejected = rejected_body(answers, f"private_routes[{index}].body") if len(answers) == len(probes) else None
         if rejected:
             unreachable.append(Finding(str(route), f"{route.method} {path} could not be judged: {rejected}.", {"statuses": statuses}))
