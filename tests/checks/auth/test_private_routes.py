@@ -289,3 +289,152 @@ async def test_an_opaque_token_accepted_keeps_the_plain_sentence(serve):
     result = await run_one(CHECK, target(base))
     unknown = [f for f in result.findings if "tok_" in f.message or "unknown" in str(f.evidence.get("credential"))]
     assert unknown and all(f.message.startswith("With Authorization: Bearer ") for f in unknown)
+
+
+# -- issue 13: writes never spend another check's object (classes 10/18), a 2xx error body is
+# a refusal, bad credentials go where auth.in says ------------------------------------------
+
+
+def items_app(*, lookup_first: bool = False, trusts_any_token: bool = True) -> tuple[web.Application, dict[str, dict], list[str]]:
+    """DELETE/PUT /api/items/{id} behind a guard that refuses no token with 401 and (the bug)
+    accepts any Bearer token; ``lookup_first`` answers 404 for a missing item before the guard.
+    POST /api/items makes one for the caller."""
+    items: dict[str, dict] = {"7": {"id": 7, "name": "shared dish"}}
+    touched: list[str] = []
+
+    def refused(request: web.Request) -> web.Response | None:
+        header = request.headers.get("Authorization", "")
+        if not header.startswith("Bearer ") or not (trusts_any_token or header == f"Bearer {GOOD}"):
+            return web.json_response({"detail": "Not authenticated"}, status=401)
+        return None
+
+    async def one(request: web.Request) -> web.Response:
+        key = request.match_info["id"]
+        if lookup_first and key not in items:
+            return web.json_response({"detail": "not found"}, status=404)
+        if answer := refused(request):
+            return answer
+        if key not in items:
+            return web.json_response({"detail": "not found"}, status=404)
+        touched.append(f"{request.method} {key}")
+        if request.method == "DELETE":
+            del items[key]
+            return web.Response(status=204)
+        items[key].update(await request.json())
+        return web.json_response(items[key])
+
+    async def create(request: web.Request) -> web.Response:
+        if answer := refused(request):
+            return answer
+        key = str(100 + len(items))
+        items[key] = {"id": int(key), **(await request.json())}
+        return web.json_response(items[key], status=201)
+
+    app = web.Application()
+    app.router.add_route("*", "/api/items/{id}", one)
+    app.router.add_post("/api/items", create)
+    return app, items, touched
+
+
+ITEM = {"route": "GET /api/items/{id}", "id": "7", "owner": "alice", "methods": ["GET", "DELETE"], "disposable": True}
+WRITES = ["DELETE /api/items/{id}", {"route": "PUT /api/items/{id}", "body": {"name": "probe"}}]
+
+
+async def test_a_forged_delete_goes_to_a_missing_id_and_the_disposable_object_survives(serve):
+    app, items, touched = items_app()
+    result = await run_one(CHECK, make_target(await serve(app), users=USERS, private_routes=WRITES, objects=[ITEM]))
+    assert result.status is Status.FAIL, result.summary
+    leaks = [f for f in result.findings if f.evidence.get("credential")]
+    assert {f.evidence["credential"] for f in leaks} == {"malformed token", "unknown token"}
+    assert all("got past the guard: it answered 404" in f.message for f in leaks)
+    assert items["7"] == {"id": 7, "name": "shared dish"} and touched == []  # role_boundaries' object
+
+
+async def test_a_guarded_write_on_a_missing_id_passes(serve):
+    app, items, touched = items_app(trusts_any_token=False)
+    result = await run_one(CHECK, make_target(await serve(app), users=USERS, private_routes=WRITES, objects=[ITEM]))
+    assert result.status is Status.PASS, result.summary
+    assert "7" in items and touched == []
+
+
+async def test_an_app_that_looks_up_before_the_guard_is_not_judged_and_the_note_names_create(serve):
+    app, items, touched = items_app(lookup_first=True)
+    result = await run_one(CHECK, make_target(await serve(app), users=USERS, private_routes=WRITES[:1], objects=[ITEM]))
+    assert result.status is Status.SKIPPED, result.summary
+    assert "even without credentials the app answers 404 there; set targets.default.objects[0].create" in result.summary
+    assert "7" in items and touched == []
+
+
+async def test_with_create_the_check_deletes_only_its_own_object(serve):
+    app, items, touched = items_app(lookup_first=True)
+    own = {**ITEM, "id": None, "create": "POST /api/items", "body": {"name": "made by the run"}, "disposable": False}
+    result = await run_one(CHECK, make_target(await serve(app), users=USERS, private_routes=WRITES[:1], objects=[own]))
+    assert result.status is Status.FAIL, result.summary
+    assert touched == ["DELETE 101"]  # its own object; the shared dish 7 is never sent anything
+    assert "7" in items and "101" not in items
+
+
+def error_200_app(*, leak: bool = False) -> web.Application:
+    """vuln-node's style: a missing or bad token gets 200 and {"error": ...} (``leak``: the list)."""
+
+    async def users(request: web.Request) -> web.Response:
+        if request.headers.get("Authorization") == f"Bearer {GOOD}" or leak:
+            return web.json_response([{"id": i, "email": f"user{i}@acme.test"} for i in range(5)])
+        if not request.headers.get("Authorization"):
+            return web.json_response({"error": "missing Token in header"})
+        return web.json_response({"error": "jwt malformed"})
+
+    app = web.Application()
+    app.router.add_get("/v1/admin/users/", users)
+    return app
+
+
+async def test_a_200_carrying_an_error_is_a_refusal(serve):
+    base = await serve(error_200_app())
+    result = await run_one(CHECK, make_target(base, users=USERS, private_routes=["GET /v1/admin/users/"]))
+    assert result.status is Status.PASS, result.summary
+    assert result.requests == 4  # three probes and one read of alice's view to compare with
+    assert any("an error inside a 2xx" in f.message for f in result.findings)
+
+
+async def test_a_200_carrying_the_admitted_view_is_still_a_leak(serve):
+    base = await serve(error_200_app(leak=True))
+    result = await run_one(CHECK, make_target(base, users=USERS, private_routes=["GET /v1/admin/users/"]))
+    assert result.status is Status.FAIL, result.summary
+    assert result.requests == 3  # a list is no error message: no comparison needed
+
+
+def keyed_app(where: str, *, leak: bool = False) -> tuple[web.Application, list[tuple[str, str]]]:
+    """Reads an API key from a query parameter or a cookie named api_key; records what came."""
+    seen: list[tuple[str, str]] = []
+
+    async def me(request: web.Request) -> web.Response:
+        key = request.query.get("api_key") if where == "query" else request.cookies.get("api_key")
+        seen.append((key or "", request.headers.get("Authorization", "")))
+        if key == GOOD or (key and leak):
+            return web.json_response({"email": "alice@acme.test"})
+        return web.json_response({"error": "unauthorized"}, status=401)
+
+    app = web.Application()
+    app.router.add_get("/api/me", me)
+    return app, seen
+
+
+async def test_bad_credentials_go_where_auth_in_says(serve):
+    for where in ("query", "cookie"):
+        app, seen = keyed_app(where)
+        auth = {"header": "api_key", "scheme": "", "in": where}
+        result = await run_one(CHECK, make_target(await serve(app), users=USERS, auth=auth, private_routes=["GET /api/me"]))
+        assert result.status is Status.PASS, (where, result.summary)
+        keys = [key for key, _ in seen]
+        assert keys[0] == "" and keys[1] == malformed_credential(make_target("http://x.test", auth=auth))
+        assert keys[2] and keys[2] != GOOD and all(not header for _, header in seen)
+
+
+async def test_an_app_taking_any_query_key_fails(serve):
+    app, _ = keyed_app("query", leak=True)
+    auth = {"header": "api_key", "scheme": "", "in": "query"}
+    result = await run_one(CHECK, make_target(await serve(app), users=USERS, auth=auth, private_routes=["GET /api/me"]))
+    assert result.status is Status.FAIL
+    assert {f.evidence["credential"] for f in result.findings if f.evidence.get("credential")} == {"malformed token", "unknown token"}
+    assert any(f.evidence["sent"].startswith("query api_key=") for f in result.findings if f.evidence.get("sent"))
