@@ -7,8 +7,8 @@ no DKIM key. Hardened mode fixes each: a one-year certificate on TLS 1.2+, a 301
 the full header set (CSP with the inline script's hash), SPF ``-all``, DMARC ``p=reject``
 and a 2048-bit DKIM key at ``s1._domainkey``.
 
-The demo is served on loopback, so ``edge.cdn`` honestly warns in both modes: no CDN can be
-seen in front of 127.0.0.1 (see docs/edge.md).
+The demo is served on loopback, so ``edge.cdn`` is skipped in both modes: no CDN can be
+seen in front of 127.0.0.1, so the check cannot apply (see docs/edge.md).
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 Two independent signals: response headers that CDNs add (cf-ray, x-amz-cf-id, ...), and the
 host's addresses against the providers' published ranges (a snapshot shipped as
 ``cdn_ranges.json``). A target on loopback or private addresses cannot show a CDN from
-where we stand, so it gets ``warn`` with that sentence rather than a fail it cannot earn.
+where we stand: the check cannot apply there, so it is ``skipped`` with that sentence
+rather than a warning nobody can clear or a fail it cannot earn.
 """
 
 from __future__ import annotations
@@ -146,9 +147,10 @@ async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
     if addresses and all(not a.is_global for a in addresses):
         message = (
             f"{host} resolves to private or loopback addresses ({', '.join(map(str, addresses))}) and sends no CDN "
-            "headers; a CDN in front of the public name cannot be seen from here. Run against the public hostname."
+            "headers; a CDN in front of the public name cannot be seen from here, so this check cannot apply. "
+            "Run it against the public hostname."
         )
-        return Outcome.warned(message, [Finding(host, message, evidence)])
+        return Outcome.skipped(message)
     shown = ", ".join(map(str, addresses)) or (f"none: {dns_problem}" if dns_problem else "none found")
     message = f"No CDN in front of {host}: no CDN response headers, and its addresses ({shown}) are in no published CDN range."
     return Outcome.failed(message, [Finding(host, message, evidence)])

@@ -56,11 +56,12 @@ async def test_fail_for_a_public_origin_without_cdn_signals(serve):
     assert "No CDN in front of localhost" in result.summary and "93.184.215.14" in result.summary
 
 
-async def test_warn_on_loopback(serve):
+async def test_skipped_on_loopback_because_it_cannot_apply(serve):
     base = await serve(app_with({}))
     result = await run_one(CHECK, make_target(base))
-    assert result.status is Status.WARN
+    assert result.status is Status.SKIPPED
     assert "private or loopback addresses (127.0.0.1)" in result.summary
+    assert "cannot apply" in result.summary
 
 
 async def test_warn_for_an_unknown_proxy(serve):
