@@ -179,7 +179,20 @@ def _stale(paths: list[tuple[str, Path]], run_started: datetime | None) -> str |
     written = datetime.fromtimestamp(newest, UTC)
     if written >= run_started:
         return None
+    # Within a minute both times print with milliseconds and the gap is named, so the two
+    # never read the same ("07:34:52 ... before 07:34:52" looked like a bug).
+    gap = (run_started - written).total_seconds()
+    shape = "%H:%M:%S.%f" if gap < 60 else "%H:%M:%S"
+    at, began = (f"{moment:{shape}}"[: 12 if gap < 60 else 8] for moment in (written, run_started))
     return (
-        f"The log files were last written at {written:%Y-%m-%d %H:%M:%S} UTC, before this run started "
-        f"({run_started:%H:%M:%S} UTC): they do not show this run's probes."
+        f"The log files were last written at {written:%Y-%m-%d} {at} UTC, {_span(gap)} before this run "
+        f"started ({began} UTC): they do not show this run's probes."
     )
+
+
+def _span(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.1f} s" if seconds >= 0.1 else f"{seconds * 1000:.0f} ms"
+    if seconds < 3600:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h" if seconds < 86400 else f"{seconds / 86400:.1f} days"

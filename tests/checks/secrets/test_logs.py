@@ -117,3 +117,22 @@ async def test_logs_older_than_the_run_are_named_as_such(tmp_path):
     result = await run_one(CHECK, make_target(BASE, logs=["logs/*.log"]), root=tmp_path)
     assert result.status is Status.PASS
     assert "before this run started" in result.summary and "they do not show this run's probes" in result.summary
+    assert "1.0 h before this run started" in result.summary
+
+
+async def test_logs_written_just_before_the_run_name_the_gap_so_the_times_differ(tmp_path):
+    # Written 0.4 s before the run: whole seconds printed "07:34:52 ... before 07:34:52".
+    import os
+    import re
+    import time
+
+    (tmp_path / "logs").mkdir()
+    log = tmp_path / "logs" / "app.log"
+    log.write_text("2026-11-30 INFO user_id=u_1 GET /api 200 12ms\n", encoding="utf-8")
+    moment = time.time() - 0.4
+    os.utime(log, (moment, moment))
+    result = await run_one(CHECK, make_target(BASE, logs=["logs/*.log"]), root=tmp_path)
+    found = re.search(r"written at \S+ (\S+) UTC, (\S+ m?s) before this run started \((\S+) UTC\)", result.summary)
+    assert found, result.summary
+    written, gap, started = found.groups()
+    assert written != started and "." in written and "." in started
