@@ -402,6 +402,9 @@ class Target(_Model):
     cross_tenant_roles: list[str] = Field(default_factory=list)
     public_routes: list[RouteField] = Field(default_factory=list)
     health_routes: list[RouteField] = Field(default_factory=lambda: [Route.parse("GET /health")])
+    # The app's OpenAPI document (a file, or a URL on the target): request schemas, so
+    # api.input_validation judges a body against what the route promises. init writes it.
+    openapi: str | None = None
     # Not a list: left as is, so pydantic says "should be a valid list" instead of a TypeError.
     private_routes: Annotated[list[PrivateRoute], BeforeValidator(lambda v: [_private_route(x) for x in v or []] if isinstance(v, list | None) else v)] = Field(default_factory=list)
     objects: list[OwnedObject] = Field(default_factory=list)

@@ -7,6 +7,12 @@ is reported once as broken. A 2xx to a bad body is read back: a partial update t
 nothing is correct. Privileged fields come from what the config knows (the roles and tenants
 of ``users:``) and from what the route's answer shows. Objects that are not disposable are
 put back as they were, and the restore is verified.
+
+With the app's OpenAPI document (``openapi:``), a 2xx is judged against the route's request
+schema: a wrong type for a field the schema types, a string over its ``maxLength``, an array
+where it declares an object, missing ``required`` fields or a key that
+``additionalProperties: false`` forbids, accepted, is a broken promise (fail); an unknown key
+the schema does not forbid is no finding.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from checks.check import check
 from checks.context import CheckContext, HttpResponse, ProbeError
 from checks.model import Finding, Outcome, Severity
 from checks.obs.disclosure import find_disclosures
+from checks.openapi import ApiSpec, load_for_target
 from checks.owned import ResolvedObject
 from checks.rejection import rejected_body
 from checks.restore import restore, snapshot
@@ -65,6 +72,7 @@ class Subject:
     form: bool = False
     obj: ResolvedObject | None = None  # read back through this object's route
     key: str = "body"  # where the sample comes from, for "fix `...`"
+    schema: dict[str, Any] | None = None  # the request schema from targets.<name>.openapi
 
     @property
     def resource(self) -> str:
@@ -169,7 +177,15 @@ def privileged_fields(target: Target, user: str | None, seen: Any) -> dict[str, 
     return fields
 
 
-async def _subjects(target: Target, ctx: CheckContext) -> tuple[list[Subject], list[Finding]]:
+def _schema(spec: ApiSpec | None, route: Route) -> dict[str, Any] | None:
+    operation = spec.operation(route) if spec else None
+    schema = operation.body_schema if operation else None
+    return schema if isinstance(schema, dict) and schema else None
+
+
+async def _subjects(
+    target: Target, ctx: CheckContext, spec: ApiSpec | None = None
+) -> tuple[list[Subject], list[Finding]]:
     """Private routes with a sample body (as a user they admit, in name order), then owned
     objects' PATCH/PUT as their owner (where mass assignment usually lives). Objects are
     resolved (named, discovered or created) so placeholders are filled."""
@@ -209,18 +225,18 @@ async def _subjects(target: Target, ctx: CheckContext) -> tuple[list[Subject], l
                 private.content_type == "form",
                 obj,
                 f"private_routes[{index}].body",
+                _schema(spec, private.route),
             )
         )
-    for index, spec in enumerate(target.objects):
-        writes = [m for m in spec.methods if m in ("PATCH", "PUT")]
-        if not writes or spec.body_addressed:
+    for index, owned in enumerate(target.objects):
+        writes = [m for m in owned.methods if m in ("PATCH", "PUT")]
+        if not writes or owned.body_addressed:
             continue
         obj = await _resolve(index, ctx, notes)
         for method in writes if obj else []:
+            route = Route(method=method, path=owned.route.path)
             chosen.append(
-                Subject(
-                    Route(method=method, path=spec.route.path), obj.path, None, spec.owner, obj=obj
-                )
+                Subject(route, obj.path, None, owned.owner, obj=obj, schema=_schema(spec, route))
             )
     return chosen, notes
 
@@ -254,7 +270,13 @@ async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
         return Outcome.skipped(
             "Skipped on a safe/production target: the probes write (mass assignment) and may crash handlers."
         )
-    subjects, notes = await _subjects(target, ctx)
+    spec = None
+    if target.openapi:
+        try:
+            spec = await load_for_target(target.openapi, ctx)
+        except ProbeError as exc:
+            return Outcome.errored(str(exc))
+    subjects, notes = await _subjects(target, ctx, spec)
     if not subjects:
         reason = f" ({notes[0].message})" if notes else ""
         return Outcome.skipped(
@@ -372,7 +394,9 @@ async def _probe(
                 )
             )
             continue
-        verdict, message = await _judge(subject, payload, response, privileged, before, ctx)
+        verdict, message = await _judge(
+            subject, payload, response, privileged, before, ctx, sample
+        )
         evidence = response.evidence(headers=("content-type",), body_bytes=200) | {
             "sent": f"{subject.resource} with {payload.name} ({len(payload.content)} bytes)"
         }
@@ -392,6 +416,7 @@ async def _judge(
     privileged: dict[str, Any],
     before: Any,
     ctx: CheckContext,
+    sample: Any = None,
 ) -> tuple[str, str]:
     traces = [d for d in find_disclosures(response) if d.kind != "version banner"]
     if response.status >= 500:
@@ -413,6 +438,10 @@ async def _judge(
             )
         shown = "read back" if after is not None else "in the answer"
         return "pass", f"answered {response.status}; no privileged field took our value ({shown})."
+    promised = _against_schema(subject, payload, sample, after, before)
+    if promised is not None:
+        verdict, why = promised
+        return verdict, f"answered {response.status}; {why}"
     if payload.empty and subject.route.method == "PATCH":
         return "pass", f"answered {response.status} to an empty partial update, which is correct."
     if before is not None and after == before:
@@ -447,3 +476,97 @@ def _applied(reply: Any, privileged: dict[str, Any]) -> list[str]:
         if key in privileged and value == privileged[key] and key not in found:
             found.append(key)
     return found
+
+
+_JSON_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+    "array": (list,),
+    "object": (dict,),
+}
+
+
+def _types(schema: Any) -> set[str]:
+    """The JSON types a (resolved) schema allows, through anyOf/oneOf (Optional[...]); empty
+    when it says nothing about types."""
+    if not isinstance(schema, dict):
+        return set()
+    declared = schema.get("type")
+    found = {declared} if isinstance(declared, str) else set(declared or [])
+    for option in [*(schema.get("anyOf") or []), *(schema.get("oneOf") or [])]:
+        more = _types(option)
+        if not more:
+            return set()  # an untyped option allows anything
+        found |= more
+    return {str(t) for t in found}
+
+
+def _fits(value: Any, types: set[str]) -> bool:
+    if value is None:
+        return "null" in types
+    if isinstance(value, bool):
+        return "boolean" in types
+    return any(isinstance(value, _JSON_TYPES.get(t, ())) for t in types)
+
+
+def _against_schema(
+    subject: Subject, payload: Payload, sample: Any, after: Any, before: Any
+) -> tuple[str, str] | None:
+    """A 2xx judged against the route's request schema: ("fail", why) when the app accepted
+    what its own schema refuses, ("pass", why) when the schema allows it, None when the schema
+    says nothing about it (then the read-back decides, as without a schema)."""
+    schema = subject.schema
+    if schema is None or payload.mass_assignment:
+        return None
+    properties = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+    body = sample if isinstance(sample, dict) else {}
+    unchanged = before is not None and after == before
+    broken: str | None = None
+    allowed: str | None = None
+    if payload.name == "wrong types" and not subject.form:
+        typed = [
+            k
+            for k, v in body.items()
+            if (types := _types(properties.get(k))) and not _fits(_wrong_type(v), types)
+        ]
+        if typed:
+            said = " and ".join(f"{k} as {' or '.join(sorted(_types(properties[k])))}" for k in typed)
+            broken = f"the schema types {said}, yet wrong types were accepted"
+        elif not body:
+            broken, allowed = _unknown_key("message", schema, properties)
+    elif payload.name == "a 1 MiB string":
+        key = _first_string_key(body)
+        limit = (properties.get(key) or {}).get("maxLength")
+        if isinstance(limit, int) and limit < ONE_MIB:
+            broken = f"the schema sets maxLength {limit} on {key}, yet 1 MiB was accepted"
+    elif payload.name == "a JSON array instead of an object" and _types(schema) == {"object"}:
+        broken = "the schema declares an object, yet an array was accepted"
+    elif payload.empty and not subject.form:
+        required = [r for r in schema.get("required") or [] if isinstance(r, str)]
+        if required:
+            broken = f"the schema requires {', '.join(required)}, yet an empty body was accepted"
+        elif isinstance(schema.get("properties"), dict):
+            allowed = "the schema requires no field, so an empty body is valid"
+    elif payload.name.endswith("deep nesting") and not subject.form:
+        broken, allowed = _unknown_key("a", schema, properties)
+        allowed = None  # depth is a resource question the schema does not answer
+    if broken and unchanged:
+        return "pass", f"{broken}, but it changed nothing (read back)"
+    if broken:
+        return "fail", f"{broken} (the schema from openapi:)."
+    if allowed:
+        return "pass", f"{allowed} (the schema from openapi:)."
+    return None
+
+
+def _unknown_key(
+    key: str, schema: dict[str, Any], properties: dict[str, Any]
+) -> tuple[str | None, str | None]:
+    """(broken, allowed) for a body whose only key is one the schema does not list."""
+    if key in properties or not properties:
+        return None, None
+    if schema.get("additionalProperties") is False:
+        return f"the schema forbids keys it does not list (additionalProperties: false), yet {key!r} was accepted", None
+    return None, f"{key!r} is not in the schema, which does not forbid unknown keys"

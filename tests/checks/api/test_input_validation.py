@@ -251,3 +251,123 @@ async def test_a_shared_object_changed_by_the_valid_sample_is_put_back_field_by_
     result = await run_one(CHECK, make_target(await serve(server), users=KITCHEN, objects=[PROFILE | {"methods": ["GET"]}], private_routes=[route]))
     assert result.status is Status.PASS, [f.message for f in result.findings]
     assert server[STATE]["bio"] == "hello"
+
+
+# -- issue 13 class 17: judged against the route's OpenAPI request schema --------------------
+
+
+def spec_document(*, closed: bool = False) -> dict:
+    """POST /api/notes: title a string of at most 50, count an integer, title required.
+    POST /api/ping: an open object (``closed``: additionalProperties false)."""
+    ping: dict = {"type": "object", "properties": {"note": {"type": "string"}}}
+    if closed:
+        ping["additionalProperties"] = False
+    note = {
+        "type": "object",
+        "required": ["title"],
+        "properties": {
+            "title": {"type": "string", "maxLength": 50},
+            "count": {"anyOf": [{"type": "integer"}, {"type": "null"}]},
+        },
+    }
+    body = lambda ref: {"content": {"application/json": {"schema": {"$ref": ref}}}}  # noqa: E731
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "notes", "version": "1"},
+        "paths": {
+            "/api/notes": {"post": {"requestBody": body("#/components/schemas/Note")}},
+            "/api/ping": {"post": {"requestBody": body("#/components/schemas/Ping")}},
+        },
+        "components": {"schemas": {"Note": note, "Ping": ping}},
+    }
+
+
+def notes_app(*, validates: bool, closed: bool = False) -> web.Application:
+    """``validates``: keeps the schema's promises (and ignores unknown keys); otherwise stores
+    whatever JSON object it gets. Both refuse invalid JSON and deep nesting with 400."""
+    app = web.Application(client_max_size=4 * 1024 * 1024)
+
+    async def parsed(request: web.Request) -> object:
+        try:
+            return json.loads(await request.read())
+        except (ValueError, RecursionError):
+            raise web.HTTPBadRequest(text='{"error": "invalid JSON"}') from None
+
+    async def notes(request: web.Request) -> web.Response:
+        body = await parsed(request)
+        if validates:
+            ok = (
+                isinstance(body, dict)
+                and isinstance(body.get("title"), str)
+                and len(body["title"]) <= 50
+                and isinstance(body.get("count", 0), int | None)
+            )
+            if not ok:
+                return web.json_response({"detail": "title: must be a string of at most 50"}, status=422)
+            return web.json_response({"id": 1, "title": body["title"]}, status=201)
+        return web.json_response({"id": 1, "stored": True}, status=201)
+
+    async def ping(request: web.Request) -> web.Response:
+        body = await parsed(request)
+        if not isinstance(body, dict) or not isinstance(body.get("note", ""), str):
+            return web.json_response({"detail": "note must be a string"}, status=422)
+        if validates and (closed and set(body) - {"note"} or len(json.dumps(body)) > 10_000):
+            return web.json_response({"detail": "invalid body"}, status=422)
+        return web.json_response({"ok": True})
+
+    async def document(request: web.Request) -> web.Response:
+        return web.json_response(spec_document(closed=closed))
+
+    app.router.add_post("/api/notes", notes)
+    app.router.add_post("/api/ping", ping)
+    app.router.add_get("/openapi.json", document)
+    return app
+
+
+NOTES = [{"route": "POST /api/notes", "body": {"title": "hello", "count": 1}}]
+
+
+async def test_with_the_schema_accepted_type_and_length_violations_fail(serve):
+    base = await serve(notes_app(validates=False))
+    result = await run_one(CHECK, make_target(base, users=USERS, private_routes=NOTES, openapi=f"{base}/openapi.json"))
+    assert result.status is Status.FAIL, result.summary
+    broken = {f.message.split(":")[0]: f.message for f in result.findings if "(the schema from openapi:)" in f.message}
+    assert "the schema types title as string and count as integer or null, yet wrong types were accepted" in broken["Wrong types"]
+    assert "the schema sets maxLength 50 on title, yet 1 MiB was accepted" in broken["A 1 mib string"]
+    assert "the schema requires title, yet an empty body was accepted" in broken["Missing fields (an empty object)"]
+    assert "the schema declares an object, yet an array was accepted" in broken["A json array instead of an object"]
+
+
+async def test_without_a_schema_the_same_app_only_warns(serve):
+    base = await serve(notes_app(validates=False))
+    result = await run_one(CHECK, make_target(base, users=USERS, private_routes=NOTES))
+    assert result.status is Status.WARN, result.summary
+    assert not any("schema" in f.message for f in result.findings)
+
+
+async def test_an_app_keeping_its_schema_passes(serve):
+    base = await serve(notes_app(validates=True))
+    result = await run_one(CHECK, make_target(base, users=USERS, private_routes=NOTES, openapi=f"{base}/openapi.json"))
+    assert result.status is Status.PASS, result.summary
+
+
+async def test_an_unknown_key_the_schema_allows_is_no_finding_but_a_closed_schema_is_held_to_it(serve, tmp_path):
+    ping = [{"route": "POST /api/ping", "body": {}}]
+    open_base = await serve(notes_app(validates=True))
+    opened = await run_one(CHECK, make_target(open_base, users=USERS, private_routes=ping, openapi=f"{open_base}/openapi.json"))
+    wrong = next(f for f in opened.findings if f.message.startswith("Wrong types"))
+    assert "'message' is not in the schema, which does not forbid unknown keys" in wrong.message
+    assert opened.status is Status.PASS, opened.summary
+    # The same app with additionalProperties: false in its (file) spec, yet accepting extra keys.
+    (tmp_path / "openapi.json").write_text(json.dumps(spec_document(closed=True)), encoding="utf-8")
+    lax = await serve(notes_app(validates=False))
+    closed = await run_one(CHECK, make_target(lax, users=USERS, private_routes=ping, openapi="openapi.json"), root=tmp_path)
+    assert closed.status is Status.FAIL, closed.summary
+    assert any("additionalProperties: false), yet 'message' was accepted" in f.message for f in closed.findings)
+
+
+async def test_an_openapi_key_that_cannot_be_read_is_an_error_naming_it(serve, tmp_path):
+    base = await serve(notes_app(validates=True))
+    result = await run_one(CHECK, make_target(base, users=USERS, private_routes=NOTES, openapi="missing.json"), root=tmp_path)
+    assert result.status is Status.ERROR
+    assert result.summary.startswith("targets.default.openapi:") and "cannot be read" in result.summary
