@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from bot.onboard.discover import Found, OnboardError, find_spec, look_around, read_spec
@@ -43,6 +44,11 @@ def _skeleton(base_url: str, verify: bool | str) -> tuple[Draft, int]:
         "latency.routes: a few list-style GETs",
     ]
     return draft, requests
+
+
+def _spec_location(source: str) -> str:
+    """A URL as found; a file as an absolute path (the config may be written elsewhere)."""
+    return source if source.startswith(("http://", "https://")) else str(Path(source).resolve())
 
 
 def onboard(
@@ -88,5 +94,7 @@ def onboard(
     )
     if isinstance(verify, str):
         draft.ca_file = verify
+    if found.spec is not None:
+        draft.openapi = _spec_location(found.source)
     text = render(draft, project=name, target=target, source=found.source)
     return Onboarding(text=text, draft=draft, found=found, seconds=time.perf_counter() - started)

@@ -83,6 +83,7 @@ class Draft:
     todo: list[str] = field(default_factory=list)  # keys still to fill in, one sentence each
     public_items: set[str] = field(default_factory=set)  # item reads whose collection is public
     ca_file: str | None = None  # the CA bundle init trusted, for an HTTPS app with a private CA
+    openapi: str | None = None  # where init read the spec: checks read request schemas there
     env: list[str] = field(default_factory=list)  # variables the file reads
 
 

@@ -47,6 +47,10 @@ def render(draft: Draft, *, project: str, target: str, source: str) -> str:
         f"  {target}:",
         f"{ind}base_url: {_flow(draft.base_url)}",
     ]
+    if draft.openapi:
+        lines.append(
+            f"{ind}openapi: {_flow(draft.openapi)}   # the spec init read: api.input_validation judges bodies against its schemas"
+        )
     if draft.ca_file:
         lines.append(
             f"{ind}ca_file: {_flow(draft.ca_file)}   # the CA bundle init was given (--ca-file)"

@@ -138,6 +138,8 @@ def test_init_finds_writes_and_the_file_validates(tmp_path, version, as_yaml):
         ):
             assert "#" in line, line
     assert "ALICE_PASSWORD" in result.output
+    # where the spec was found, so api.input_validation can judge bodies against its schemas
+    assert target.openapi == served.url + ("/openapi.yaml" if as_yaml else "/openapi.json")
 
 
 def test_the_generated_config_runs_auth_tenancy_role_and_latency(tmp_path, notes_app):
@@ -222,6 +224,7 @@ def test_no_spec_gives_a_skeleton_with_the_keys_to_fill_in(tmp_path):
     target = target_of(output.read_text(), env={})
     assert [str(r) for r in target.public_routes] == ["GET /"]
     assert [str(r) for r in target.health_routes] == ["GET /healthz"]
+    assert target.openapi is None  # no spec, no schemas to judge against
 
 
 def test_never_overwrites_without_force(tmp_path, notes_app):
@@ -289,6 +292,7 @@ def test_a_spec_file_and_api_key_schemes(tmp_path):
             and target.auth.scheme == ""
         )
         assert target.users["alice"].token is not None
+        assert target.openapi == str(spec.resolve())  # a file: absolute, wherever app.yaml goes
 
 
 def test_unreadable_documents_raise_spec_errors():
