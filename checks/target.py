@@ -13,7 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 from string import Formatter
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from pydantic import (
     BaseModel,
@@ -36,6 +36,7 @@ __all__ = [
     "Login",
     "OwnedObject",
     "PrivateRoute",
+    "PublicWrite",
     "RateLimitRule",
     "RepoSpec",
     "Route",
@@ -181,6 +182,14 @@ class AuthScheme(_Model):
     def header_value(self, token: str) -> str:
         return f"{self.scheme} {token}" if self.scheme else token
 
+    def carry(self, token: str) -> tuple[dict[str, str], str]:
+        """Headers and a query string that carry ``token`` where the app reads it."""
+        if self.location == "query":
+            return {}, urlencode({self.header: token})
+        if self.location == "cookie":
+            return {"Cookie": f"{self.header}={token}"}, ""
+        return {self.header: self.header_value(token)}, ""
+
 
 class Login(_Model):
     """How a user signs in: a form or JSON login route (an OAuth2 password grant is a form
@@ -246,6 +255,18 @@ class PrivateRoute(_Model):
     roles: list[str] = Field(default_factory=list)
     body: Any = None  # a valid sample body, for routes that take one
     content_type: ContentType = None  # json (default) or form
+
+
+class PublicWrite(_Model):
+    """A public route that takes a body (sign-up): api.input_validation probes it, and reads a
+    created account back by logging in as it (``login``, whose body's ``"{field}"`` values come
+    from what was sent) and reading ``read`` (``GET /me``)."""
+
+    route: RouteField
+    body: dict[str, Any]
+    content_type: ContentType = None
+    login: Login | None = None
+    read: RouteField | None = None
 
 
 class OwnedObject(_Model):
@@ -408,6 +429,8 @@ class Target(_Model):
     # Not a list: left as is, so pydantic says "should be a valid list" instead of a TypeError.
     private_routes: Annotated[list[PrivateRoute], BeforeValidator(lambda v: [_private_route(x) for x in v or []] if isinstance(v, list | None) else v)] = Field(default_factory=list)
     objects: list[OwnedObject] = Field(default_factory=list)
+    # Public routes that take a body (sign-up), probed by api.input_validation.
+    public_writes: list[PublicWrite] = Field(default_factory=list)
     rate_limits: list[RateLimitRule] = Field(default_factory=list)
     cors: Cors | None = None
     webhooks: list[Webhook] = Field(default_factory=list)

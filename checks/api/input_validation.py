@@ -8,6 +8,9 @@ nothing is correct. Privileged fields come from what the config knows (the roles
 of ``users:``) and from what the route's answer shows. Objects that are not disposable are
 put back as they were, and the restore is verified.
 
+Public routes that take a body (``public_writes``: a sign-up) are probed too, as nobody; a
+privileged field is read back by logging in as the account the probe created.
+
 With the app's OpenAPI document (``openapi:``), a 2xx is judged against the route's request
 schema: a wrong type for a field the schema types, a string over its ``maxLength``, an array
 where it declares an object, missing ``required`` fields or a key that
@@ -32,7 +35,8 @@ from checks.openapi import ApiSpec, load_for_target
 from checks.owned import ResolvedObject
 from checks.rejection import rejected_body
 from checks.restore import restore, snapshot
-from checks.target import Route, Target, body_kwargs
+from checks.sessions import find_token
+from checks.target import PublicWrite, Route, Target, body_kwargs
 
 __all__ = ["CHECK", "PRIVILEGED", "payloads", "privileged_fields"]
 
@@ -73,6 +77,7 @@ class Subject:
     obj: ResolvedObject | None = None  # read back through this object's route
     key: str = "body"  # where the sample comes from, for "fix `...`"
     schema: dict[str, Any] | None = None  # the request schema from targets.<name>.openapi
+    public: PublicWrite | None = None  # a public route (sign-up): read back as the created account
 
     @property
     def resource(self) -> str:
@@ -228,6 +233,19 @@ async def _subjects(
                 _schema(spec, private.route),
             )
         )
+    for index, public in enumerate(target.public_writes):
+        chosen.append(
+            Subject(
+                public.route,
+                public.route.path,
+                public.body,
+                None,
+                public.content_type == "form",
+                key=f"public_writes[{index}].body",
+                schema=_schema(spec, public.route),
+                public=public,
+            )
+        )
     for index, owned in enumerate(target.objects):
         writes = [m for m in owned.methods if m in ("PATCH", "PUT")]
         if not writes or owned.body_addressed:
@@ -280,7 +298,7 @@ async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
     if not subjects:
         reason = f" ({notes[0].message})" if notes else ""
         return Outcome.skipped(
-            f"No route takes a body: add POST/PUT/PATCH routes with a sample body to targets.<name>.private_routes, or PATCH to objects[].methods{reason}."
+            f"No route takes a body: add POST/PUT/PATCH routes with a sample body to targets.<name>.private_routes, a sign-up to public_writes, or PATCH to objects[].methods{reason}."
         )
     planned = len(subjects) * PER_ROUTE
     if planned > ctx.http.max_requests:
@@ -360,8 +378,11 @@ async def _probe(
         return
     privileged = privileged_fields(target, subject.user, [sample, _json(control)])
     results: list[tuple[Payload, HttpResponse | str]] = []
+    sent: dict[str, Any] = {}  # payload name -> the sample it was built from (fresh per probe)
     for index in range(len(payloads(sample, privileged, form=subject.form))):
-        payload = payloads(_fresh(sample, subject, index + 2), privileged, form=subject.form)[index]
+        fresh = _fresh(sample, subject, index + 2)
+        payload = payloads(fresh, privileged, form=subject.form)[index]
+        sent[payload.name] = fresh
         try:
             response = await _send(
                 subject,
@@ -395,7 +416,7 @@ async def _probe(
             )
             continue
         verdict, message = await _judge(
-            subject, payload, response, privileged, before, ctx, sample
+            subject, payload, response, privileged, before, ctx, sample, sent.get(payload.name)
         )
         evidence = response.evidence(headers=("content-type",), body_bytes=200) | {
             "sent": f"{subject.resource} with {payload.name} ({len(payload.content)} bytes)"
@@ -417,6 +438,7 @@ async def _judge(
     before: Any,
     ctx: CheckContext,
     sample: Any = None,
+    fresh: Any = None,
 ) -> tuple[str, str]:
     traces = [d for d in find_disclosures(response) if d.kind != "version banner"]
     if response.status >= 500:
@@ -429,14 +451,17 @@ async def _judge(
     if not 200 <= response.status < 300:
         return "warn", f"answered {response.status}; expected a 4xx."
     after = await _read(subject, ctx)
+    created = ""
+    if payload.mass_assignment and subject.public is not None:
+        after, created = await _read_created(subject.public, fresh, ctx)
     if payload.mass_assignment:
         applied = _applied(_json(response), privileged) or _applied(after, privileged)
         if applied:
             return (
                 "fail",
-                f"answered {response.status} and {', '.join(applied)} took the values we sent (mass assignment).",
+                f"answered {response.status} and {', '.join(applied)} took the values we sent (mass assignment{', read back' + created if created else ''}).",
             )
-        shown = "read back" if after is not None else "in the answer"
+        shown = "read back" + created if after is not None else "in the answer"
         return "pass", f"answered {response.status}; no privileged field took our value ({shown})."
     promised = _against_schema(subject, payload, sample, after, before)
     if promised is not None:
@@ -570,3 +595,31 @@ def _unknown_key(
     if schema.get("additionalProperties") is False:
         return f"the schema forbids keys it does not list (additionalProperties: false), yet {key!r} was accepted", None
     return None, f"{key!r} is not in the schema, which does not forbid unknown keys"
+
+
+async def _read_created(public: PublicWrite, sent: Any, ctx: CheckContext) -> tuple[Any, str]:
+    """What the account a public write created shows of itself: log in as it (the login
+    body's ``"{field}"`` values are what was sent) and read ``read``. (None, "") when the
+    entry has no login/read or the login gives no token."""
+    if public.login is None or public.read is None or not isinstance(sent, dict):
+        return None, ""
+    login = public.login
+    body = {
+        k: (sent.get(v[1:-1], v) if isinstance(v, str) and v.startswith("{") and v.endswith("}") else v)
+        for k, v in login.body.items()
+    }
+    answer = await ctx.http.request(
+        login.route.method, login.route.path, **body_kwargs(body, login.content_type)
+    )
+    try:
+        token = find_token(_json(answer), login.token)
+    except ValueError:
+        token = None
+    if not token:
+        return None, ""
+    headers, query = ctx.target.auth.carry(token)
+    path = public.read.path + (f"?{query}" if query else "")
+    reply = await ctx.http.request(public.read.method, path, headers=headers)
+    if not 200 <= reply.status < 300:
+        return None, ""
+    return _json(reply), f" at {public.read} as the account it created"

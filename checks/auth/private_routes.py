@@ -23,7 +23,7 @@ import re
 import secrets
 import string
 from dataclasses import dataclass
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 from checks.auth.tenant_isolation import is_leak
 from checks.check import check
@@ -65,11 +65,9 @@ def malformed_credential(target: Target) -> str:
 def _carried(target: Target, name: str, value: str, shown: str, *, fresh: bool = False) -> Probe:
     """A probe carrying ``value`` where the app reads credentials (``auth.in``)."""
     auth = target.auth
-    if auth.location == "query":
-        return Probe(name, {}, f"query {auth.header}={shown}", fresh, urlencode({auth.header: value}))
-    if auth.location == "cookie":
-        return Probe(name, {"Cookie": f"{auth.header}={value}"}, f"cookie {auth.header}={shown}", fresh)
-    return Probe(name, {auth.header: auth.header_value(value)}, f"{auth.header}: {auth.header_value(shown)}", fresh)
+    headers, query = auth.carry(value)
+    where = {"query": f"query {auth.header}={shown}", "cookie": f"cookie {auth.header}={shown}"}
+    return Probe(name, headers, where.get(auth.location, f"{auth.header}: {auth.header_value(shown)}"), fresh, query)
 
 
 def bad_token(target: Target, model_user: str | None = None) -> str:

@@ -371,3 +371,74 @@ async def test_an_openapi_key_that_cannot_be_read_is_an_error_naming_it(serve, t
     result = await run_one(CHECK, make_target(base, users=USERS, private_routes=NOTES, openapi="missing.json"), root=tmp_path)
     assert result.status is Status.ERROR
     assert result.summary.startswith("targets.default.openapi:") and "cannot be read" in result.summary
+
+
+# -- issue 13: mass assignment on a public sign-up route, read back as the created account ----
+
+
+def register_app(*, trusts_admin: bool) -> web.Application:
+    """VAmPI's register: validates its fields, answers only {"status": "success"}, and (the
+    bug, ``trusts_admin``) copies ``admin`` from the body. Login gives a token; /api/me shows
+    the account, admin flag included."""
+    accounts: dict[str, dict] = {}
+    tokens: dict[str, str] = {}
+
+    async def parsed(request: web.Request) -> object:
+        try:
+            return json.loads(await request.read())
+        except (ValueError, RecursionError):
+            raise web.HTTPBadRequest(text='{"error": "invalid JSON"}') from None
+
+    async def register(request: web.Request) -> web.Response:
+        body = await parsed(request)
+        fields = ("username", "password", "email")
+        if not isinstance(body, dict) or not all(isinstance(body.get(f), str) and 0 < len(body[f]) <= 100 for f in fields):
+            return web.json_response({"error": "username, password and email are required strings"}, status=400)
+        admin = bool(body.get("admin")) if trusts_admin else False
+        accounts[body["username"]] = {"password": body["password"], "email": body["email"], "admin": admin}
+        return web.json_response({"status": "success", "message": "Registered. Log in."})
+
+    async def login(request: web.Request) -> web.Response:
+        body = await parsed(request)
+        account = accounts.get(body.get("username")) if isinstance(body, dict) else None
+        if account is None or account["password"] != body.get("password"):
+            return web.json_response({"error": "wrong username or password"}, status=401)
+        token = f"tok_{len(tokens)}_{'x' * 16}"
+        tokens[token] = body["username"]
+        return web.json_response({"auth_token": token})
+
+    async def me(request: web.Request) -> web.Response:
+        name = tokens.get(request.headers.get("Authorization", "").removeprefix("Bearer "))
+        if name is None:
+            return web.json_response({"error": "unauthorized"}, status=401)
+        return web.json_response({"data": {"username": name, "admin": accounts[name]["admin"]}})
+
+    app = web.Application(client_max_size=4 * 1024 * 1024)
+    app.router.add_post("/api/register", register)
+    app.router.add_post("/api/login", login)
+    app.router.add_get("/api/me", me)
+    return app
+
+
+SIGNUP = {
+    "route": "POST /api/register",
+    "body": {"username": "lr_newcomer", "password": "pw-probe-123", "email": "newcomer@example.org"},
+    "login": {"route": "POST /api/login", "body": {"username": "{username}", "password": "{password}"}},
+    "read": "GET /api/me",
+}
+
+
+async def test_mass_assignment_on_a_public_signup_is_read_back_as_the_created_account(serve):
+    base = await serve(register_app(trusts_admin=True))
+    result = await run_one(CHECK, make_target(base, users=USERS, public_writes=[SIGNUP]))
+    assert result.status is Status.FAIL, result.summary
+    found = next(f for f in result.findings if f.message.startswith("Privileged fields"))
+    assert "admin took the values we sent (mass assignment, read back at GET /api/me as the account it created)" in found.message
+
+
+async def test_a_signup_that_ignores_privileged_fields_passes_read_back(serve):
+    base = await serve(register_app(trusts_admin=False))
+    result = await run_one(CHECK, make_target(base, users=USERS, public_writes=[SIGNUP]))
+    assert result.status is Status.PASS, result.summary
+    found = next(f for f in result.findings if f.message.startswith("Privileged fields"))
+    assert "no privileged field took our value (read back at GET /api/me as the account it created)" in found.message
