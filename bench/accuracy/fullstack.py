@@ -67,6 +67,7 @@ def config(base: str, tokens: dict[str, str], item_id: str, victim_id: str) -> s
         "cross_tenant_roles": ["admin"],  # a superuser reads every item by design (items.py)
         "health_routes": [f"GET {API}/utils/health-check/"],
         "public_routes": [f"GET {API}/utils/health-check/"],
+        "openapi": f"{base}{API}/openapi.json",  # input_validation judges by its schemas
         "private_routes": [
             f"GET {API}/users/me",
             f"GET {API}/items/",

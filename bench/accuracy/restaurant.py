@@ -100,6 +100,7 @@ def config(base: str, tokens: dict[str, str], item_id: int, order_id: int) -> st
         "cross_tenant_roles": ["Employee"],
         "health_routes": ["GET /healthcheck"],
         "public_routes": ["GET /menu", "GET /healthcheck"],
+        "openapi": f"{base}/openapi.json",  # FastAPI's: input_validation judges by its schemas
         "private_routes": [
             "GET /profile",
             "GET /orders",

@@ -69,6 +69,23 @@ def config(base: str, tokens: dict[str, str]) -> str:
         "users": users,
         "health_routes": ["GET /"],
         "public_routes": ["GET /", "GET /users/v1"],
+        # README's Mass Assignment is on the public register route: each probe signs up a
+        # throwaway account, and the check logs in as it to read /me (which shows admin).
+        "public_writes": [
+            {
+                "route": "POST /users/v1/register",
+                "body": {
+                    "username": "lr_newcomer",
+                    "password": "pw-newcomer-123",
+                    "email": "newcomer@example.org",
+                },
+                "login": {
+                    "route": "POST /users/v1/login",
+                    "body": {"username": "{username}", "password": "{password}"},
+                },
+                "read": "GET /me",
+            }
+        ],
         "private_routes": [
             "GET /me",
             {"route": "POST /books/v1", "body": {"book_title": "lr-probe-book", "secret": "probe"}},
