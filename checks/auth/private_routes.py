@@ -42,6 +42,7 @@ REJECTED = (401, 403)
 NOT_FOUND = (404, 405)
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 _VENDOR_PREFIX = re.compile(r"^(?:[A-Za-z]{1,10}[_-]){1,3}")
+_GARBAGE = "%%not-a-token%%"  # no token parser accepts it
 _LOGIN_WORDS = ("login", "signin", "sign-in", "sign_in", "auth")
 
 
@@ -57,9 +58,8 @@ class Probe:
 def malformed_credential(target: Target) -> str:
     """The configured scheme followed by something no token parser accepts (in a query
     parameter or a cookie the scheme is left out, as the run sends real tokens there)."""
-    garbage = "%%not-a-token%%"
     in_header = target.auth.location == "header"
-    return f"{target.auth.scheme} {garbage}" if target.auth.scheme and in_header else garbage
+    return target.auth.header_value(_GARBAGE) if in_header else _GARBAGE
 
 
 def _carried(target: Target, name: str, value: str, shown: str, *, fresh: bool = False) -> Probe:
@@ -123,8 +123,8 @@ def _models(target: Target, route: PrivateRoute) -> list[str | None]:
 
 
 def _probes(target: Target, route: PrivateRoute) -> list[Probe]:
-    garbage = malformed_credential(target)
-    probes = [Probe("no token", {}, "no credentials"), _carried(target, "malformed token", garbage, garbage, fresh=True)]
+    # carry() adds the scheme in a header: the garbage alone goes in, "Bearer %%not-a-token%%" out
+    probes = [Probe("no token", {}, "no credentials"), _carried(target, "malformed token", _GARBAGE, _GARBAGE, fresh=True)]
     models = _models(target, route)
     for model in models:
         token = bad_token(target, model)

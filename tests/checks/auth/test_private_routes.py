@@ -438,3 +438,19 @@ async def test_an_app_taking_any_query_key_fails(serve):
     assert result.status is Status.FAIL
     assert {f.evidence["credential"] for f in result.findings if f.evidence.get("credential")} == {"malformed token", "unknown token"}
     assert any(f.evidence["sent"].startswith("query api_key=") for f in result.findings if f.evidence.get("sent"))
+
+
+async def test_the_malformed_header_carries_the_scheme_once(serve):
+    seen: list[str] = []
+
+    async def me(request: web.Request) -> web.Response:
+        seen.append(request.headers.get("Authorization", ""))
+        return web.json_response({"error": "unauthorized"}, status=401)
+
+    app = web.Application()
+    app.router.add_get("/api/me", me)
+    target_ = make_target(await serve(app), users=USERS, private_routes=["GET /api/me"])
+    result = await run_one(CHECK, target_)
+    assert result.status is Status.PASS, result.summary
+    assert seen[1] == malformed_credential(target_) == "Bearer %%not-a-token%%"
+    assert seen[2].startswith("Bearer ") and not seen[2].startswith("Bearer Bearer")
