@@ -89,7 +89,11 @@ class ApiSpec:
         (``{id}`` and ``{item_id}``), a trailing slash does not count."""
         wanted = _shape(route.path)
         return next(
-            (op for op in self.operations if op.method == route.method and _shape(op.path) == wanted),
+            (
+                op
+                for op in self.operations
+                if op.method == route.method and _shape(op.path) == wanted
+            ),
             None,
         )
 

@@ -557,7 +557,9 @@ def _against_schema(
             if (types := _types(properties.get(k))) and not _fits(_wrong_type(v), types)
         ]
         if typed:
-            said = " and ".join(f"{k} as {' or '.join(sorted(_types(properties[k])))}" for k in typed)
+            said = " and ".join(
+                f"{k} as {' or '.join(sorted(_types(properties[k])))}" for k in typed
+            )
             broken = f"the schema types {said}, yet wrong types were accepted"
         elif not body:
             broken, allowed = _unknown_key("message", schema, properties)
@@ -593,7 +595,10 @@ def _unknown_key(
     if key in properties or not properties:
         return None, None
     if schema.get("additionalProperties") is False:
-        return f"the schema forbids keys it does not list (additionalProperties: false), yet {key!r} was accepted", None
+        return (
+            f"the schema forbids keys it does not list (additionalProperties: false), yet {key!r} was accepted",
+            None,
+        )
     return None, f"{key!r} is not in the schema, which does not forbid unknown keys"
 
 
@@ -605,7 +610,11 @@ async def _read_created(public: PublicWrite, sent: Any, ctx: CheckContext) -> tu
         return None, ""
     login = public.login
     body = {
-        k: (sent.get(v[1:-1], v) if isinstance(v, str) and v.startswith("{") and v.endswith("}") else v)
+        k: (
+            sent.get(v[1:-1], v)
+            if isinstance(v, str) and v.startswith("{") and v.endswith("}")
+            else v
+        )
         for k, v in login.body.items()
     }
     answer = await ctx.http.request(

@@ -67,7 +67,13 @@ def _carried(target: Target, name: str, value: str, shown: str, *, fresh: bool =
     auth = target.auth
     headers, query = auth.carry(value)
     where = {"query": f"query {auth.header}={shown}", "cookie": f"cookie {auth.header}={shown}"}
-    return Probe(name, headers, where.get(auth.location, f"{auth.header}: {auth.header_value(shown)}"), fresh, query)
+    return Probe(
+        name,
+        headers,
+        where.get(auth.location, f"{auth.header}: {auth.header_value(shown)}"),
+        fresh,
+        query,
+    )
 
 
 def bad_token(target: Target, model_user: str | None = None) -> str:
@@ -118,19 +124,31 @@ def _models(target: Target, route: PrivateRoute) -> list[str | None]:
     """One user of each role the route admits (the first by name), so a forged token carries
     every role's claims and the order of ``users:`` changes nothing."""
     roles = sorted(route.roles or {u.role for u in target.users.values()})
-    models = [next((n for n in sorted(target.users) if target.users[n].role == role), None) for role in roles]
+    models = [
+        next((n for n in sorted(target.users) if target.users[n].role == role), None)
+        for role in roles
+    ]
     return [m for m in models if m is not None] or [None]
 
 
 def _probes(target: Target, route: PrivateRoute) -> list[Probe]:
     # carry() adds the scheme in a header: the garbage alone goes in, "Bearer %%not-a-token%%" out
-    probes = [Probe("no token", {}, "no credentials"), _carried(target, "malformed token", _GARBAGE, _GARBAGE, fresh=True)]
+    probes = [
+        Probe("no token", {}, "no credentials"),
+        _carried(target, "malformed token", _GARBAGE, _GARBAGE, fresh=True),
+    ]
     models = _models(target, route)
     for model in models:
         token = bad_token(target, model)
-        shape = f" (shaped like {model}'s, role {target.users[model].role})" if len(models) > 1 and model else ""
+        shape = (
+            f" (shaped like {model}'s, role {target.users[model].role})"
+            if len(models) > 1 and model
+            else ""
+        )
         probe = _carried(target, "unknown token", token, redact(token))
-        probes.append(Probe(probe.name, probe.headers, f"{probe.shown}{shape}", probe.fresh, probe.query))
+        probes.append(
+            Probe(probe.name, probe.headers, f"{probe.shown}{shape}", probe.fresh, probe.query)
+        )
     return probes
 
 
@@ -169,8 +187,22 @@ async def _path(private: PrivateRoute, target: Target, ctx: CheckContext) -> tup
     return route.fill(missing_id(target, private)), "missing"
 
 
-_ERROR_KEYS = {"error", "errors", "detail", "message", "msg", "status", "code", "success", "ok", "statuscode"}
-_REFUSAL_WORDS = re.compile(r"unauthori[sz]ed|forbidden|denied|not allowed|permission|token|login|credential|authenticat|missing|invalid|not admin", re.I)
+_ERROR_KEYS = {
+    "error",
+    "errors",
+    "detail",
+    "message",
+    "msg",
+    "status",
+    "code",
+    "success",
+    "ok",
+    "statuscode",
+}
+_REFUSAL_WORDS = re.compile(
+    r"unauthori[sz]ed|forbidden|denied|not allowed|permission|token|login|credential|authenticat|missing|invalid|not admin",
+    re.I,
+)
 
 
 def _error_body(response: HttpResponse) -> bool:
@@ -191,7 +223,9 @@ class _Control:
     what a leak would carry."""
 
     def __init__(self, private: PrivateRoute, target: Target) -> None:
-        admitted = sorted(n for n, u in target.users.items() if not private.roles or u.role in private.roles)
+        admitted = sorted(
+            n for n, u in target.users.items() if not private.roles or u.role in private.roles
+        )
         self.user = admitted[0] if admitted else None
         self.method = private.route.method
         self._seen: HttpResponse | None = None
@@ -237,7 +271,9 @@ def _is_login_redirect(response: HttpResponse) -> bool:
 )
 async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
     if not target.private_routes:
-        return Outcome.skipped(f"No private route is configured: set targets.{ctx.target_name}.private_routes (e.g. [GET /api/me]).")
+        return Outcome.skipped(
+            f"No private route is configured: set targets.{ctx.target_name}.private_routes (e.g. [GET /api/me])."
+        )
     leaks: list[Finding] = []
     notes: list[Finding] = []
     not_found: list[Finding] = []
@@ -246,10 +282,20 @@ async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
     for index, private in enumerate(target.private_routes):
         route = private.route
         if index >= MAX_ROUTES:
-            notes.append(Finding(str(route), f"Not probed: only the first {MAX_ROUTES} private routes are checked per run."))
+            notes.append(
+                Finding(
+                    str(route),
+                    f"Not probed: only the first {MAX_ROUTES} private routes are checked per run.",
+                )
+            )
             continue
         if target.is_safe and route.method in WRITE_METHODS:
-            notes.append(Finding(str(route), f"Not probed: {route.method} is a write and the target is marked safe/production."))
+            notes.append(
+                Finding(
+                    str(route),
+                    f"Not probed: {route.method} is a write and the target is marked safe/production.",
+                )
+            )
             continue
         path, how = await _path(private, target, ctx)
         if path is None:
@@ -265,11 +311,19 @@ async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
         for probe in probes:
             url = f"{path}{'&' if '?' in path else '?'}{probe.query}" if probe.query else path
             try:
-                response = await ctx.http.request(route.method, url, headers=probe.headers, fresh=probe.fresh, **body_kwargs(body, private.content_type))
+                response = await ctx.http.request(
+                    route.method,
+                    url,
+                    headers=probe.headers,
+                    fresh=probe.fresh,
+                    **body_kwargs(body, private.content_type),
+                )
             except ProbeError as exc:
                 unreachable.append(Finding(str(route), f"{probe.name}: {exc}"))
                 break
-            statuses[probe.name if probe.name not in statuses else f"{probe.name} {len(statuses) - 1}"] = response.status
+            statuses[
+                probe.name if probe.name not in statuses else f"{probe.name} {len(statuses) - 1}"
+            ] = response.status
             answers.append(response)
             if response.status in REJECTED or _is_login_redirect(response):
                 continue
@@ -277,41 +331,120 @@ async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
             if response.status == 404 and how and guarded:
                 # The object is missing (or this check's own): no credentials got 401/403 on
                 # this path, so a 404 means the credential got past the guard to the lookup.
-                evidence = {"route": str(route), "credential": probe.name, "sent": probe.shown, **response.evidence(body_bytes=120)}
-                leaks.append(Finding(str(route), f"With {probe.shown}, {route.method} {path} got past the guard: it answered 404 (object not found) where no credentials get {statuses['no token']}.", evidence))
+                evidence = {
+                    "route": str(route),
+                    "credential": probe.name,
+                    "sent": probe.shown,
+                    **response.evidence(body_bytes=120),
+                }
+                leaks.append(
+                    Finding(
+                        str(route),
+                        f"With {probe.shown}, {route.method} {path} got past the guard: it answered 404 (object not found) where no credentials get {statuses['no token']}.",
+                        evidence,
+                    )
+                )
                 continue
             if response.status in NOT_FOUND or validation_reason(response):
                 continue  # judged below: a missing route, or a body the app refuses as a whole
             if response.status == 429:
-                unreachable.append(Finding(str(route), f"With {probe.shown}, {route.method} {path} answered 429 (rate limited), so the guard could not be judged.", response.evidence()))
+                unreachable.append(
+                    Finding(
+                        str(route),
+                        f"With {probe.shown}, {route.method} {path} answered 429 (rate limited), so the guard could not be judged.",
+                        response.evidence(),
+                    )
+                )
                 continue
-            evidence = {"route": str(route), "credential": probe.name, "sent": probe.shown, **response.evidence(body_bytes=120)}
+            evidence = {
+                "route": str(route),
+                "credential": probe.name,
+                "sent": probe.shown,
+                **response.evidence(body_bytes=120),
+            }
             # Read an admitted user's view only for a 2xx that looks like an error message.
-            seen = await control.view(ctx, path) if 200 <= response.status < 300 and _error_body(response) else None
+            seen = (
+                await control.view(ctx, path)
+                if 200 <= response.status < 300 and _error_body(response)
+                else None
+            )
             if seen is not None and not is_leak(seen, response)[0]:
                 # Refused with a 200 and an error inside: not the view an admitted user gets.
-                refused.append(Finding(str(route), f"With {probe.shown}, {route.method} {path} answered {response.status} but not the view {control.user} gets (an error inside a 2xx).", evidence))
+                refused.append(
+                    Finding(
+                        str(route),
+                        f"With {probe.shown}, {route.method} {path} answered {response.status} but not the view {control.user} gets (an error inside a 2xx).",
+                        evidence,
+                    )
+                )
                 continue
-            leaked = "answered" if 200 <= response.status < 300 else "did not reject it: it answered"
+            leaked = (
+                "answered" if 200 <= response.status < 300 else "did not reject it: it answered"
+            )
             leaks.append(
-                Finding(str(route), f"JWT signature not verified: with {probe.shown} (its signature altered), {route.method} {path} {leaked} {response.status} (expected 401 or 403)." if probe.name == "unknown token" and all(str(v).rpartition(" ")[2].count(".") == 2 for v in probe.headers.values()) else f"With {probe.shown}, {route.method} {path} {leaked} {response.status} (expected 401 or 403).", evidence)
+                Finding(
+                    str(route),
+                    f"JWT signature not verified: with {probe.shown} (its signature altered), {route.method} {path} {leaked} {response.status} (expected 401 or 403)."
+                    if probe.name == "unknown token"
+                    and all(
+                        str(v).rpartition(" ")[2].count(".") == 2
+                        for v in [*probe.headers.values(), probe.query]
+                        if v
+                    )
+                    else f"With {probe.shown}, {route.method} {path} {leaked} {response.status} (expected 401 or 403).",
+                    evidence,
+                )
             )
         notes += refused
-        if how == "missing" and statuses.get("no token") == 404 and not any(f.resource == str(route) for f in leaks):
+        if (
+            how == "missing"
+            and statuses.get("no token") == 404
+            and not any(f.resource == str(route) for f in leaks)
+        ):
             checked -= 1
             index = target.object_index(route)
-            key = f"targets.{ctx.target_name}.objects[{index}].create" if index is not None else f"an objects entry with route: GET {route.path} and create: (POST ...) in targets.{ctx.target_name}.objects"
-            notes.append(Finding(str(route), f"Not judged: {route.method} is a write, so it went to an id that does not exist ({path}), and even without credentials the app answers 404 there; set {key} so the run makes an object for this check."))
+            key = (
+                f"targets.{ctx.target_name}.objects[{index}].create"
+                if index is not None
+                else f"an objects entry with route: GET {route.path} and create: (POST ...) in targets.{ctx.target_name}.objects"
+            )
+            notes.append(
+                Finding(
+                    str(route),
+                    f"Not judged: {route.method} is a write, so it went to an id that does not exist ({path}), and even without credentials the app answers 404 there; set {key} so the run makes an object for this check.",
+                )
+            )
             continue
-        rejected = rejected_body(answers, f"private_routes[{index}].body") if len(answers) == len(probes) else None
+        rejected = (
+            rejected_body(answers, f"private_routes[{index}].body")
+            if len(answers) == len(probes)
+            else None
+        )
         if rejected:
-            unreachable.append(Finding(str(route), f"{route.method} {path} could not be judged: {rejected}.", {"statuses": statuses}))
+            unreachable.append(
+                Finding(
+                    str(route),
+                    f"{route.method} {path} could not be judged: {rejected}.",
+                    {"statuses": statuses},
+                )
+            )
         elif any(validation_reason(r) for r in answers):
             shown = ", ".join(f"{name}: {status}" for name, status in statuses.items())
-            notes.append(Finding(str(route), f"Some probes of {route.method} {path} got a validation error rather than 401/403 ({shown}): the guard runs after input parsing."))
+            notes.append(
+                Finding(
+                    str(route),
+                    f"Some probes of {route.method} {path} got a validation error rather than 401/403 ({shown}): the guard runs after input parsing.",
+                )
+            )
         if len(statuses) == len(probes) and all(s in NOT_FOUND for s in statuses.values()):
             seen = ", ".join(f"{name}: {status}" for name, status in statuses.items())
-            not_found.append(Finding(str(route), f"{route.method} {path} answered {seen}: the route is not found, check the config.", {"statuses": statuses}))
+            not_found.append(
+                Finding(
+                    str(route),
+                    f"{route.method} {path} answered {seen}: the route is not found, check the config.",
+                    {"statuses": statuses},
+                )
+            )
 
     leaking_routes = sorted({f.resource for f in leaks})
     if leaks:
@@ -320,9 +453,15 @@ async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
             leaks + not_found + unreachable + notes,
         )
     if unreachable:
-        return Outcome.errored(f"{len(unreachable)} private-route probes could not be judged: {unreachable[0].message}", unreachable + not_found + notes)
+        return Outcome.errored(
+            f"{len(unreachable)} private-route probes could not be judged: {unreachable[0].message}",
+            unreachable + not_found + notes,
+        )
     if not_found:
-        return Outcome.warned(f"{len(not_found)} of {checked} private routes were not found (404/405 to every probe); check targets.{ctx.target_name}.private_routes.", not_found + notes)
+        return Outcome.warned(
+            f"{len(not_found)} of {checked} private routes were not found (404/405 to every probe); check targets.{ctx.target_name}.private_routes.",
+            not_found + notes,
+        )
     if checked == 0:
         return Outcome.skipped("No private route could be probed: " + notes[0].message)
     return Outcome.passed(

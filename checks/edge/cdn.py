@@ -68,19 +68,26 @@ class Sign:
 def load_ranges() -> dict[str, tuple[Network, ...]]:
     data = json.loads(RANGES_FILE.read_text(encoding="utf-8"))
     return {
-        name: tuple(ipaddress.ip_network(r) for r in entry["ranges"]) for name, entry in data["providers"].items()
+        name: tuple(ipaddress.ip_network(r) for r in entry["ranges"])
+        for name, entry in data["providers"].items()
     }
 
 
 def match_headers(headers: httpx.Headers) -> list[Sign]:
-    return [Sign(provider, f"header {line}") for provider, test in HEADER_SIGNS if (line := test(headers))]
+    return [
+        Sign(provider, f"header {line}")
+        for provider, test in HEADER_SIGNS
+        if (line := test(headers))
+    ]
 
 
 def match_address(address: Address) -> Sign | None:
     for provider, networks in load_ranges().items():
         for network in networks:
             if address.version == network.version and address in network:
-                return Sign(provider, f"address {address} is in {provider}'s published range {network}")
+                return Sign(
+                    provider, f"address {address} is in {provider}'s published range {network}"
+                )
     return None
 
 
@@ -93,7 +100,9 @@ async def _addresses(ctx: CheckContext, host: str) -> list[Address]:
     for rdtype in ("A", "AAAA"):
         found += [ipaddress.ip_address(r.address) for r in await ctx.dns.resolve(host, rdtype)]
     if not found and (host == "localhost" or host.endswith(".localhost")):
-        found = [ipaddress.ip_address("127.0.0.1")]  # RFC 6761: localhost is loopback whatever DNS says
+        found = [
+            ipaddress.ip_address("127.0.0.1")
+        ]  # RFC 6761: localhost is loopback whatever DNS says
     return found
 
 
@@ -107,7 +116,8 @@ async def _addresses(ctx: CheckContext, host: str) -> list[Address]:
     breaks="A launch-day spike or a cheap flood goes straight to the origin and takes the app down.",
     remediation="Put the site behind a CDN/reverse proxy (Cloudflare, CloudFront, Fastly ...) and firewall the "
     "origin to the CDN's ranges.",
-    max_requests=1 + MAX_REDIRECTS,  # GET / and its same-origin redirect hops; plus 2 DNS queries (A, AAAA) for a host name
+    max_requests=1
+    + MAX_REDIRECTS,  # GET / and its same-origin redirect hops; plus 2 DNS queries (A, AAAA) for a host name
 )
 async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
     host = target.host
@@ -132,10 +142,17 @@ async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
     if signs:
         providers = sorted({s.provider for s in signs})
         evidence["signals"] = [s.how for s in signs]
-        message = f"{host} is served through {', '.join(providers)} (told by " + "; ".join(s.how for s in signs) + ")."
+        message = (
+            f"{host} is served through {', '.join(providers)} (told by "
+            + "; ".join(s.how for s in signs)
+            + ")."
+        )
         return Outcome.passed(message, [Finding(host, message, evidence)])
     if http_problem and (dns_problem or not addresses):
-        return Outcome.errored(f"Could not tell whether {host} is behind a CDN: {http_problem}", [Finding(host, http_problem, evidence)])
+        return Outcome.errored(
+            f"Could not tell whether {host} is behind a CDN: {http_problem}",
+            [Finding(host, http_problem, evidence)],
+        )
     if http_problem:
         return Outcome.errored(
             f"{host} resolves to no known CDN range and its headers could not be read: {http_problem}",
@@ -151,6 +168,8 @@ async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
             "Run it against the public hostname."
         )
         return Outcome.skipped(message)
-    shown = ", ".join(map(str, addresses)) or (f"none: {dns_problem}" if dns_problem else "none found")
+    shown = ", ".join(map(str, addresses)) or (
+        f"none: {dns_problem}" if dns_problem else "none found"
+    )
     message = f"No CDN in front of {host}: no CDN response headers, and its addresses ({shown}) are in no published CDN range."
     return Outcome.failed(message, [Finding(host, message, evidence)])

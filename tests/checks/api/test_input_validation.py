@@ -24,7 +24,9 @@ def app(mode: str) -> web.Application:
         if mode == "naive":
             try:
                 body = json.loads(raw)
-                reply = {"reply": "you said " + body["message"]} | {k: v for k, v in body.items() if k != "message"}
+                reply = {"reply": "you said " + body["message"]} | {
+                    k: v for k, v in body.items() if k != "message"
+                }
                 return web.json_response(reply)
             except Exception:
                 return web.Response(status=500, text=traceback.format_exc())
@@ -59,21 +61,29 @@ def test_payloads_cover_the_battery():
 
 
 async def test_pass_when_every_bad_body_gets_4xx(serve):
-    result = await run_one(CHECK, make_target(await serve(app("strict")), users=USERS, private_routes=ROUTES))
+    result = await run_one(
+        CHECK, make_target(await serve(app("strict")), users=USERS, private_routes=ROUTES)
+    )
     assert result.status is Status.PASS, result.summary
     assert result.requests == 8  # the valid sample first, then 7 bad bodies
 
 
 async def test_fail_on_500_trace_and_mass_assignment(serve):
-    result = await run_one(CHECK, make_target(await serve(app("naive")), users=USERS, private_routes=ROUTES))
+    result = await run_one(
+        CHECK, make_target(await serve(app("naive")), users=USERS, private_routes=ROUTES)
+    )
     assert result.status is Status.FAIL
     messages = " ".join(f.message for f in result.findings)
     assert "Invalid json: answered 500 showing Python stack trace." in messages
-    assert "role, tenant, is_admin, admin, owner took the values we sent (mass assignment)" in messages
+    assert (
+        "role, tenant, is_admin, admin, owner took the values we sent (mass assignment)" in messages
+    )
 
 
 async def test_warn_when_bad_bodies_are_accepted(serve):
-    result = await run_one(CHECK, make_target(await serve(app("lenient")), users=USERS, private_routes=ROUTES))
+    result = await run_one(
+        CHECK, make_target(await serve(app("lenient")), users=USERS, private_routes=ROUTES)
+    )
     assert result.status is Status.WARN
 
 
@@ -85,7 +95,9 @@ async def test_error_when_connections_reset():
 
 
 async def test_skipped_without_body_routes():
-    result = await run_one(CHECK, make_target("http://127.0.0.1:9", users=USERS, private_routes=["GET /api/me"]))
+    result = await run_one(
+        CHECK, make_target("http://127.0.0.1:9", users=USERS, private_routes=["GET /api/me"])
+    )
     assert result.status is Status.SKIPPED
 
 
@@ -93,7 +105,12 @@ KITCHEN = {
     "cook": {"token": "tok_cook_00000000000", "tenant": "north", "role": "Customer"},
     "chef": {"token": "tok_chef_00000000000", "tenant": "north", "role": "Chef"},
 }
-PROFILE = {"route": "GET /api/profiles/{username}", "id": "cook", "owner": "cook", "methods": ["GET", "PATCH"]}
+PROFILE = {
+    "route": "GET /api/profiles/{username}",
+    "id": "cook",
+    "owner": "cook",
+    "methods": ["GET", "PATCH"],
+}
 STATE = web.AppKey("state", dict)
 
 
@@ -136,16 +153,22 @@ def profile_app(*, trusting: bool, strict: bool = False) -> web.Application:
 
 async def test_mass_assignment_uses_the_configs_role_names_and_reads_back(serve):
     server = profile_app(trusting=True)
-    result = await run_one(CHECK, make_target(await serve(server), users=KITCHEN, objects=[PROFILE]))
+    result = await run_one(
+        CHECK, make_target(await serve(server), users=KITCHEN, objects=[PROFILE])
+    )
     assert result.status is Status.FAIL
-    assert any("role took the values we sent (mass assignment)" in f.message for f in result.findings)
+    assert any(
+        "role took the values we sent (mass assignment)" in f.message for f in result.findings
+    )
     # the shared profile is put back as it was, and that is verified
     assert server[STATE] == {"username": "cook", "bio": "hello", "role": "Customer"}
 
 
 async def test_partial_update_that_changes_nothing_is_correct(serve):
     server = profile_app(trusting=False)
-    result = await run_one(CHECK, make_target(await serve(server), users=KITCHEN, objects=[PROFILE]))
+    result = await run_one(
+        CHECK, make_target(await serve(server), users=KITCHEN, objects=[PROFILE])
+    )
     assert result.status is Status.PASS, [f.message for f in result.findings]
     messages = " ".join(f.message for f in result.findings)
     assert "empty partial update, which is correct" in messages
@@ -160,7 +183,9 @@ def form_app(*, broken: bool = False) -> web.Application:
         if broken:
             return web.Response(status=500, text="database is down")
         if request.content_type != "application/x-www-form-urlencoded":
-            return web.json_response({"detail": [{"loc": ["body", "username"], "msg": "field required"}]}, status=422)
+            return web.json_response(
+                {"detail": [{"loc": ["body", "username"], "msg": "field required"}]}, status=422
+            )
         form = await request.post()
         if not form.get("username") or not form.get("password") or len(form["username"]) > 200:
             return web.json_response({"detail": "username and password are required"}, status=422)
@@ -175,28 +200,40 @@ LOGIN = {"route": "POST /token", "body": {"username": "cook", "password": "not-t
 
 async def test_form_route_gets_form_bodies(serve):
     route = LOGIN | {"content_type": "form"}
-    result = await run_one(CHECK, make_target(await serve(form_app()), users=KITCHEN, private_routes=[route]))
+    result = await run_one(
+        CHECK, make_target(await serve(form_app()), users=KITCHEN, private_routes=[route])
+    )
     assert result.status is Status.PASS, result.summary
     assert result.requests == 5  # the valid form, then 4 bad forms (JSON-only probes do not apply)
 
 
 async def test_error_when_the_app_rejects_the_sample_body(serve):
-    result = await run_one(CHECK, make_target(await serve(form_app()), users=KITCHEN, private_routes=[LOGIN]))
+    result = await run_one(
+        CHECK, make_target(await serve(form_app()), users=KITCHEN, private_routes=[LOGIN])
+    )
     assert result.status is Status.ERROR
-    assert "the app rejects this body: 422 body.username: field required; fix `private_routes[0].body`" in result.summary
+    assert (
+        "the app rejects this body: 422 body.username: field required; fix `private_routes[0].body`"
+        in result.summary
+    )
     assert result.requests == 1
 
 
 async def test_a_route_broken_for_every_input_is_reported_once(serve):
     route = LOGIN | {"content_type": "form"}
-    result = await run_one(CHECK, make_target(await serve(form_app(broken=True)), users=KITCHEN, private_routes=[route]))
+    result = await run_one(
+        CHECK,
+        make_target(await serve(form_app(broken=True)), users=KITCHEN, private_routes=[route]),
+    )
     assert result.status is Status.WARN
     assert len(result.findings) == 1
     assert "broken for every input" in result.findings[0].message
 
 
 async def test_a_route_without_a_sample_body_is_not_sent_bodies(serve):
-    result = await run_one(CHECK, make_target(await serve(form_app()), users=KITCHEN, private_routes=["POST /token"]))
+    result = await run_one(
+        CHECK, make_target(await serve(form_app()), users=KITCHEN, private_routes=["POST /token"])
+    )
     assert result.status is Status.SKIPPED
     assert result.requests == 0
     assert "set body:" in result.summary
@@ -204,7 +241,9 @@ async def test_a_route_without_a_sample_body_is_not_sent_bodies(serve):
 
 async def test_error_when_the_valid_sample_is_not_found(serve):
     route = {"route": "POST /api/gone", "body": {"message": "hi"}}
-    result = await run_one(CHECK, make_target(await serve(web.Application()), users=KITCHEN, private_routes=[route]))
+    result = await run_one(
+        CHECK, make_target(await serve(web.Application()), users=KITCHEN, private_routes=[route])
+    )
     assert result.status is Status.ERROR
     assert "answered 404 to its valid sample body" in result.summary
 
@@ -220,7 +259,9 @@ def signup_app() -> web.Application:
             body = await request.json()
         except (ValueError, RecursionError):
             return web.json_response({"detail": "invalid JSON"}, status=400)
-        if not isinstance(body, dict) or not all(isinstance(body.get(k), str) for k in ("username", "email")):
+        if not isinstance(body, dict) or not all(
+            isinstance(body.get(k), str) for k in ("username", "email")
+        ):
             return web.json_response({"detail": "username and email are strings"}, status=422)
         if body["username"] in taken or body["email"] in taken:
             return web.json_response({"detail": "already registered"}, status=409)
@@ -232,15 +273,22 @@ def signup_app() -> web.Application:
 
 
 async def test_creates_get_fresh_unique_fields_so_no_probe_is_a_duplicate(serve):
-    route = {"route": "POST /api/signup", "body": {"username": "newcomer", "email": "newcomer@example.org"}}
-    result = await run_one(CHECK, make_target(await serve(signup_app()), users=KITCHEN, private_routes=[route]))
+    route = {
+        "route": "POST /api/signup",
+        "body": {"username": "newcomer", "email": "newcomer@example.org"},
+    }
+    result = await run_one(
+        CHECK, make_target(await serve(signup_app()), users=KITCHEN, private_routes=[route])
+    )
     assert result.status is Status.WARN, [f.message for f in result.findings]
     assert [f.message for f in result.findings] == ["A 1 mib string: answered 201; expected a 4xx."]
 
 
 async def test_a_weakness_on_one_route_is_reported_even_if_another_cannot_be_judged(serve):
     routes = ROUTES + [{"route": "POST /api/gone", "body": {"message": "hi"}}]
-    result = await run_one(CHECK, make_target(await serve(app("lenient")), users=USERS, private_routes=routes))
+    result = await run_one(
+        CHECK, make_target(await serve(app("lenient")), users=USERS, private_routes=routes)
+    )
     assert result.status is Status.WARN
     assert "1 routes could not be judged" in result.summary
 
@@ -248,7 +296,15 @@ async def test_a_weakness_on_one_route_is_reported_even_if_another_cannot_be_jud
 async def test_a_shared_object_changed_by_the_valid_sample_is_put_back_field_by_field(serve):
     server = profile_app(trusting=False, strict=True)  # refuses its own whole representation
     route = {"route": "PATCH /api/profiles/{username}", "body": {"bio": "probe bio"}}
-    result = await run_one(CHECK, make_target(await serve(server), users=KITCHEN, objects=[PROFILE | {"methods": ["GET"]}], private_routes=[route]))
+    result = await run_one(
+        CHECK,
+        make_target(
+            await serve(server),
+            users=KITCHEN,
+            objects=[PROFILE | {"methods": ["GET"]}],
+            private_routes=[route],
+        ),
+    )
     assert result.status is Status.PASS, [f.message for f in result.findings]
     assert server[STATE]["bio"] == "hello"
 
@@ -303,7 +359,9 @@ def notes_app(*, validates: bool, closed: bool = False) -> web.Application:
                 and isinstance(body.get("count", 0), int | None)
             )
             if not ok:
-                return web.json_response({"detail": "title: must be a string of at most 50"}, status=422)
+                return web.json_response(
+                    {"detail": "title: must be a string of at most 50"}, status=422
+                )
             return web.json_response({"id": 1, "title": body["title"]}, status=201)
         return web.json_response({"id": 1, "stored": True}, status=201)
 
@@ -329,13 +387,30 @@ NOTES = [{"route": "POST /api/notes", "body": {"title": "hello", "count": 1}}]
 
 async def test_with_the_schema_accepted_type_and_length_violations_fail(serve):
     base = await serve(notes_app(validates=False))
-    result = await run_one(CHECK, make_target(base, users=USERS, private_routes=NOTES, openapi=f"{base}/openapi.json"))
+    result = await run_one(
+        CHECK, make_target(base, users=USERS, private_routes=NOTES, openapi=f"{base}/openapi.json")
+    )
     assert result.status is Status.FAIL, result.summary
-    broken = {f.message.split(":")[0]: f.message for f in result.findings if "(the schema from openapi:)" in f.message}
-    assert "the schema types title as string and count as integer or null, yet wrong types were accepted" in broken["Wrong types"]
-    assert "the schema sets maxLength 50 on title, yet 1 MiB was accepted" in broken["A 1 mib string"]
-    assert "the schema requires title, yet an empty body was accepted" in broken["Missing fields (an empty object)"]
-    assert "the schema declares an object, yet an array was accepted" in broken["A json array instead of an object"]
+    broken = {
+        f.message.split(":")[0]: f.message
+        for f in result.findings
+        if "(the schema from openapi:)" in f.message
+    }
+    assert (
+        "the schema types title as string and count as integer or null, yet wrong types were accepted"
+        in broken["Wrong types"]
+    )
+    assert (
+        "the schema sets maxLength 50 on title, yet 1 MiB was accepted" in broken["A 1 mib string"]
+    )
+    assert (
+        "the schema requires title, yet an empty body was accepted"
+        in broken["Missing fields (an empty object)"]
+    )
+    assert (
+        "the schema declares an object, yet an array was accepted"
+        in broken["A json array instead of an object"]
+    )
 
 
 async def test_without_a_schema_the_same_app_only_warns(serve):
@@ -347,30 +422,52 @@ async def test_without_a_schema_the_same_app_only_warns(serve):
 
 async def test_an_app_keeping_its_schema_passes(serve):
     base = await serve(notes_app(validates=True))
-    result = await run_one(CHECK, make_target(base, users=USERS, private_routes=NOTES, openapi=f"{base}/openapi.json"))
+    result = await run_one(
+        CHECK, make_target(base, users=USERS, private_routes=NOTES, openapi=f"{base}/openapi.json")
+    )
     assert result.status is Status.PASS, result.summary
 
 
-async def test_an_unknown_key_the_schema_allows_is_no_finding_but_a_closed_schema_is_held_to_it(serve, tmp_path):
+async def test_an_unknown_key_the_schema_allows_is_no_finding_but_a_closed_schema_is_held_to_it(
+    serve, tmp_path
+):
     ping = [{"route": "POST /api/ping", "body": {}}]
     open_base = await serve(notes_app(validates=True))
-    opened = await run_one(CHECK, make_target(open_base, users=USERS, private_routes=ping, openapi=f"{open_base}/openapi.json"))
+    opened = await run_one(
+        CHECK,
+        make_target(
+            open_base, users=USERS, private_routes=ping, openapi=f"{open_base}/openapi.json"
+        ),
+    )
     wrong = next(f for f in opened.findings if f.message.startswith("Wrong types"))
     assert "'message' is not in the schema, which does not forbid unknown keys" in wrong.message
     assert opened.status is Status.PASS, opened.summary
     # The same app with additionalProperties: false in its (file) spec, yet accepting extra keys.
     (tmp_path / "openapi.json").write_text(json.dumps(spec_document(closed=True)), encoding="utf-8")
     lax = await serve(notes_app(validates=False))
-    closed = await run_one(CHECK, make_target(lax, users=USERS, private_routes=ping, openapi="openapi.json"), root=tmp_path)
+    closed = await run_one(
+        CHECK,
+        make_target(lax, users=USERS, private_routes=ping, openapi="openapi.json"),
+        root=tmp_path,
+    )
     assert closed.status is Status.FAIL, closed.summary
-    assert any("additionalProperties: false), yet 'message' was accepted" in f.message for f in closed.findings)
+    assert any(
+        "additionalProperties: false), yet 'message' was accepted" in f.message
+        for f in closed.findings
+    )
 
 
 async def test_an_openapi_key_that_cannot_be_read_is_an_error_naming_it(serve, tmp_path):
     base = await serve(notes_app(validates=True))
-    result = await run_one(CHECK, make_target(base, users=USERS, private_routes=NOTES, openapi="missing.json"), root=tmp_path)
+    result = await run_one(
+        CHECK,
+        make_target(base, users=USERS, private_routes=NOTES, openapi="missing.json"),
+        root=tmp_path,
+    )
     assert result.status is Status.ERROR
-    assert result.summary.startswith("targets.default.openapi:") and "cannot be read" in result.summary
+    assert (
+        result.summary.startswith("targets.default.openapi:") and "cannot be read" in result.summary
+    )
 
 
 # -- issue 13: mass assignment on a public sign-up route, read back as the created account ----
@@ -392,10 +489,18 @@ def register_app(*, trusts_admin: bool) -> web.Application:
     async def register(request: web.Request) -> web.Response:
         body = await parsed(request)
         fields = ("username", "password", "email")
-        if not isinstance(body, dict) or not all(isinstance(body.get(f), str) and 0 < len(body[f]) <= 100 for f in fields):
-            return web.json_response({"error": "username, password and email are required strings"}, status=400)
+        if not isinstance(body, dict) or not all(
+            isinstance(body.get(f), str) and 0 < len(body[f]) <= 100 for f in fields
+        ):
+            return web.json_response(
+                {"error": "username, password and email are required strings"}, status=400
+            )
         admin = bool(body.get("admin")) if trusts_admin else False
-        accounts[body["username"]] = {"password": body["password"], "email": body["email"], "admin": admin}
+        accounts[body["username"]] = {
+            "password": body["password"],
+            "email": body["email"],
+            "admin": admin,
+        }
         return web.json_response({"status": "success", "message": "Registered. Log in."})
 
     async def login(request: web.Request) -> web.Response:
@@ -422,8 +527,15 @@ def register_app(*, trusts_admin: bool) -> web.Application:
 
 SIGNUP = {
     "route": "POST /api/register",
-    "body": {"username": "lr_newcomer", "password": "pw-probe-123", "email": "newcomer@example.org"},
-    "login": {"route": "POST /api/login", "body": {"username": "{username}", "password": "{password}"}},
+    "body": {
+        "username": "lr_newcomer",
+        "password": "pw-probe-123",
+        "email": "newcomer@example.org",
+    },
+    "login": {
+        "route": "POST /api/login",
+        "body": {"username": "{username}", "password": "{password}"},
+    },
     "read": "GET /api/me",
 }
 
@@ -433,7 +545,10 @@ async def test_mass_assignment_on_a_public_signup_is_read_back_as_the_created_ac
     result = await run_one(CHECK, make_target(base, users=USERS, public_writes=[SIGNUP]))
     assert result.status is Status.FAIL, result.summary
     found = next(f for f in result.findings if f.message.startswith("Privileged fields"))
-    assert "admin took the values we sent (mass assignment, read back at GET /api/me as the account it created)" in found.message
+    assert (
+        "admin took the values we sent (mass assignment, read back at GET /api/me as the account it created)"
+        in found.message
+    )
 
 
 async def test_a_signup_that_ignores_privileged_fields_passes_read_back(serve):
@@ -441,4 +556,7 @@ async def test_a_signup_that_ignores_privileged_fields_passes_read_back(serve):
     result = await run_one(CHECK, make_target(base, users=USERS, public_writes=[SIGNUP]))
     assert result.status is Status.PASS, result.summary
     found = next(f for f in result.findings if f.message.startswith("Privileged fields"))
-    assert "no privileged field took our value (read back at GET /api/me as the account it created)" in found.message
+    assert (
+        "no privileged field took our value (read back at GET /api/me as the account it created)"
+        in found.message
+    )

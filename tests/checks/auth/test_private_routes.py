@@ -14,13 +14,19 @@ GOOD = "tok_alice_0123456789abcdef"
 USERS = {"alice": {"token": GOOD, "tenant": "acme", "role": "buyer"}}
 
 
-def guarded_app(*, leak_no_token: bool = False, leak_bad_token: bool = False, status_for_missing: int = 401) -> web.Application:
+def guarded_app(
+    *, leak_no_token: bool = False, leak_bad_token: bool = False, status_for_missing: int = 401
+) -> web.Application:
     """/api/me and /api/conversations/{id}; flags plant the classic mistakes."""
 
     async def guard(request: web.Request) -> web.Response | None:
         header = request.headers.get("Authorization", "")
         if not header:
-            return None if leak_no_token else web.json_response({"error": "unauthorized"}, status=status_for_missing)
+            return (
+                None
+                if leak_no_token
+                else web.json_response({"error": "unauthorized"}, status=status_for_missing)
+            )
         scheme, _, token = header.partition(" ")
         if scheme != "Bearer" or not token.replace("_", "").isalnum():
             return web.json_response({"error": "malformed"}, status=401)
@@ -77,7 +83,9 @@ async def test_fail_when_an_unknown_token_is_accepted(serve):
     base = await serve(guarded_app(leak_bad_token=True))
     result = await run_one(CHECK, target(base))
     assert result.status is Status.FAIL
-    assert {f.evidence["credential"] for f in result.findings if f.evidence.get("credential")} == {"unknown token"}
+    assert {f.evidence["credential"] for f in result.findings if f.evidence.get("credential")} == {
+        "unknown token"
+    }
 
 
 async def test_warn_when_the_route_does_not_exist(serve):
@@ -132,8 +140,13 @@ def form_and_slash_app() -> web.Application:
         return request.headers.get("Authorization") == f"Bearer {GOOD}"
 
     async def profile(request: web.Request) -> web.Response:
-        if request.content_type != "application/x-www-form-urlencoded" or "name" not in await request.post():
-            return web.json_response({"detail": [{"loc": ["body", "name"], "msg": "field required"}]}, status=422)
+        if (
+            request.content_type != "application/x-www-form-urlencoded"
+            or "name" not in await request.post()
+        ):
+            return web.json_response(
+                {"detail": [{"loc": ["body", "name"], "msg": "field required"}]}, status=422
+            )
         if not authorised(request):
             return web.json_response({"detail": "Not authenticated"}, status=401)
         return web.json_response({"saved": True})
@@ -166,7 +179,9 @@ PROFILE = {"route": "POST /api/profile", "body": {"name": "Alice"}}
 
 async def test_a_form_route_is_probed_with_a_form_body(serve):
     base = await serve(form_and_slash_app())
-    result = await run_one(CHECK, make_target(base, users=USERS, private_routes=[{**PROFILE, "content_type": "form"}]))
+    result = await run_one(
+        CHECK, make_target(base, users=USERS, private_routes=[{**PROFILE, "content_type": "form"}])
+    )
     assert result.status is Status.PASS, result.summary
     assert result.requests == 3
 
@@ -175,7 +190,10 @@ async def test_probes_the_app_rejects_as_invalid_are_an_error_not_a_leak(serve):
     base = await serve(form_and_slash_app())
     result = await run_one(CHECK, make_target(base, users=USERS, private_routes=[PROFILE]))
     assert result.status is Status.ERROR, result.summary
-    assert "the app rejects this body: 422 body.name: field required; fix `private_routes[0].body`" in result.summary
+    assert (
+        "the app rejects this body: 422 body.name: field required; fix `private_routes[0].body`"
+        in result.summary
+    )
 
 
 async def test_a_trailing_slash_redirect_is_followed_before_judging(serve):
@@ -203,7 +221,9 @@ async def test_a_trailing_slash_redirect_on_an_auth_route_that_leaks_still_fails
 
     app.router.add_get("/api/auth/me", add_slash)
     app.router.add_get("/api/auth/me/", me)
-    result = await run_one(CHECK, make_target(await serve(app), users=USERS, private_routes=["GET /api/auth/me"]))
+    result = await run_one(
+        CHECK, make_target(await serve(app), users=USERS, private_routes=["GET /api/auth/me"])
+    )
     assert result.status is Status.FAIL, result.summary
 
 
@@ -244,8 +264,13 @@ async def test_forged_tokens_come_from_each_role_so_order_changes_nothing(serve)
     ]
     for result in results:
         assert result.status is Status.FAIL
-        assert result.requests == 4  # no token, malformed, a forged admin token, a forged buyer token
-        assert [(f.evidence["credential"], "shaped like root's, role admin" in f.evidence["sent"]) for f in result.findings] == [("unknown token", True)]
+        assert (
+            result.requests == 4
+        )  # no token, malformed, a forged admin token, a forged buyer token
+        assert [
+            (f.evidence["credential"], "shaped like root's, role admin" in f.evidence["sent"])
+            for f in result.findings
+        ] == [("unknown token", True)]
 
 
 def jwt_app(*, verify_signature: bool) -> tuple[web.Application, str]:
@@ -257,7 +282,11 @@ def jwt_app(*, verify_signature: bool) -> tuple[web.Application, str]:
     async def me(request: web.Request) -> web.Response:
         token = request.headers.get("Authorization", "").removeprefix("Bearer ")
         parts = token.split(".")
-        if len(parts) != 3 or (verify_signature and token != good) or parts[:2] != good.split(".")[:2]:
+        if (
+            len(parts) != 3
+            or (verify_signature and token != good)
+            or parts[:2] != good.split(".")[:2]
+        ):
             return web.json_response({"error": "unauthorized"}, status=401)
         return web.json_response({"sub": "1"})
 
@@ -269,7 +298,9 @@ def jwt_app(*, verify_signature: bool) -> tuple[web.Application, str]:
 async def test_an_accepted_forged_jwt_is_named_jwt_signature_not_verified(serve):
     app, good = jwt_app(verify_signature=False)
     base = await serve(app)
-    result = await run_one(CHECK, make_target(base, users={"a": {"token": good}}, private_routes=["GET /api/me"]))
+    result = await run_one(
+        CHECK, make_target(base, users={"a": {"token": good}}, private_routes=["GET /api/me"])
+    )
     assert result.status is Status.FAIL
     (finding,) = result.findings
     assert finding.message.startswith("JWT signature not verified: with Authorization: Bearer ")
@@ -280,14 +311,20 @@ async def test_an_accepted_forged_jwt_is_named_jwt_signature_not_verified(serve)
 async def test_a_verified_jwt_passes(serve):
     app, good = jwt_app(verify_signature=True)
     base = await serve(app)
-    result = await run_one(CHECK, make_target(base, users={"a": {"token": good}}, private_routes=["GET /api/me"]))
+    result = await run_one(
+        CHECK, make_target(base, users={"a": {"token": good}}, private_routes=["GET /api/me"])
+    )
     assert result.status is Status.PASS, result.summary
 
 
 async def test_an_opaque_token_accepted_keeps_the_plain_sentence(serve):
     base = await serve(guarded_app(leak_bad_token=True))
     result = await run_one(CHECK, target(base))
-    unknown = [f for f in result.findings if "tok_" in f.message or "unknown" in str(f.evidence.get("credential"))]
+    unknown = [
+        f
+        for f in result.findings
+        if "tok_" in f.message or "unknown" in str(f.evidence.get("credential"))
+    ]
     assert unknown and all(f.message.startswith("With Authorization: Bearer ") for f in unknown)
 
 
@@ -295,7 +332,9 @@ async def test_an_opaque_token_accepted_keeps_the_plain_sentence(serve):
 # a refusal, bad credentials go where auth.in says ------------------------------------------
 
 
-def items_app(*, lookup_first: bool = False, trusts_any_token: bool = True) -> tuple[web.Application, dict[str, dict], list[str]]:
+def items_app(
+    *, lookup_first: bool = False, trusts_any_token: bool = True
+) -> tuple[web.Application, dict[str, dict], list[str]]:
     """DELETE/PUT /api/items/{id} behind a guard that refuses no token with 401 and (the bug)
     accepts any Bearer token; ``lookup_first`` answers 404 for a missing item before the guard.
     POST /api/items makes one for the caller."""
@@ -336,39 +375,64 @@ def items_app(*, lookup_first: bool = False, trusts_any_token: bool = True) -> t
     return app, items, touched
 
 
-ITEM = {"route": "GET /api/items/{id}", "id": "7", "owner": "alice", "methods": ["GET", "DELETE"], "disposable": True}
+ITEM = {
+    "route": "GET /api/items/{id}",
+    "id": "7",
+    "owner": "alice",
+    "methods": ["GET", "DELETE"],
+    "disposable": True,
+}
 WRITES = ["DELETE /api/items/{id}", {"route": "PUT /api/items/{id}", "body": {"name": "probe"}}]
 
 
 async def test_a_forged_delete_goes_to_a_missing_id_and_the_disposable_object_survives(serve):
     app, items, touched = items_app()
-    result = await run_one(CHECK, make_target(await serve(app), users=USERS, private_routes=WRITES, objects=[ITEM]))
+    result = await run_one(
+        CHECK, make_target(await serve(app), users=USERS, private_routes=WRITES, objects=[ITEM])
+    )
     assert result.status is Status.FAIL, result.summary
     leaks = [f for f in result.findings if f.evidence.get("credential")]
     assert {f.evidence["credential"] for f in leaks} == {"malformed token", "unknown token"}
     assert all("got past the guard: it answered 404" in f.message for f in leaks)
-    assert items["7"] == {"id": 7, "name": "shared dish"} and touched == []  # role_boundaries' object
+    assert (
+        items["7"] == {"id": 7, "name": "shared dish"} and touched == []
+    )  # role_boundaries' object
 
 
 async def test_a_guarded_write_on_a_missing_id_passes(serve):
     app, items, touched = items_app(trusts_any_token=False)
-    result = await run_one(CHECK, make_target(await serve(app), users=USERS, private_routes=WRITES, objects=[ITEM]))
+    result = await run_one(
+        CHECK, make_target(await serve(app), users=USERS, private_routes=WRITES, objects=[ITEM])
+    )
     assert result.status is Status.PASS, result.summary
     assert "7" in items and touched == []
 
 
 async def test_an_app_that_looks_up_before_the_guard_is_not_judged_and_the_note_names_create(serve):
     app, items, touched = items_app(lookup_first=True)
-    result = await run_one(CHECK, make_target(await serve(app), users=USERS, private_routes=WRITES[:1], objects=[ITEM]))
+    result = await run_one(
+        CHECK, make_target(await serve(app), users=USERS, private_routes=WRITES[:1], objects=[ITEM])
+    )
     assert result.status is Status.SKIPPED, result.summary
-    assert "even without credentials the app answers 404 there; set targets.default.objects[0].create" in result.summary
+    assert (
+        "even without credentials the app answers 404 there; set targets.default.objects[0].create"
+        in result.summary
+    )
     assert "7" in items and touched == []
 
 
 async def test_with_create_the_check_deletes_only_its_own_object(serve):
     app, items, touched = items_app(lookup_first=True)
-    own = {**ITEM, "id": None, "create": "POST /api/items", "body": {"name": "made by the run"}, "disposable": False}
-    result = await run_one(CHECK, make_target(await serve(app), users=USERS, private_routes=WRITES[:1], objects=[own]))
+    own = {
+        **ITEM,
+        "id": None,
+        "create": "POST /api/items",
+        "body": {"name": "made by the run"},
+        "disposable": False,
+    }
+    result = await run_one(
+        CHECK, make_target(await serve(app), users=USERS, private_routes=WRITES[:1], objects=[own])
+    )
     assert result.status is Status.FAIL, result.summary
     assert touched == ["DELETE 101"]  # its own object; the shared dish 7 is never sent anything
     assert "7" in items and "101" not in items
@@ -391,7 +455,9 @@ def error_200_app(*, leak: bool = False) -> web.Application:
 
 async def test_a_200_carrying_an_error_is_a_refusal(serve):
     base = await serve(error_200_app())
-    result = await run_one(CHECK, make_target(base, users=USERS, private_routes=["GET /v1/admin/users/"]))
+    result = await run_one(
+        CHECK, make_target(base, users=USERS, private_routes=["GET /v1/admin/users/"])
+    )
     assert result.status is Status.PASS, result.summary
     assert result.requests == 4  # three probes and one read of alice's view to compare with
     assert any("an error inside a 2xx" in f.message for f in result.findings)
@@ -399,7 +465,9 @@ async def test_a_200_carrying_an_error_is_a_refusal(serve):
 
 async def test_a_200_carrying_the_admitted_view_is_still_a_leak(serve):
     base = await serve(error_200_app(leak=True))
-    result = await run_one(CHECK, make_target(base, users=USERS, private_routes=["GET /v1/admin/users/"]))
+    result = await run_one(
+        CHECK, make_target(base, users=USERS, private_routes=["GET /v1/admin/users/"])
+    )
     assert result.status is Status.FAIL, result.summary
     assert result.requests == 3  # a list is no error message: no comparison needed
 
@@ -424,20 +492,36 @@ async def test_bad_credentials_go_where_auth_in_says(serve):
     for where in ("query", "cookie"):
         app, seen = keyed_app(where)
         auth = {"header": "api_key", "scheme": "", "in": where}
-        result = await run_one(CHECK, make_target(await serve(app), users=USERS, auth=auth, private_routes=["GET /api/me"]))
+        result = await run_one(
+            CHECK,
+            make_target(await serve(app), users=USERS, auth=auth, private_routes=["GET /api/me"]),
+        )
         assert result.status is Status.PASS, (where, result.summary)
         keys = [key for key, _ in seen]
-        assert keys[0] == "" and keys[1] == malformed_credential(make_target("http://x.test", auth=auth))
+        assert keys[0] == "" and keys[1] == malformed_credential(
+            make_target("http://x.test", auth=auth)
+        )
         assert keys[2] and keys[2] != GOOD and all(not header for _, header in seen)
 
 
 async def test_an_app_taking_any_query_key_fails(serve):
+    # an opaque key in the query: an accepted forgery keeps the plain sentence (no JWT named)
     app, _ = keyed_app("query", leak=True)
     auth = {"header": "api_key", "scheme": "", "in": "query"}
-    result = await run_one(CHECK, make_target(await serve(app), users=USERS, auth=auth, private_routes=["GET /api/me"]))
+    result = await run_one(
+        CHECK, make_target(await serve(app), users=USERS, auth=auth, private_routes=["GET /api/me"])
+    )
     assert result.status is Status.FAIL
-    assert {f.evidence["credential"] for f in result.findings if f.evidence.get("credential")} == {"malformed token", "unknown token"}
-    assert any(f.evidence["sent"].startswith("query api_key=") for f in result.findings if f.evidence.get("sent"))
+    assert {f.evidence["credential"] for f in result.findings if f.evidence.get("credential")} == {
+        "malformed token",
+        "unknown token",
+    }
+    assert not any(f.message.startswith("JWT signature not verified") for f in result.findings)
+    assert any(
+        f.evidence["sent"].startswith("query api_key=")
+        for f in result.findings
+        if f.evidence.get("sent")
+    )
 
 
 async def test_the_malformed_header_carries_the_scheme_once(serve):

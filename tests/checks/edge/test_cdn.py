@@ -29,12 +29,18 @@ async def test_pass_told_by_a_header(serve):
     base = await serve(app_with({"cf-ray": "8a1b2c3d4e5f-FRA", "Server": "cloudflare"}))
     result = await run_one(CHECK, make_target(base))
     assert result.status is Status.PASS
-    assert "served through Cloudflare (told by header cf-ray: 8a1b2c3d4e5f-FRA; header server: cloudflare)" in result.summary
+    assert (
+        "served through Cloudflare (told by header cf-ray: 8a1b2c3d4e5f-FRA; header server: cloudflare)"
+        in result.summary
+    )
     assert result.requests == 1
 
 
 async def test_pass_for_fastly_and_vercel_headers(serve):
-    for headers, provider in (({"X-Served-By": "cache-fra-etou8220158-FRA"}, "Fastly"), ({"x-vercel-id": "fra1::abc"}, "Vercel")):
+    for headers, provider in (
+        ({"X-Served-By": "cache-fra-etou8220158-FRA"}, "Fastly"),
+        ({"x-vercel-id": "fra1::abc"}, "Vercel"),
+    ):
         base = await serve(app_with(headers))
         result = await run_one(CHECK, make_target(base))
         assert result.status is Status.PASS and provider in result.summary
@@ -45,7 +51,9 @@ async def test_pass_told_by_the_address(serve):
     async with DnsServer({"localhost": {"A": ["104.16.132.229"]}}) as dns:
         result = await run_one(CHECK, make_target(base, nameservers=[dns.address]))
     assert result.status is Status.PASS
-    assert "address 104.16.132.229 is in Cloudflare's published range 104.16.0.0/13" in result.summary
+    assert (
+        "address 104.16.132.229 is in Cloudflare's published range 104.16.0.0/13" in result.summary
+    )
 
 
 async def test_fail_for_a_public_origin_without_cdn_signals(serve):
