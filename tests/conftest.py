@@ -43,3 +43,16 @@ def make_target(base_url: str, **fields: Any) -> Target:
 async def run_one(item: Check, target: Target, *, root: Path | None = None, timeout: float | None = None) -> CheckResult:
     report = await run_checks(target, [item], root=root, timeout=timeout)
     return report.results[0]
+
+
+# The PostgreSQL fixtures (a throwaway server per session, a database per test).
+from tests.postgres import postgres_server, postgres_url  # noqa: E402, F401
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh database on each backend the store supports: a SQLite file, then a database on
+    the session's real PostgreSQL server. Tests that take it run once per backend."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'data' / 'launchready.db'}"
+    return request.getfixturevalue("postgres_url")

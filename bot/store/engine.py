@@ -5,17 +5,30 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import URL, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.pool import StaticPool
 
 from bot.store.records import StoreError
 
-__all__ = ["BUSY_TIMEOUT_MS", "describe_url", "make_engine"]
+__all__ = ["BUSY_TIMEOUT_MS", "backend_url", "describe_url", "make_engine"]
 
 # The bot, a CLI run and a CI job may write the same file at once; wait rather than fail.
 BUSY_TIMEOUT_MS = 10_000
+
+
+# ``postgresql://`` (and Heroku's ``postgres://``) name no driver; SQLAlchemy would pick
+# psycopg2, which the ``postgres`` extra does not install. psycopg 3 is the one we test.
+_POSTGRES_DRIVER = "postgresql+psycopg"
+
+
+def backend_url(url: str) -> URL:
+    """The URL SQLAlchemy is given: a bare PostgreSQL URL gets the psycopg driver."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername=_POSTGRES_DRIVER)
+    return parsed
 
 
 def describe_url(url: str) -> str:
@@ -31,7 +44,7 @@ def describe_url(url: str) -> str:
 
 def make_engine(url: str) -> Engine:
     try:
-        parsed = make_url(url)
+        parsed = backend_url(url)
     except ArgumentError:
         raise StoreError(
             f'"{url}" is not a database URL (use sqlite:///launchready.db or postgresql://...)'
@@ -46,6 +59,10 @@ def make_engine(url: str) -> Engine:
             kwargs["poolclass"] = StaticPool
         else:
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    else:
+        # A server may restart or drop idle connections; test each before use rather than
+        # fail the next ingest request. Replicas share the server's connection limit.
+        kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=10)
     try:
         engine = create_engine(parsed, **kwargs)
     except (ArgumentError, NoSuchModuleError, ImportError) as exc:

@@ -18,7 +18,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Connection, Engine, inspect, text
 from sqlalchemy.exc import DatabaseError, SQLAlchemyError
 from sqlmodel import SQLModel
 
@@ -38,6 +38,10 @@ from bot.store.tables import SCHEMA_VERSION, AuditRow, ChecklistRow, MetaRow, Re
 __all__ = ["ALL_TABLES", "FILE_ACTOR", "Store"]
 
 log = logging.getLogger(__name__)
+
+# pg_advisory_xact_lock key serialising schema creation when replicas start together
+# (an arbitrary constant: "LRSC" in ASCII).
+_SCHEMA_LOCK = 0x4C525343
 
 # Every table the store owns; the schema version covers all of them.
 ALL_TABLES = [
@@ -97,16 +101,12 @@ class Store(RunStore, ChecklistStore):
                 f"database {describe_url(self.url)} was written by a newer Launch Ready "
                 f"(schema {found}, this is {SCHEMA_VERSION}); upgrade launchready or point database: elsewhere"
             )
-        SQLModel.metadata.create_all(self.engine, tables=ALL_TABLES)
-        if self.engine.dialect.name == "sqlite":
-            with self.engine.begin() as conn:
-                for verb in ("UPDATE", "DELETE"):
-                    conn.execute(
-                        text(
-                            f"CREATE TRIGGER IF NOT EXISTS lr_audit_no_{verb.lower()} BEFORE {verb} ON lr_audit "
-                            "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"
-                        )
-                    )
+        with self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                # Replicas may start together: one creates the schema while the others wait.
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK})
+            SQLModel.metadata.create_all(conn, tables=ALL_TABLES)
+            _protect_audit_log(conn)
         with self.session() as session:
             meta = session.get(MetaRow, "schema_version")
             if meta is None:
@@ -135,6 +135,47 @@ class Store(RunStore, ChecklistStore):
                 f"database {describe_url(self.url)} has a schema_version of {value!r}, not a number; "
                 "point database: elsewhere"
             ) from None
+
+
+# The audit log refuses UPDATE and DELETE in the database itself, so no code path (and no
+# person with a SQL shell and the app's credentials) rewrites history by accident.
+_PG_AUDIT_FUNCTION = """
+CREATE OR REPLACE FUNCTION lr_audit_append_only() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION 'the audit log is append-only';
+END;
+$$ LANGUAGE plpgsql
+"""
+
+
+def _protect_audit_log(conn: Connection) -> None:
+    dialect = conn.dialect.name
+    if dialect == "sqlite":
+        for verb in ("UPDATE", "DELETE"):
+            conn.execute(
+                text(
+                    f"CREATE TRIGGER IF NOT EXISTS lr_audit_no_{verb.lower()} BEFORE {verb} ON lr_audit "
+                    "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"
+                )
+            )
+    elif dialect == "postgresql":
+        conn.execute(text(_PG_AUDIT_FUNCTION))
+        exists = conn.execute(
+            text("SELECT 1 FROM pg_trigger WHERE tgname = 'lr_audit_no_change'")
+        ).first()
+        if exists is None:
+            conn.execute(
+                text(
+                    "CREATE TRIGGER lr_audit_no_change BEFORE UPDATE OR DELETE ON lr_audit "
+                    "FOR EACH ROW EXECUTE FUNCTION lr_audit_append_only()"
+                )
+            )
+            conn.execute(
+                text(
+                    "CREATE TRIGGER lr_audit_no_truncate BEFORE TRUNCATE ON lr_audit "
+                    "FOR EACH STATEMENT EXECUTE FUNCTION lr_audit_append_only()"
+                )
+            )
 
 
 def _first_line(exc: BaseException) -> str:

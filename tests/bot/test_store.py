@@ -9,6 +9,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DatabaseError
 
 from bot.config import ChecklistEntry
 from bot.store import (
@@ -20,6 +22,7 @@ from bot.store import (
     UnknownItemError,
     UnknownRunError,
 )
+from bot.store.engine import describe_url, make_engine
 from checks.check import Check, check, manual_check
 from checks.model import CheckResult, Finding, Outcome, RunReport, Severity, Status, Verdict
 
@@ -95,7 +98,13 @@ def report(run_id: str, *results: CheckResult, target: str = "staging") -> RunRe
 
 
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
+def db_url(database_url: str) -> str:
+    """Each test below runs on SQLite and on a real PostgreSQL database."""
+    return database_url
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'data' / 'launchready.db'}"
 
 
@@ -231,8 +240,8 @@ def test_two_stores_write_the_same_file_at_once(db_url: str) -> None:
 # -- opening ------------------------------------------------------------------------------
 
 
-def test_sqlite_is_in_wal_mode_with_the_schema_version(db_url: str, tmp_path: Path) -> None:
-    Store.open(db_url).close()
+def test_sqlite_is_in_wal_mode_with_the_schema_version(sqlite_url: str, tmp_path: Path) -> None:
+    Store.open(sqlite_url).close()
     conn = sqlite3.connect(tmp_path / "data" / "launchready.db")
     try:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -244,22 +253,21 @@ def test_sqlite_is_in_wal_mode_with_the_schema_version(db_url: str, tmp_path: Pa
         conn.close()
 
 
-def test_a_newer_schema_is_refused_and_left_alone(db_url: str, tmp_path: Path) -> None:
+def test_a_newer_schema_is_refused_and_left_alone(db_url: str) -> None:
     Store.open(db_url).close()
-    path = tmp_path / "data" / "launchready.db"
-    with sqlite3.connect(path) as conn:
-        conn.execute("UPDATE lr_meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION + 1),))
-    conn.close()
+    raw = make_engine(db_url)
+    with raw.begin() as conn:
+        conn.execute(text("UPDATE lr_meta SET value = :v WHERE key = 'schema_version'"), {"v": str(SCHEMA_VERSION + 1)})
 
     with pytest.raises(SchemaTooNewError) as caught:
         Store.open(db_url)
     message = str(caught.value)
-    assert str(path) in message
+    assert describe_url(db_url) in message
     assert f"schema {SCHEMA_VERSION + 1}, this is {SCHEMA_VERSION}" in message
     assert "upgrade launchready or point database: elsewhere" in message
-    with sqlite3.connect(path) as conn:
-        assert conn.execute("SELECT value FROM lr_meta").fetchone()[0] == str(SCHEMA_VERSION + 1)
-    conn.close()
+    with raw.connect() as conn:
+        assert conn.execute(text("SELECT value FROM lr_meta")).scalar() == str(SCHEMA_VERSION + 1)
+    raw.dispose()
 
 
 def test_a_file_that_is_not_a_database_gets_a_sentence(tmp_path: Path) -> None:
@@ -357,17 +365,16 @@ def test_the_audit_log_records_who_changed_what(store: Store) -> None:
     assert [e.field for e in store.audit("staging", "auth.private_routes", limit=2)] == ["status", "due"]
 
 
-def test_the_audit_log_is_append_only(store: Store, tmp_path: Path) -> None:
+def test_the_audit_log_is_append_only(store: Store, db_url: str) -> None:
     store.sync_checklist("staging", CATALOG, {})
     store.assign("staging", "obs.health", "U0ALICE", actor="cli:alice")
-    conn = sqlite3.connect(tmp_path / "data" / "launchready.db")
+    raw = make_engine(db_url)  # a connection of its own, as a person with a SQL shell would have
     try:
-        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
-            conn.execute("UPDATE lr_audit SET actor = 'someone else'")
-        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
-            conn.execute("DELETE FROM lr_audit")
+        for statement in ("UPDATE lr_audit SET actor = 'someone else'", "DELETE FROM lr_audit"):
+            with pytest.raises(DatabaseError, match="append-only"), raw.begin() as conn:
+                conn.execute(text(statement))
     finally:
-        conn.close()
+        raw.dispose()
     assert [e.actor for e in store.audit("staging")] == ["cli:alice"]
 
 
