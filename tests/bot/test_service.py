@@ -1,8 +1,10 @@
-"""Services.run: the one path for a run, on a real SQLite file and a real loopback app."""
+"""Services.run: the one path for a run, on a real SQLite file and a real PostgreSQL database, and a real loopback app."""
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from aiohttp import web
@@ -24,16 +26,30 @@ def health_app() -> web.Application:
     return app
 
 
-def make_config(tmp_path, base_url: str, *, extra_target: str = "", checklist: str = ""):
+@dataclass(frozen=True)
+class Place:
+    """Where a test's service lives: a directory for app.yaml and a database URL."""
+
+    root: Path
+    database: str
+
+
+@pytest.fixture
+def place(tmp_path: Path, database_url: str) -> Place:
+    """Each service test runs on SQLite and on a real PostgreSQL database."""
+    return Place(tmp_path, database_url)
+
+
+def make_config(place: Place, base_url: str, *, extra_target: str = "", checklist: str = ""):
     text = (
         "project: Test\n"
-        f"database: sqlite:///{tmp_path / 'lr.db'}\n"
+        f"database: {place.database}\n"
         "slack: {admins: [U0ADMIN]}\n"
         "targets:\n"
         f"  staging: {{base_url: '{base_url}'{extra_target}}}\n"
         + (f"checklist:\n{checklist}" if checklist else "")
     )
-    return parse_config(text, env={}, root=tmp_path)
+    return parse_config(text, env={}, root=place.root)
 
 
 class Gate:
@@ -56,13 +72,13 @@ async def base(serve):
     return await serve(health_app())
 
 
-def open_services(tmp_path, base_url, *checks, **kwargs):
+def open_services(place, base_url, *checks, **kwargs):
     registry = Registry(checks or [health])
-    return Services.open(make_config(tmp_path, base_url, **kwargs), registry=registry)
+    return Services.open(make_config(place, base_url, **kwargs), registry=registry)
 
 
-async def test_run_is_stored_and_results_land_as_they_finish(tmp_path, base):
-    services = open_services(tmp_path, base)
+async def test_run_is_stored_and_results_land_as_they_finish(place, base):
+    services = open_services(place, base)
     seen_in_store: list[Status] = []
 
     def landed(result):
@@ -80,8 +96,8 @@ async def test_run_is_stored_and_results_land_as_they_finish(tmp_path, base):
     services.close()
 
 
-async def test_waiver_from_the_checklist_is_applied(tmp_path):
-    services = open_services(tmp_path, "http://127.0.0.1:9")  # nothing listens: obs.health errors
+async def test_waiver_from_the_checklist_is_applied(place):
+    services = open_services(place, "http://127.0.0.1:9")  # nothing listens: obs.health errors
     first = await services.run()
     assert first.result("obs.health").status is Status.ERROR
     services.store.waive("staging", "obs.health", days=3, reason="health route ships Friday", actor="U0ADMIN")
@@ -93,9 +109,9 @@ async def test_waiver_from_the_checklist_is_applied(tmp_path):
     services.close()
 
 
-async def test_second_concurrent_run_is_refused_naming_the_running_one(tmp_path, base):
+async def test_second_concurrent_run_is_refused_naming_the_running_one(place, base):
     gate = Gate()
-    services = open_services(tmp_path, base, gate.check)
+    services = open_services(place, base, gate.check)
     first = asyncio.create_task(services.run("staging"))
     await gate.entered.wait()
     running = services.store.running_run("staging")
@@ -109,17 +125,17 @@ async def test_second_concurrent_run_is_refused_naming_the_running_one(tmp_path,
     services.close()
 
 
-async def test_run_of_another_process_is_respected(tmp_path, base):
-    services = open_services(tmp_path, base)
+async def test_run_of_another_process_is_respected(place, base):
+    services = open_services(place, base)
     other = services.store.start_run(target="staging", trigger="schedule")
     with pytest.raises(RunInProgress, match=other):
         await services.run("staging")
     services.close()
 
 
-async def test_cancelled_run_is_marked_interrupted(tmp_path, base):
+async def test_cancelled_run_is_marked_interrupted(place, base):
     gate = Gate()
-    services = open_services(tmp_path, base, gate.check)
+    services = open_services(place, base, gate.check)
     task = asyncio.create_task(services.run("staging"))
     await gate.entered.wait()
     run_id = services.store.running_run("staging").run_id
@@ -132,8 +148,8 @@ async def test_cancelled_run_is_marked_interrupted(tmp_path, base):
     services.close()
 
 
-async def test_production_targets_are_for_admins_when_asked_from_slack(tmp_path, base):
-    services = open_services(tmp_path, base, extra_target=", production: true")
+async def test_production_targets_are_for_admins_when_asked_from_slack(place, base):
+    services = open_services(place, base, extra_target=", production: true")
     with pytest.raises(NotAllowed, match="only admins"):
         await services.run("staging", who="U0SOMEONE", trigger="slack")
     assert (await services.run("staging", who="U0ADMIN", trigger="slack")).verdict is Verdict.GO
@@ -141,8 +157,8 @@ async def test_production_targets_are_for_admins_when_asked_from_slack(tmp_path,
     services.close()
 
 
-async def test_only_selects_checks(tmp_path, base):
-    services = open_services(tmp_path, base, health, Gate().check)
+async def test_only_selects_checks(place, base):
+    services = open_services(place, base, health, Gate().check)
     report = await services.run(only="obs.health")
     assert [r.check_id for r in report.results] == ["obs.health"]
     with pytest.raises(ValueError, match="Did you mean obs.health"):
@@ -150,14 +166,14 @@ async def test_only_selects_checks(tmp_path, base):
     services.close()
 
 
-def test_checklist_naming_an_unknown_check_is_a_config_error(tmp_path):
+def test_checklist_naming_an_unknown_check_is_a_config_error(place):
     with pytest.raises(ConfigError) as caught:
-        open_services(tmp_path, "http://x.test", checklist="  obs.helth: {owner: U1}\n")
+        open_services(place, "http://x.test", checklist="  obs.helth: {owner: U1}\n")
     assert caught.value.errors[0].startswith('checklist.obs.helth: "obs.helth" is not a check id. Did you mean obs.health?')
 
 
-async def test_own_manual_items_join_the_run(tmp_path, base):
-    services = open_services(tmp_path, base, checklist="  manual.status_page: {title: A status page exists, owner: U0BOB, severity: low}\n")
+async def test_own_manual_items_join_the_run(place, base):
+    services = open_services(place, base, checklist="  manual.status_page: {title: A status page exists, owner: U0BOB, severity: low}\n")
     report = await services.run()
     item = report.result("manual.status_page")
     assert (item.status, item.owner, item.severity) == (Status.MANUAL, "U0BOB", Severity.LOW)

@@ -1,4 +1,4 @@
-"""The ingest routes served on loopback over a real SQLite store, with a recording notifier."""
+"""The ingest routes served on loopback over a real store (SQLite, then PostgreSQL), with a recording notifier."""
 
 from __future__ import annotations
 
@@ -47,9 +47,9 @@ def ingest_config(tmp_path, **ingest):
 
 
 @pytest.fixture
-async def ingest(tmp_path, serve):
+async def ingest(tmp_path, serve, database_url):
     config = ingest_config(tmp_path)
-    store = Store.open(f"sqlite:///{tmp_path / 'ingest.db'}")
+    store = Store.open(database_url)
     clock = Clock(datetime.now(UTC).replace(microsecond=0))
     notifier = RecordingNotifier()
     monitoring = Monitoring(config, store, notifier=notifier, clock=clock)

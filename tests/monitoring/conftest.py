@@ -15,9 +15,9 @@ from bot.store import Store
 
 
 @pytest.fixture
-def engine(tmp_path) -> Engine:
-    """The engine of a real store in a SQLite file (every table created by Store.open)."""
-    store = Store.open(f"sqlite:///{tmp_path / 'lr.db'}")
+def engine(database_url) -> Engine:
+    """The engine of a real store, on SQLite and on PostgreSQL (every table created by Store.open)."""
+    store = Store.open(database_url)
     yield store.engine
     store.close()
 

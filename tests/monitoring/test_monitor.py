@@ -148,9 +148,9 @@ def test_maintenance_window_edges():
     assert not windows.active(datetime(2026, 12, 1, 2, 30, tzinfo=UTC))  # Tuesday
 
 
-async def test_restart_keeps_counters_and_does_not_realert(tmp_path, notifier, clock, switch):
+async def test_restart_keeps_counters_and_does_not_realert(database_url, notifier, clock, switch):
     app, base = switch
-    url = f"sqlite:///{tmp_path / 'restart.db'}"
+    url = database_url
     store = Store.open(url)
     monitor, incidents = make_monitor(store.engine, notifier, clock, base + "/health")
     app.status = 500

@@ -31,10 +31,10 @@ class FakeRuntime:
     notifier: Any = None
 
 
-def config(tmp_path, monitors=("api", "web"), schedule=None):
+def config(tmp_path, monitors=("api", "web"), schedule=None, database=None):
     data = {
         "project": "Acme Chat",
-        "database": f"sqlite:///{tmp_path / 'sched.db'}",
+        "database": database or f"sqlite:///{tmp_path / 'sched.db'}",
         "slack": {"channel": "C0LAUNCH", "digest": {"cron": "0 9 * * 1-5", "timezone": "Europe/Berlin"}},
         "targets": {"staging": {"base_url": "http://127.0.0.1:9", "schedule": schedule}},
         "monitors": [{"name": m, "url": f"http://127.0.0.1:9/{m}", "interval": "30s"} for m in monitors],
@@ -48,8 +48,9 @@ def test_desired_jobs_have_stable_ids(tmp_path):
     assert all(isinstance(a, str) for j in jobs for a in j.args)  # picklable by design
 
 
-async def test_restart_reconciles_jobs_without_duplicates(tmp_path):
-    first = config(tmp_path)
+async def test_restart_reconciles_jobs_without_duplicates(tmp_path, database_url):
+    """On SQLite and PostgreSQL: the job store is the store's database."""
+    first = config(tmp_path, database=database_url)
     services = Services.open(first)
     runtime = FakeRuntime(first, services)
     monitoring = Monitoring(first, services.store)
@@ -63,7 +64,7 @@ async def test_restart_reconciles_jobs_without_duplicates(tmp_path):
     assert "lr:monitor:web" in stored and "lr:digest" in stored
     services.close()
 
-    second = config(tmp_path, monitors=("api",))  # web was removed from app.yaml
+    second = config(tmp_path, monitors=("api",), database=database_url)  # web was removed from app.yaml
     services = Services.open(second)
     monitoring = Monitoring(second, services.store)
     scheduler = start_scheduler(FakeRuntime(second, services), monitoring)
@@ -79,8 +80,8 @@ async def test_restart_reconciles_jobs_without_duplicates(tmp_path):
         services.close()
 
 
-async def test_a_lapsed_waiver_is_announced_once(tmp_path):
-    cfg = config(tmp_path, monitors=())
+async def test_a_lapsed_waiver_is_announced_once(tmp_path, database_url):
+    cfg = config(tmp_path, monitors=(), database=database_url)
     services = Services.open(cfg)
     try:
         services.store.sync_checklist("staging", list(services.registry), cfg.checklist)
@@ -94,8 +95,8 @@ async def test_a_lapsed_waiver_is_announced_once(tmp_path):
         services.close()
 
 
-async def test_a_refused_digest_is_retried_later_the_same_day(tmp_path):
-    cfg = config(tmp_path, monitors=())
+async def test_a_refused_digest_is_retried_later_the_same_day(tmp_path, database_url):
+    cfg = config(tmp_path, monitors=(), database=database_url)
     services = Services.open(cfg)
     notifier = RecordingNotifier(failing=True)
     monitoring = Monitoring(cfg, services.store)

@@ -25,13 +25,13 @@ FAST = RetryPolicy(rate_limit_retries=1, server_error_retries=1, connection_retr
 
 
 @pytest.fixture
-async def served(fake_slack, serve, tmp_path):  # noqa: F811
+async def served(fake_slack, serve, tmp_path, database_url):  # noqa: F811
     switch = Switch()
     target = await serve(switchable_app(switch))
     data: dict[str, Any] = {
         "project": "Acme Chat",
         "launch_date": "2026-12-15",
-        "database": f"sqlite:///{tmp_path / 'serve.db'}",
+        "database": database_url,
         "slack": {"channel": "C0LAUNCH", "admins": ["U0ADMIN"]},
         "targets": {"staging": {"base_url": target}},
         "monitors": [
