@@ -6,7 +6,8 @@ keyed with the base64 part of the ``whsec_`` secret in ``ingest.secret``. A bad 
 a timestamp more than 5 minutes off is 401; malformed JSON or an unknown type is 400 naming
 the field. The body is ``{"type": ..., "timestamp": ..., "data": {...}}`` with types
 ``http.request`` (route, status, latency_ms), ``webhook.failure`` (provider, event_id,
-reason) and ``deploy`` (version). A delivery is stored before the 2xx; a second delivery with
+reason) and ``deploy`` (version). A delivery is stored before the 2xx (concurrent deliveries share one transaction: group
+commit); a second delivery with
 the same ``webhook-id`` is acknowledged as a duplicate and not processed again.
 """
 
@@ -25,7 +26,7 @@ from aiohttp import web
 
 from bot.ingest.common import Rejected, answer, parse_json, read_body, rejected
 from bot.monitoring.monitoring import Monitoring
-from bot.store import in_thread
+from bot.store.group_commit import NotStored
 from bot.store.ops_tables import IngestedEventRow
 
 __all__ = ["TOLERANCE", "TYPES", "handler", "sign", "signing_key", "validate", "verify"]
@@ -184,7 +185,11 @@ def handler(
         except Rejected as problem:
             return rejected(monitoring, "events", problem)
         row.delivery_id = msg_id[:255]
-        stored = await in_thread(monitoring.store_event, row)  # SQLite waits off the loop
+        try:
+            stored = await monitoring.record_event(row)  # committed (with its batch) before the 2xx
+        except NotStored:
+            # Not acknowledged, so the sender retries; the same webhook-id is still new then.
+            return answer(503, error="The event could not be stored right now; retry with the same webhook-id.")
         if stored.duplicate:
             return answer(200, status="duplicate", id=msg_id)
         if row.type in ("http.request", "webhook.failure"):

@@ -19,6 +19,7 @@ from bot.monitoring.alerts import AlertEvaluator
 from bot.monitoring.incidents import Incident, IncidentManager, Notifier, Renderer
 from bot.monitoring.monitor import Monitor, TickResult
 from bot.store import Store, in_thread
+from bot.store.group_commit import GroupCommit
 from bot.store.ingested_events import StoredEvent
 from bot.store.ops_tables import IngestedEventRow
 from checks.obs.monitoring_live import MonitorFact, MonitoringFacts
@@ -60,8 +61,11 @@ class Monitoring:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._flush_lock = asyncio.Lock()
         self._evaluation_pending = False
+        # Ingest's writes: concurrent requests share one transaction (bot.store.group_commit).
+        self.event_writer: GroupCommit[IngestedEventRow, StoredEvent] = GroupCommit(self.store_events, max_batch=500)
 
     async def aclose(self) -> None:
+        await self.event_writer.aclose()
         for task in list(self._tasks):
             task.cancel()
         for monitor in self.monitors.values():
@@ -155,6 +159,20 @@ class Monitoring:
         if not stored.duplicate:
             self.accepted[row.source] += 1
         return stored
+
+    def store_events(self, rows: list[IngestedEventRow]) -> list[StoredEvent]:
+        """Write a batch of accepted events in one transaction (synchronous, like
+        :meth:`store_event`); an outcome per row, duplicates marked."""
+        stored = self.store.events.add_many(rows)
+        for row, outcome in zip(rows, stored, strict=True):
+            if not outcome.duplicate:
+                self.accepted[row.source] += 1
+        return stored
+
+    async def record_event(self, row: IngestedEventRow) -> StoredEvent:
+        """Store one accepted event before its 2xx, batched with the events arriving at the
+        same time (one commit for all of them); returns once its transaction committed."""
+        return await self.event_writer.write(row)
 
     def last_status(self, fingerprint: str) -> str | None:
         return self.store.events.last_status(fingerprint)

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import insert
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
@@ -42,6 +44,40 @@ class IngestedEvents(Repository):
                 session.rollback()
                 return StoredEvent(None, True)
             return StoredEvent(row.id, False)
+
+    def add_many(self, rows: list[IngestedEventRow]) -> list[StoredEvent]:
+        """Write a batch in one transaction; an outcome per row, in order. A ``delivery_id``
+        seen before (stored earlier, or earlier in this batch) is a duplicate: insert-or-ignore
+        on its unique key, so replicas receiving the same delivery at once store it once."""
+        outcomes: list[StoredEvent | None] = [None] * len(rows)
+        keyed: dict[str, int] = {}  # delivery_id -> the first row in the batch carrying it
+        for index, row in enumerate(rows):
+            if row.delivery_id is None:
+                continue
+            if row.delivery_id in keyed:
+                outcomes[index] = StoredEvent(None, True)
+            else:
+                keyed[row.delivery_id] = index
+        with self.engine.begin() as conn:
+            if keyed:
+                values = [_values(rows[i]) for i in keyed.values()]
+                statement = (
+                    _insert_for(conn.dialect.name)(IngestedEventRow)
+                    .values(values)
+                    .on_conflict_do_nothing(index_elements=["delivery_id"])
+                    .returning(col(IngestedEventRow.id), col(IngestedEventRow.delivery_id))
+                )
+                stored = {delivery: row_id for row_id, delivery in conn.execute(statement)}
+                for delivery, index in keyed.items():
+                    row_id = stored.get(delivery)
+                    outcomes[index] = StoredEvent(row_id, row_id is None)
+            for index, row in enumerate(rows):
+                if row.delivery_id is None:
+                    row_id = conn.execute(
+                        insert(IngestedEventRow).values(_values(row)).returning(col(IngestedEventRow.id))
+                    ).scalar_one()
+                    outcomes[index] = StoredEvent(row_id, False)
+        return [outcome for outcome in outcomes if outcome is not None]
 
     def last_status(self, fingerprint: str) -> str | None:
         with self.session() as session:
@@ -88,3 +124,18 @@ class IngestedEvents(Repository):
                     .order_by(col(IngestedEventRow.occurred_at))
                 )
             )
+
+
+def _insert_for(dialect: str):  # noqa: ANN202 - the dialect's Insert class, with on_conflict_*
+    if dialect == "postgresql":
+        return postgresql.insert
+    if dialect == "sqlite":
+        return sqlite.insert
+    raise NotImplementedError(f"batched ingest supports SQLite and PostgreSQL, not {dialect}")
+
+
+_COLUMNS = tuple(c.name for c in IngestedEventRow.__table__.columns if c.name != "id")  # type: ignore[attr-defined]
+
+
+def _values(row: IngestedEventRow) -> dict[str, object]:
+    return {name: getattr(row, name) for name in _COLUMNS}
