@@ -74,7 +74,9 @@ class IngestedEvents(Repository):
             for index, row in enumerate(rows):
                 if row.delivery_id is None:
                     row_id = conn.execute(
-                        insert(IngestedEventRow).values(_values(row)).returning(col(IngestedEventRow.id))
+                        insert(IngestedEventRow)
+                        .values(_values(row))
+                        .returning(col(IngestedEventRow.id))
                     ).scalar_one()
                     outcomes[index] = StoredEvent(row_id, False)
         return [outcome for outcome in outcomes if outcome is not None]

@@ -14,8 +14,13 @@ from tests.ingest.test_events import event, post, signed
 
 
 async def test_concurrent_events_share_transactions_and_all_are_stored(ingest):
-    bodies = [(f"msg_batch_{i}", event(route="GET /api/chat", status=200, latency_ms=10 + i)) for i in range(120)]
-    answers = await asyncio.gather(*(post(ingest, body, signed(body, msg_id=msg)) for msg, body in bodies))
+    bodies = [
+        (f"msg_batch_{i}", event(route="GET /api/chat", status=200, latency_ms=10 + i))
+        for i in range(120)
+    ]
+    answers = await asyncio.gather(
+        *(post(ingest, body, signed(body, msg_id=msg)) for msg, body in bodies)
+    )
     assert [a.status_code for a in answers] == [202] * 120
     assert ingest.monitoring.count_events("events") == 120
     writer = ingest.monitoring.event_writer
@@ -25,7 +30,9 @@ async def test_concurrent_events_share_transactions_and_all_are_stored(ingest):
 
 async def test_the_same_delivery_sent_at_once_is_stored_once(ingest):
     body = event()
-    answers = await asyncio.gather(*(post(ingest, body, signed(body, msg_id="msg_same")) for _ in range(8)))
+    answers = await asyncio.gather(
+        *(post(ingest, body, signed(body, msg_id="msg_same")) for _ in range(8))
+    )
     statuses = sorted(a.json()["status"] for a in answers)
     assert statuses == ["accepted"] + ["duplicate"] * 7
     assert ingest.monitoring.count_events("events") == 1
@@ -37,7 +44,9 @@ async def test_a_refused_batch_is_not_acknowledged_and_the_retry_is_stored(inges
     with engine.begin() as conn:  # the table goes away: every write fails
         conn.execute(text("ALTER TABLE lr_ingested_events RENAME TO lr_ingested_events_away"))
     body = event()
-    answers = await asyncio.gather(*(post(ingest, body, signed(body, msg_id=f"msg_r{i}")) for i in range(5)))
+    answers = await asyncio.gather(
+        *(post(ingest, body, signed(body, msg_id=f"msg_r{i}")) for i in range(5))
+    )
     assert [a.status_code for a in answers] == [503] * 5
     assert "retry with the same webhook-id" in answers[0].json()["error"]
     with engine.begin() as conn:
@@ -56,7 +65,9 @@ def test_a_batch_keeps_its_order_and_marks_earlier_deliveries(ingest):
     now = datetime.now(UTC)
 
     def row(delivery: str | None) -> IngestedEventRow:
-        return IngestedEventRow(source="events", type="deploy", delivery_id=delivery, received_at=now, occurred_at=now)
+        return IngestedEventRow(
+            source="events", type="deploy", delivery_id=delivery, received_at=now, occurred_at=now
+        )
 
     events = ingest.monitoring.store.events
     assert not events.add(row("d1")).duplicate
