@@ -58,25 +58,25 @@ class IngestedEvents(Repository):
                 outcomes[index] = StoredEvent(None, True)
             else:
                 keyed[row.delivery_id] = index
+        table = IngestedEventRow.__table__  # type: ignore[attr-defined]
         with self.engine.begin() as conn:
             if keyed:
-                values = [_values(rows[i]) for i in keyed.values()]
+                # One compiled statement, executemany: SQLAlchemy sends it as multi-row
+                # INSERTs ("insertmanyvalues") and gathers RETURNING from each.
                 statement = (
-                    _insert_for(conn.dialect.name)(IngestedEventRow)
-                    .values(values)
+                    _insert_for(conn.dialect.name)(table)
                     .on_conflict_do_nothing(index_elements=["delivery_id"])
-                    .returning(col(IngestedEventRow.id), col(IngestedEventRow.delivery_id))
+                    .returning(table.c.id, table.c.delivery_id)
                 )
-                stored = {delivery: row_id for row_id, delivery in conn.execute(statement)}
+                result = conn.execute(statement, [_values(rows[i]) for i in keyed.values()])
+                stored = {delivery: row_id for row_id, delivery in result}
                 for delivery, index in keyed.items():
                     row_id = stored.get(delivery)
                     outcomes[index] = StoredEvent(row_id, row_id is None)
             for index, row in enumerate(rows):
                 if row.delivery_id is None:
                     row_id = conn.execute(
-                        insert(IngestedEventRow)
-                        .values(_values(row))
-                        .returning(col(IngestedEventRow.id))
+                        insert(table).values(_values(row)).returning(table.c.id)
                     ).scalar_one()
                     outcomes[index] = StoredEvent(row_id, False)
         return [outcome for outcome in outcomes if outcome is not None]

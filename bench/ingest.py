@@ -1,0 +1,212 @@
+"""Signed ingest throughput of `launchready serve` on SQLite and on PostgreSQL.
+
+    python -m bench.ingest                       # both backends, this checkout
+    python -m bench.ingest --code /tmp/lr-before # the same load against another checkout
+    BENCH_INGEST_EVENTS=6000 BENCH_REPEATS=3 python -m bench.ingest --backends sqlite
+
+Starts, all on loopback: the fake Slack Web API (tests/slack/fake_slack.py), for PostgreSQL a
+throwaway cluster (tests/postgres.py, Debian's server binaries), and `launchready serve` as a
+real subprocess whose code is ``--code`` (default: this checkout; point it at an older commit's
+worktree for a before/after). BENCH_INGEST_EVENTS signed ``http.request`` events (Standard
+Webhooks, signed before the clock starts) are posted by BENCH_INGEST_SENDERS concurrent
+senders to ``/ingest/events``. Figures: events per second from the first send to the last 2xx,
+and afterwards the rows stored counted in the database, which must equal the 2xx count (every
+acknowledged event is stored; nothing stored twice). The alert thresholds stay at their
+defaults, so the service also evaluates its windows during the burst, as in production.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import aiohttp
+import httpx
+import yaml
+from sqlalchemy import create_engine, text
+
+from bench.common import REPO, machine_description, median_spread, repeats, wait_healthy, write_section
+from bot.ingest.events import sign
+from tests.postgres import PostgresServer, find_bindir
+from tests.slack.fake_slack import FakeSlack
+from tests.slack.slack_requests import BOT_TOKEN, SIGNING_SECRET
+
+EVENTS = int(os.environ.get("BENCH_INGEST_EVENTS", "4000"))
+SENDERS = int(os.environ.get("BENCH_INGEST_SENDERS", "64"))
+SECRET = "whsec_" + base64.b64encode(b"bench-ingest-secret-0123456789ab").decode()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Round:
+    seconds: float
+    sent: int
+    acknowledged: int
+    stored: int
+
+
+def _signed_events(round_no: int) -> list[tuple[bytes, dict[str, str]]]:
+    events = []
+    stamp = int(time.time())
+    for i in range(EVENTS):
+        body = json.dumps({
+            "type": "http.request", "timestamp": datetime.now(UTC).isoformat(),
+            "data": {"route": "GET /api/conversations", "status": 200, "latency_ms": 20 + i % 50},
+        }).encode()
+        msg_id = f"msg_bench_{round_no}_{i}"
+        events.append((body, {"webhook-id": msg_id, "webhook-timestamp": str(stamp),
+                              "webhook-signature": sign(SECRET, msg_id, stamp, body),
+                              "content-type": "application/json"}))
+    return events
+
+
+async def _send_all(base: str, events: list[tuple[bytes, dict[str, str]]]) -> tuple[float, int]:
+    # aiohttp as the load generator: it costs less CPU per request than httpx (profiled).
+    queue = list(reversed(events))
+    acknowledged = 0
+
+    async def sender(session: aiohttp.ClientSession) -> None:
+        nonlocal acknowledged
+        while queue:
+            body, headers = queue.pop()
+            async with session.post(f"{base}/ingest/events", data=body, headers=headers) as answer:
+                if answer.status != 202:
+                    raise SystemExit(f"an event answered {answer.status}: {(await answer.text())[:200]}")
+            acknowledged += 1
+
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=SENDERS)) as session:
+        began = time.perf_counter()
+        await asyncio.gather(*(sender(session) for _ in range(SENDERS)))
+        return time.perf_counter() - began, acknowledged
+
+
+def _stored(url: str) -> int:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(
+                text("SELECT COUNT(*) FROM lr_ingested_events WHERE delivery_id LIKE 'msg_bench_%'")
+            ).scalar_one()
+    finally:
+        engine.dispose()
+
+
+async def _measure_backend(database_url: str, code: Path, fake: FakeSlack, work: Path) -> list[Round]:
+    config = {
+        "project": "Bench Chat",
+        "database": database_url,
+        "slack": {"channel": "C0BENCH", "admins": ["U0ADMIN"], "digest": None},
+        "targets": {"staging": {"base_url": "http://127.0.0.1:9"}},
+        "ingest": {"secret": SECRET},
+    }
+    (work / "app.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    port = _free_port()
+    env = {**os.environ, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+           "SLACK_API_URL": fake.api_url, "PYTHONPATH": str(code)}
+    env.pop("SLACK_APP_TOKEN", None)
+    env.pop("LAUNCHREADY_DATABASE_URL", None)
+    process = subprocess.Popen(  # noqa: ASYNC220 - started once, before any measuring
+        [sys.executable, "-m", "bot", "serve", "--config", str(work / "app.yaml"), "--port", str(port),
+         "--log-level", "warning"],
+        cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    rounds: list[Round] = []
+    try:
+        async with httpx.AsyncClient(timeout=30) as client:
+            await wait_healthy(client, base, process)
+        for round_no in range(repeats()):
+            events = _signed_events(round_no)
+            seconds, acknowledged = await _send_all(base, events)
+            rounds.append(Round(seconds, len(events), acknowledged, _stored(database_url)))
+            with create_engine(database_url).begin() as conn:  # the next round starts empty
+                conn.execute(text("DELETE FROM lr_ingested_events WHERE delivery_id LIKE 'msg_bench_%'"))
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+    return rounds
+
+
+async def measure(backends: list[str], code: Path) -> dict:
+    fake = FakeSlack()
+    await fake.start()
+    server: PostgresServer | None = None
+    figures: dict = {"events": EVENTS, "senders": SENDERS, "code": str(code), "backends": {}}
+    try:
+        for backend in backends:
+            work = Path(tempfile.mkdtemp(prefix=f"lr-bench-ingest-{backend}-"))
+            if backend == "sqlite":
+                url = f"sqlite:///{work / 'launchready.db'}"
+            else:
+                if server is None:
+                    bindir = find_bindir()
+                    if bindir is None:
+                        raise SystemExit("PostgreSQL is not installed (apt-get install postgresql)")
+                    server = PostgresServer.start(bindir)
+                url = server.create_database()
+            rounds = await _measure_backend(url, code, fake, work)
+            figures["backends"][backend] = [r.__dict__ for r in rounds]
+    finally:
+        if server is not None:
+            server.stop()
+        await fake.stop()
+    return figures
+
+
+def report(figures: dict, label: str) -> str:
+    rows = [
+        f"### {label}",
+        "",
+        f"`python -m bench.ingest` (BENCH_REPEATS={repeats()}, {figures['events']} signed `http.request` "
+        f"events per round, {figures['senders']} concurrent senders), code: `{figures['code']}`.",
+        "",
+        "| backend | events/s, median (min–max) | acknowledged | stored |",
+        "|---|---|---|---|",
+    ]
+    for backend, rounds in figures["backends"].items():
+        rates = [r["sent"] / r["seconds"] for r in rounds]
+        acknowledged = sum(r["acknowledged"] for r in rounds)
+        stored = sum(r["stored"] for r in rounds)
+        rows.append(f"| {backend} | {median_spread(rates, '/s', 0)} | {acknowledged} | {stored} |")
+    lost = any(r["acknowledged"] != r["stored"] for rs in figures["backends"].values() for r in rs)
+    rows += ["", f"Stored equals acknowledged: {'NO' if lost else 'yes'}, every round.",
+             "", f"Machine: {machine_description()}. The senders, the fake Slack, PostgreSQL and the service share it."]
+    return "\n".join(rows)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backends", default="sqlite,postgres")
+    parser.add_argument("--code", type=Path, default=REPO, help="the checkout whose serve is measured")
+    parser.add_argument("--label", default="after: group commit")
+    args = parser.parse_args()
+    backends = [b for b in args.backends.split(",") if b]
+    figures = asyncio.run(measure(backends, args.code.resolve()))
+    name = "ingest" if args.code.resolve() == REPO else "ingest-" + args.code.resolve().name
+    write_section(name, report(figures, args.label), figures)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
