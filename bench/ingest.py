@@ -37,7 +37,14 @@ import httpx
 import yaml
 from sqlalchemy import create_engine, text
 
-from bench.common import REPO, machine_description, median_spread, repeats, wait_healthy, write_section
+from bench.common import (
+    REPO,
+    machine_description,
+    median_spread,
+    repeats,
+    wait_healthy,
+    write_section,
+)
 from bot.ingest.events import sign
 from tests.postgres import PostgresServer, find_bindir
 from tests.slack.fake_slack import FakeSlack
