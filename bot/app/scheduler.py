@@ -16,6 +16,10 @@ jobs, so a stored job is a module-level function and string arguments. The live 
 from the scheduler itself: its :class:`ServiceExecutor` holds the :class:`ServiceJobs` of this
 service and hands it to each job as its first argument. No process-wide registry is needed,
 and two services in one process (tests) never see each other's jobs.
+
+Only the leader among the replicas sharing a database runs the scheduler
+(:mod:`bot.app.leadership`): :func:`install` campaigns for the lead when the service starts
+and starts the scheduler when elected; a standby starts it when it takes over.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.app.leadership import CHECK_EVERY_S, RETRY_EVERY_S, Leadership
 from bot.app.runtime import Runtime
 from bot.checklist.lapsed import announce_lapsed_waivers
 from bot.digest import post_digest
@@ -46,7 +51,8 @@ from bot.slack.blocks.run import scheduled_run_text
 
 __all__ = [
     "JOBSTORE_TABLE",
-    "SCHEDULER",
+    "SEAT",
+    "SchedulerSeat",
     "Scheduled",
     "ServiceExecutor",
     "ServiceJobs",
@@ -64,7 +70,6 @@ ALERTS_EVERY = timedelta(seconds=10)
 REMINDERS_EVERY = timedelta(seconds=30)
 WAIVERS_EVERY = timedelta(minutes=15)
 DIGEST_RETRY = timedelta(minutes=5)
-SCHEDULER = web.AppKey("scheduler", AsyncIOScheduler)
 
 
 @dataclass
@@ -361,16 +366,57 @@ def stop_scheduler(scheduler: AsyncIOScheduler) -> None:
         scheduler.shutdown(wait=False)
 
 
-def install(app: web.Application, runtime: Runtime, monitoring: Monitoring) -> None:
-    """Start the scheduler when the service starts, stop it when it stops."""
+@dataclass
+class SchedulerSeat:
+    """This replica's part in the schedule: its :class:`Leadership` and, while it leads, the
+    running scheduler (None while it stands by)."""
+
+    leadership: Leadership | None = None
+    scheduler: AsyncIOScheduler | None = None
+
+    @property
+    def leading(self) -> bool:
+        return self.leadership is not None and self.leadership.leading
+
+
+SEAT = web.AppKey("scheduler_seat", SchedulerSeat)
+
+
+def install(
+    app: web.Application,
+    runtime: Runtime,
+    monitoring: Monitoring,
+    *,
+    retry_every: float = RETRY_EVERY_S,
+    check_every: float = CHECK_EVERY_S,
+) -> SchedulerSeat:
+    """Campaign for the lead when the service starts; run the scheduler only while leading
+    (:mod:`bot.app.leadership`); stop both when the service stops."""
+    seat = SchedulerSeat()
+    app[SEAT] = seat
+
+    async def elected() -> None:
+        seat.scheduler = start_scheduler(runtime, monitoring)
+
+    async def deposed() -> None:
+        if seat.scheduler is not None:
+            stop_scheduler(seat.scheduler)
+            seat.scheduler = None
 
     async def start(_: web.Application) -> None:
-        app[SCHEDULER] = start_scheduler(runtime, monitoring)
+        seat.leadership = Leadership(
+            runtime.services.store.lock("leader"),
+            on_elected=elected,
+            on_deposed=deposed,
+            retry_every=retry_every,
+            check_every=check_every,
+        )
+        await seat.leadership.start()
 
     async def stop(_: web.Application) -> None:
-        scheduler = app.get(SCHEDULER)
-        if scheduler is not None:
-            stop_scheduler(scheduler)
+        if seat.leadership is not None:
+            await seat.leadership.stop()
 
     app.on_startup.append(start)
     app.on_cleanup.insert(0, stop)
+    return seat

@@ -100,7 +100,13 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
 
 
 async def healthz(request: web.Request) -> web.Response:
-    return web.json_response({"status": "ok", "version": package_version()})
+    body: dict[str, Any] = {"status": "ok", "version": package_version()}
+    seat = request.app.get(scheduler.SEAT)
+    if seat is not None:
+        # Every replica is healthy; one leads (runs the scheduler), the others stand by.
+        body["leader"] = seat.leading
+        body["role"] = "leader" if seat.leading else "standby"
+    return web.json_response(body)
 
 
 def build_server(

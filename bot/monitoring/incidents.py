@@ -370,7 +370,10 @@ class IncidentManager:
             current = self.find_open(fingerprint)
             if current is None:
                 return None
-            return self.resolve(current.id, actor=actor, reason=reason, now=now, notify=notify)
+            try:
+                return self.resolve(current.id, actor=actor, reason=reason, now=now, notify=notify)
+            except IncidentError:
+                return None  # another replica resolved it in the meantime
 
     def queue_reminders(self, now: datetime | None = None, *, silenced: Iterable[str] = ()) -> int:
         """Queue a reminder for every open incident whose ``reminder_every`` has passed since

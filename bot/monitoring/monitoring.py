@@ -60,12 +60,17 @@ class Monitoring:
         self.accepted: Counter[str] = Counter()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._flush_lock = asyncio.Lock()
+        # Replicas on one PostgreSQL deliver alerts one at a time across processes too; on
+        # SQLite one process serves the database and the asyncio lock is enough.
+        self._delivery_lock = store.lock("alert-deliveries") if store.shared else None
         self._evaluation_pending = False
         # Ingest's writes: concurrent requests share one transaction (bot.store.group_commit).
         self.event_writer: GroupCommit[IngestedEventRow, StoredEvent] = GroupCommit(self.store_events, max_batch=500)
 
     async def aclose(self) -> None:
         await self.event_writer.aclose()
+        if self._delivery_lock is not None:
+            await in_thread(self._delivery_lock.close)
         for task in list(self._tasks):
             task.cancel()
         for monitor in self.monitors.values():
@@ -111,9 +116,19 @@ class Monitoring:
         return {name for name, m in self.monitors.items() if m.maintenance.active(now)}
 
     async def flush(self, now: datetime | None = None) -> int:
-        # One flush at a time: two would post the same pending alert twice.
+        # One flush at a time, in this process and across replicas: two would post the same
+        # pending alert twice.
         async with self._flush_lock:
-            return await self.incidents.flush(now)
+            lock = self._delivery_lock
+            if lock is None:
+                return await self.incidents.flush(now)
+            if not await in_thread(lock.acquire, 30.0):
+                log.warning("alert deliveries wait: another replica has been delivering for 30 s")
+                return 0
+            try:
+                return await self.incidents.flush(now)
+            finally:
+                await in_thread(lock.release)
 
     def evaluate_soon(self, delay: float = 0.2) -> None:
         """Evaluate the alert thresholds shortly, once for a burst of events: evaluating after

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from bot.store.ops_tables import AlertDeliveryRow, IncidentRow
@@ -123,7 +124,18 @@ class Incidents(Repository):
             else:
                 row, action = new_row(), "open"
             session.add(row)
-            session.flush()
+            try:
+                session.flush()
+            except IntegrityError:
+                # Another replica opened it between our read and our write (the partial
+                # unique index on unresolved fingerprints): theirs is the incident.
+                session.rollback()
+                current = session.exec(
+                    select(IncidentRow).where(
+                        IncidentRow.fingerprint == fingerprint, IncidentRow.state != "resolved"
+                    )
+                ).one()
+                return current, None
             if notify:
                 session.add(AlertDeliveryRow(incident_id=row.id, action=action, created_at=now))
             session.commit()
@@ -142,7 +154,9 @@ class Incidents(Repository):
         """Change one incident with ``apply`` (which may raise to refuse) and queue the
         delivery ``action`` for it, in one transaction; :class:`NoSuchIncident` when absent."""
         with self.session() as session:
-            row = session.get(IncidentRow, incident_id)
+            # FOR UPDATE (PostgreSQL): a replica resolving the same incident waits, then sees
+            # it resolved and refuses, so one resolution and one message.
+            row = session.get(IncidentRow, incident_id, with_for_update=True)
             if row is None:
                 raise NoSuchIncident(incident_id)
             apply(row)

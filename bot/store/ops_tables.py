@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, Text, UniqueConstraint
+from sqlalchemy import Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from bot.store.tables import UTCDateTime
 
 __all__ = [
+    "ONE_UNRESOLVED_INDEX",
     "AlertDeliveryRow",
     "DigestRow",
     "IncidentRow",
@@ -42,9 +43,24 @@ class MonitorStateRow(SQLModel, table=True):
     in_maintenance: bool = False
 
 
+# At most one unresolved incident per fingerprint, whichever replica opens it: a partial
+# unique index, so two replicas evaluating the same alert at once store one incident.
+_UNRESOLVED = text("state != 'resolved'")
+ONE_UNRESOLVED_INDEX = "uq_lr_incidents_unresolved_fingerprint"
+
+
 class IncidentRow(SQLModel, table=True):
     __tablename__ = "lr_incidents"
-    __table_args__ = (Index("ix_lr_incidents_fingerprint_state", "fingerprint", "state"),)
+    __table_args__ = (
+        Index("ix_lr_incidents_fingerprint_state", "fingerprint", "state"),
+        Index(
+            ONE_UNRESOLVED_INDEX,
+            "fingerprint",
+            unique=True,
+            sqlite_where=_UNRESOLVED,
+            postgresql_where=_UNRESOLVED,
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     fingerprint: str = Field(max_length=255)

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import Connection, Engine, inspect, text
-from sqlalchemy.exc import DatabaseError, SQLAlchemyError
+from sqlalchemy.exc import DatabaseError, IntegrityError, SQLAlchemyError
 from sqlmodel import SQLModel
 
 from bot.store import ops_tables
@@ -29,6 +29,7 @@ from bot.store.digests import DigestLedger
 from bot.store.engine import describe_url, make_engine
 from bot.store.incidents import Incidents
 from bot.store.ingested_events import IngestedEvents
+from bot.store.locks import DatabaseLock
 from bot.store.monitor_states import MonitorStates
 from bot.store.notices import Notices
 from bot.store.records import SchemaTooNewError, StoreError
@@ -83,6 +84,16 @@ class Store(RunStore, ChecklistStore):
             ) from None
         return store
 
+    @property
+    def shared(self) -> bool:
+        """Whether several processes may serve this database (PostgreSQL: replicas)."""
+        return self.engine.dialect.name == "postgresql"
+
+    def lock(self, name: str) -> DatabaseLock:
+        """A lock named ``name`` held across every process on this database
+        (:mod:`bot.store.locks`)."""
+        return DatabaseLock(self.engine, name)
+
     def close(self) -> None:
         # Runs this store started and never finished are abandoned: the next open marks them.
         self._abandon_runs()
@@ -107,6 +118,7 @@ class Store(RunStore, ChecklistStore):
                 conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK})
             SQLModel.metadata.create_all(conn, tables=ALL_TABLES)
             _protect_audit_log(conn)
+            _add_late_indexes(conn)
         with self.session() as session:
             meta = session.get(MetaRow, "schema_version")
             if meta is None:
@@ -175,6 +187,21 @@ def _protect_audit_log(conn: Connection) -> None:
                     "CREATE TRIGGER lr_audit_no_truncate BEFORE TRUNCATE ON lr_audit "
                     "FOR EACH STATEMENT EXECUTE FUNCTION lr_audit_append_only()"
                 )
+            )
+
+
+def _add_late_indexes(conn: Connection) -> None:
+    """Indexes added after their table shipped: create_all makes them only for new tables."""
+    for index in ops_tables.IncidentRow.__table__.indexes:  # type: ignore[attr-defined]
+        if index.name != ops_tables.ONE_UNRESOLVED_INDEX:
+            continue
+        try:
+            with conn.begin_nested():
+                index.create(conn, checkfirst=True)
+        except IntegrityError:
+            log.warning(
+                "lr_incidents holds two unresolved incidents for one fingerprint; resolve one, "
+                "then restart, so replicas cannot open duplicates"
             )
 
 

@@ -12,7 +12,7 @@ import yaml
 
 from bot.app.monitoring import MONITORING
 from bot.app.runtime import Runtime
-from bot.app.scheduler import SCHEDULER
+from bot.app.scheduler import SEAT
 from bot.app.server import build_server
 from bot.config import parse_config
 from bot.services import Services
@@ -57,7 +57,7 @@ def replies(fake):
 
 async def test_alert_buttons_and_resolution_through_slack(served):
     app, runtime, switch, fake, slack = served
-    scheduler = app[SCHEDULER]
+    scheduler = app[SEAT].scheduler
     assert {j.id for j in scheduler.get_jobs()} >= {"lr:monitor:api-health", "lr:alerts", "lr:reminders", "lr:waivers"}
     switch.status = 500
     await fake.wait_for(lambda f: len(alerts(f)) == 1, timeout=15)
