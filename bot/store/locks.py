@@ -26,7 +26,9 @@ log = logging.getLogger(__name__)
 
 def lock_key(name: str) -> int:
     """A stable signed 64-bit advisory-lock key for ``name``."""
-    return int.from_bytes(hashlib.sha256(f"launchready:{name}".encode()).digest()[:8], "big", signed=True)
+    return int.from_bytes(
+        hashlib.sha256(f"launchready:{name}".encode()).digest()[:8], "big", signed=True
+    )
 
 
 class DatabaseLock:
@@ -56,9 +58,13 @@ class DatabaseLock:
                 return True
             try:
                 conn = self._connection()
-                got = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": self.key}).scalar())
+                got = bool(
+                    conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": self.key}).scalar()
+                )
             except SQLAlchemyError as exc:
-                log.warning("lock %s: the database is not reachable: %s", self.name, _first_line(exc))
+                log.warning(
+                    "lock %s: the database is not reachable: %s", self.name, _first_line(exc)
+                )
                 self._drop()
                 return False
             self._held = got
@@ -72,7 +78,10 @@ class DatabaseLock:
                 return True
             try:
                 conn = self._connection()
-                conn.execute(text("SELECT set_config('lock_timeout', :t, false)"), {"t": f"{int(timeout_s * 1000)}ms"})
+                conn.execute(
+                    text("SELECT set_config('lock_timeout', :t, false)"),
+                    {"t": f"{int(timeout_s * 1000)}ms"},
+                )
                 conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": self.key})
             except SQLAlchemyError as exc:
                 log.warning("lock %s not taken: %s", self.name, _first_line(exc))
