@@ -3,6 +3,7 @@ restarts (a real SQLite file reopened), a refused post retried."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -60,8 +61,9 @@ def config(tmp_path):
 
 
 @pytest.fixture
-def db_url(tmp_path):
-    return f"sqlite:///{tmp_path / 'digest.db'}"
+def db_url(database_url):
+    """SQLite, then a real PostgreSQL database."""
+    return database_url
 
 
 def seeded(db_url, config) -> Store:
@@ -136,6 +138,20 @@ async def test_one_digest_per_day_across_a_restart_with_the_change_since_the_las
         assert "newly fixed: auth.private_routes" in notifier.posts()[1].text
     finally:
         store.close()
+
+
+async def test_two_replicas_posting_at_once_post_one_digest(config, db_url):
+    notifier = RecordingNotifier()
+    stores = [seeded(db_url, config), Store.open(db_url)]
+    try:
+        outcomes = await asyncio.gather(
+            *(post_digest(config, store, notifier, now=T0) for store in stores for _ in range(3))
+        )
+        assert sorted(o.outcome for o in outcomes).count("sent") == 1
+        assert len(notifier.posts()) == 1
+    finally:
+        for store in stores:
+            store.close()
 
 
 async def test_a_refused_post_is_retried_and_sent_once(config, db_url):

@@ -537,3 +537,30 @@ def test_a_run_is_interrupted_only_once_its_process_is_gone(db_url: str) -> None
     with Store.open(db_url) as store:
         assert store.interrupted_on_open == 1
         assert store.get_run(run_id).state == "interrupted"
+
+
+def test_a_bare_postgresql_url_uses_psycopg(postgres_url: str) -> None:
+    bare = postgres_url.replace("postgresql+psycopg://", "postgresql://")
+    with Store.open(bare) as store:
+        assert store.engine.dialect.name == "postgresql" and store.engine.dialect.driver == "psycopg"
+        assert store.shared
+        store.sync_checklist("staging", CATALOG, {})
+        assert len(store.items("staging")) == len(CATALOG)
+
+
+def test_only_one_holder_of_a_lock_per_database(db_url: str) -> None:
+    first, second = Store.open(db_url), Store.open(db_url)
+    one, other = first.lock("leader"), second.lock("leader")
+    try:
+        assert one.try_acquire()
+        # PostgreSQL: one holder across processes; SQLite: one process serves the file, so
+        # the lock is always granted.
+        assert other.try_acquire() is (not first.shared)
+        assert one.still_held()
+        one.release()
+        assert other.try_acquire()
+    finally:
+        one.close()
+        other.close()
+        first.close()
+        second.close()
