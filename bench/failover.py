@@ -254,7 +254,7 @@ def report(figures: dict) -> str:
     gaps = [r["longest_gap_s"] for r in rounds]
     ok = audit["duplicate_posts"] == 0 and audit["duplicate_replies"] == 0 and audit["lost"] == 0
     rows = [
-        "### failover",
+        "## failover",
         "",
         f"`python -m bench.failover` (BENCH_REPEATS={len(rounds)} kills): two `launchready serve` replicas "
         f"on one PostgreSQL, {figures['monitors']} monitors at {figures['interval_s']} s on flapping routes; "

@@ -25,6 +25,8 @@ BENCHMARKS = (
     "slack_ack",
     "alerts",
     "scale",
+    "ingest",
+    "failover",
 )
 TIME_LIMIT_S = 15 * 60
 
