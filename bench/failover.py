@@ -63,7 +63,9 @@ class Target:
         self.probes: dict[str, list[float]] = defaultdict(list)
 
     def failing(self, index: int, now: float) -> bool:
-        return not self.green and int((now - self.began + index * FLAP_S / MONITORS) / FLAP_S) % 2 == 1
+        return (
+            not self.green and int((now - self.began + index * FLAP_S / MONITORS) / FLAP_S) % 2 == 1
+        )
 
     async def start(self) -> tuple[web.AppRunner, str]:
         async def route(request: web.Request) -> web.Response:
@@ -71,7 +73,9 @@ class Target:
             now = time.monotonic()
             self.probes[name].append(now)
             down = self.failing(int(name.rsplit("-", 1)[1]), now)
-            return web.json_response({"status": "down" if down else "ok"}, status=500 if down else 200)
+            return web.json_response(
+                {"status": "down" if down else "ok"}, status=500 if down else 200
+            )
 
         app = web.Application()
         app.router.add_get("/m/{name}", route)
@@ -92,9 +96,21 @@ class Replica:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "serve", "--config", str(self.config), "--port", str(self.port),
-             "--log-level", "warning"],
-            cwd=self.config.parent, env=self.env, stdout=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-m",
+                "bot",
+                "serve",
+                "--config",
+                str(self.config),
+                "--port",
+                str(self.port),
+                "--log-level",
+                "warning",
+            ],
+            cwd=self.config.parent,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
             stderr=open(self.config.parent / f"{self.name}.log", "ab"),  # noqa: SIM115 - the child owns it
         )
 
@@ -119,7 +135,9 @@ class Replica:
                 self.process.wait()
 
 
-async def _until_role(client: httpx.AsyncClient, replica: Replica, role: str, within_s: float = 120) -> float:
+async def _until_role(
+    client: httpx.AsyncClient, replica: Replica, role: str, within_s: float = 120
+) -> float:
     deadline = time.monotonic() + within_s
     while time.monotonic() < deadline:
         if replica.process is not None and replica.process.poll() is not None:
@@ -138,13 +156,19 @@ def _ledger(url: str) -> tuple[dict[int, str | None], dict[int, list[str]], int]
     try:
         with engine.connect() as conn:
             incidents = {i: ts for i, ts in conn.execute(text("SELECT id, ts FROM lr_incidents"))}
-            unresolved = conn.execute(text("SELECT COUNT(*) FROM lr_incidents WHERE state != 'resolved'")).scalar_one()
+            unresolved = conn.execute(
+                text("SELECT COUNT(*) FROM lr_incidents WHERE state != 'resolved'")
+            ).scalar_one()
             sent: dict[int, list[str]] = defaultdict(list)
             for incident_id, action in conn.execute(
-                text("SELECT incident_id, action FROM lr_alert_deliveries WHERE state = 'sent' ORDER BY id")
+                text(
+                    "SELECT incident_id, action FROM lr_alert_deliveries WHERE state = 'sent' ORDER BY id"
+                )
             ):
                 sent[incident_id].append(action)
-            pending = conn.execute(text("SELECT COUNT(*) FROM lr_alert_deliveries WHERE state != 'sent'")).scalar_one()
+            pending = conn.execute(
+                text("SELECT COUNT(*) FROM lr_alert_deliveries WHERE state != 'sent'")
+            ).scalar_one()
             return incidents, sent, pending + unresolved
     finally:
         engine.dispose()
@@ -152,7 +176,9 @@ def _ledger(url: str) -> tuple[dict[int, str | None], dict[int, list[str]], int]
 
 def _audit(fake: FakeSlack, url: str) -> dict:
     incidents, sent, pending = _ledger(url)
-    posts = [c for c in fake.calls_to("chat.postMessage", ok_only=True) if not c.args.get("thread_ts")]
+    posts = [
+        c for c in fake.calls_to("chat.postMessage", ok_only=True) if not c.args.get("thread_ts")
+    ]
     alerts = [c for c in posts if "Incident" in c.text or "incident" in c.text.lower()]
     replies: dict[str, int] = defaultdict(int)
     for call in fake.calls_to("chat.postMessage", ok_only=True):
@@ -195,12 +221,25 @@ async def measure() -> dict:
         "database": url,
         "slack": {"channel": "C0BENCH", "admins": ["U0ADMIN"], "digest": None},
         "targets": {"staging": {"base_url": target_url}},
-        "monitors": [{"name": f"m-{i}", "url": f"{target_url}/m/m-{i}", "interval": f"{INTERVAL_S}s",
-                      "failure_threshold": 2, "success_threshold": 2} for i in range(MONITORS)],
+        "monitors": [
+            {
+                "name": f"m-{i}",
+                "url": f"{target_url}/m/m-{i}",
+                "interval": f"{INTERVAL_S}s",
+                "failure_threshold": 2,
+                "success_threshold": 2,
+            }
+            for i in range(MONITORS)
+        ],
     }
     (work / "app.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
-    env = {**os.environ, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-           "SLACK_API_URL": fake.api_url, "PYTHONPATH": str(REPO)}
+    env = {
+        **os.environ,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": fake.api_url,
+        "PYTHONPATH": str(REPO),
+    }
     for name in ("SLACK_APP_TOKEN", "LAUNCHREADY_DATABASE_URL"):
         env.pop(name, None)
     replicas = [Replica("a", work / "app.yaml", env), Replica("b", work / "app.yaml", env)]
@@ -214,7 +253,11 @@ async def measure() -> dict:
             for _ in range(repeats()):
                 await asyncio.sleep(BEFORE_KILL_S)
                 roles = [await r.role(client) for r in replicas]
-                leader, standby = (replicas[0], replicas[1]) if roles[0] == "leader" else (replicas[1], replicas[0])
+                leader, standby = (
+                    (replicas[0], replicas[1])
+                    if roles[0] == "leader"
+                    else (replicas[1], replicas[0])
+                )
                 killed_at = time.monotonic()
                 leader.kill()
                 elected_at = await _until_role(client, standby, "leader")
@@ -222,14 +265,22 @@ async def measure() -> dict:
                 after = [t for ts in target.probes.values() for t in ts if t > killed_at]
                 gaps = []
                 for stamps in target.probes.values():
-                    around = [t for t in stamps if killed_at - 3 * INTERVAL_S <= t <= killed_at + AFTER_KILL_S]
-                    gaps.append(max((b - a for a, b in zip(around, around[1:], strict=False)), default=0.0))
-                rounds.append({
-                    "killed": leader.name,
-                    "healthz_leader_s": elected_at - killed_at,
-                    "first_probe_s": (min(after) - killed_at) if after else None,
-                    "longest_gap_s": max(gaps),
-                })
+                    around = [
+                        t
+                        for t in stamps
+                        if killed_at - 3 * INTERVAL_S <= t <= killed_at + AFTER_KILL_S
+                    ]
+                    gaps.append(
+                        max((b - a for a, b in zip(around, around[1:], strict=False)), default=0.0)
+                    )
+                rounds.append(
+                    {
+                        "killed": leader.name,
+                        "healthz_leader_s": elected_at - killed_at,
+                        "first_probe_s": (min(after) - killed_at) if after else None,
+                        "longest_gap_s": max(gaps),
+                    }
+                )
                 leader.start()  # back as the standby
                 await _until_role(client, leader, "standby")
             target.green = True
@@ -242,9 +293,19 @@ async def measure() -> dict:
         await fake.stop()
         server.stop()
     secrets = [BOT_TOKEN, SIGNING_SECRET]
-    leaked = any(s in (work / f"{r.name}.log").read_text(errors="replace") for r in replicas for s in secrets
-                 if (work / f"{r.name}.log").exists())
-    return {"monitors": MONITORS, "interval_s": INTERVAL_S, "rounds": rounds, "audit": audit, "secrets_in_logs": leaked}
+    leaked = any(
+        s in (work / f"{r.name}.log").read_text(errors="replace")
+        for r in replicas
+        for s in secrets
+        if (work / f"{r.name}.log").exists()
+    )
+    return {
+        "monitors": MONITORS,
+        "interval_s": INTERVAL_S,
+        "rounds": rounds,
+        "audit": audit,
+        "secrets_in_logs": leaked,
+    }
 
 
 def report(figures: dict) -> str:

@@ -84,18 +84,35 @@ def _signed_events(round_no: int) -> list[tuple[bytes, dict[str, str]]]:
     events = []
     stamp = int(time.time())
     for i in range(EVENTS):
-        body = json.dumps({
-            "type": "http.request", "timestamp": datetime.now(UTC).isoformat(),
-            "data": {"route": "GET /api/conversations", "status": 200, "latency_ms": 20 + i % 50},
-        }).encode()
+        body = json.dumps(
+            {
+                "type": "http.request",
+                "timestamp": datetime.now(UTC).isoformat(),
+                "data": {
+                    "route": "GET /api/conversations",
+                    "status": 200,
+                    "latency_ms": 20 + i % 50,
+                },
+            }
+        ).encode()
         msg_id = f"msg_bench_{round_no}_{i}"
-        events.append((body, {"webhook-id": msg_id, "webhook-timestamp": str(stamp),
-                              "webhook-signature": sign(SECRET, msg_id, stamp, body),
-                              "content-type": "application/json"}))
+        events.append(
+            (
+                body,
+                {
+                    "webhook-id": msg_id,
+                    "webhook-timestamp": str(stamp),
+                    "webhook-signature": sign(SECRET, msg_id, stamp, body),
+                    "content-type": "application/json",
+                },
+            )
+        )
     return events
 
 
-async def _send_slice(base: str, events: list[tuple[bytes, dict[str, str]]], senders: int) -> tuple[float, float, int]:
+async def _send_slice(
+    base: str, events: list[tuple[bytes, dict[str, str]]], senders: int
+) -> tuple[float, float, int]:
     # aiohttp as the load generator: it costs less CPU per request than httpx (profiled).
     queue = list(reversed(events))
     acknowledged = 0
@@ -106,7 +123,9 @@ async def _send_slice(base: str, events: list[tuple[bytes, dict[str, str]]], sen
             body, headers = queue.pop()
             async with session.post(f"{base}/ingest/events", data=body, headers=headers) as answer:
                 if answer.status != 202:
-                    raise SystemExit(f"an event answered {answer.status}: {(await answer.text())[:200]}")
+                    raise SystemExit(
+                        f"an event answered {answer.status}: {(await answer.text())[:200]}"
+                    )
             acknowledged += 1
 
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=senders)) as session:
@@ -115,7 +134,9 @@ async def _send_slice(base: str, events: list[tuple[bytes, dict[str, str]]], sen
         return began, time.monotonic(), acknowledged
 
 
-def _client_process(base: str, events: list[tuple[bytes, dict[str, str]]], senders: int) -> tuple[float, float, int]:
+def _client_process(
+    base: str, events: list[tuple[bytes, dict[str, str]]], senders: int
+) -> tuple[float, float, int]:
     return asyncio.run(_send_slice(base, events, senders))
 
 
@@ -126,9 +147,14 @@ async def _send_all(base: str, events: list[tuple[bytes, dict[str, str]]]) -> tu
     loop = asyncio.get_running_loop()
     with ProcessPoolExecutor(max_workers=CLIENTS) as pool:
         done = await asyncio.gather(
-            *(loop.run_in_executor(pool, _client_process, base, part, max(1, SENDERS // CLIENTS)) for part in slices)
+            *(
+                loop.run_in_executor(pool, _client_process, base, part, max(1, SENDERS // CLIENTS))
+                for part in slices
+            )
         )
-    return max(end for _, end, _ in done) - min(began for began, _, _ in done), sum(n for _, _, n in done)
+    return max(end for _, end, _ in done) - min(began for began, _, _ in done), sum(
+        n for _, _, n in done
+    )
 
 
 def _stored(url: str) -> int:
@@ -142,7 +168,9 @@ def _stored(url: str) -> int:
         engine.dispose()
 
 
-async def _measure_backend(database_url: str, code: Path, fake: FakeSlack, work: Path) -> list[Round]:
+async def _measure_backend(
+    database_url: str, code: Path, fake: FakeSlack, work: Path
+) -> list[Round]:
     config = {
         "project": "Bench Chat",
         "database": database_url,
@@ -152,14 +180,32 @@ async def _measure_backend(database_url: str, code: Path, fake: FakeSlack, work:
     }
     (work / "app.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
     port = _free_port()
-    env = {**os.environ, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-           "SLACK_API_URL": fake.api_url, "PYTHONPATH": str(code)}
+    env = {
+        **os.environ,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": fake.api_url,
+        "PYTHONPATH": str(code),
+    }
     env.pop("SLACK_APP_TOKEN", None)
     env.pop("LAUNCHREADY_DATABASE_URL", None)
     process = subprocess.Popen(  # noqa: ASYNC220 - started once, before any measuring
-        [sys.executable, "-m", "bot", "serve", "--config", str(work / "app.yaml"), "--port", str(port),
-         "--log-level", "warning"],
-        cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "serve",
+            "--config",
+            str(work / "app.yaml"),
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        cwd=work,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}"
     rounds: list[Round] = []
@@ -173,7 +219,9 @@ async def _measure_backend(database_url: str, code: Path, fake: FakeSlack, work:
             cpu = _cpu_seconds(process.pid) - cpu_before
             rounds.append(Round(seconds, len(events), acknowledged, _stored(database_url), cpu))
             with create_engine(database_url).begin() as conn:  # the next round starts empty
-                conn.execute(text("DELETE FROM lr_ingested_events WHERE delivery_id LIKE 'msg_bench_%'"))
+                conn.execute(
+                    text("DELETE FROM lr_ingested_events WHERE delivery_id LIKE 'msg_bench_%'")
+                )
     finally:
         process.send_signal(signal.SIGINT)
         try:
@@ -188,7 +236,13 @@ async def measure(backends: list[str], code: Path) -> dict:
     fake = FakeSlack()
     await fake.start()
     server: PostgresServer | None = None
-    figures: dict = {"events": EVENTS, "senders": SENDERS, "clients": CLIENTS, "code": str(code), "backends": {}}
+    figures: dict = {
+        "events": EVENTS,
+        "senders": SENDERS,
+        "clients": CLIENTS,
+        "code": str(code),
+        "backends": {},
+    }
     try:
         for backend in backends:
             work = Path(tempfile.mkdtemp(prefix=f"lr-bench-ingest-{backend}-"))
@@ -230,8 +284,12 @@ def _table(figures: dict, label: str) -> list[str]:
 
 def report(after: dict, before: dict | None) -> str:
     runs = [before, after] if before else [after]
-    lost = any(r["acknowledged"] != r["stored"] for f in runs for rs in f["backends"].values() for r in rs)
-    command = "python -m bench.ingest" + (" --before <checkout of the older commit>" if before else "")
+    lost = any(
+        r["acknowledged"] != r["stored"] for f in runs for rs in f["backends"].values() for r in rs
+    )
+    command = "python -m bench.ingest" + (
+        " --before <checkout of the older commit>" if before else ""
+    )
     rows = [
         "## ingest",
         "",
@@ -270,7 +328,9 @@ def _verdict(figures: dict) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backends", default="sqlite,postgres")
-    parser.add_argument("--before", type=Path, help="an older checkout to measure first, with the same load")
+    parser.add_argument(
+        "--before", type=Path, help="an older checkout to measure first, with the same load"
+    )
     args = parser.parse_args()
     backends = [b for b in args.backends.split(",") if b]
     # Backend by backend, the older checkout right before this one, so both see the same
@@ -280,9 +340,17 @@ def main() -> int:
     for backend in backends:
         if args.before:
             older = asyncio.run(measure([backend], args.before.resolve()))
-            before = older if before is None else {**before, "backends": {**before["backends"], **older["backends"]}}
+            before = (
+                older
+                if before is None
+                else {**before, "backends": {**before["backends"], **older["backends"]}}
+            )
         newer = asyncio.run(measure([backend], REPO))
-        after = newer if not after else {**after, "backends": {**after["backends"], **newer["backends"]}}
+        after = (
+            newer
+            if not after
+            else {**after, "backends": {**after["backends"], **newer["backends"]}}
+        )
     write_section("ingest", report(after, before), {"before": before, "after": after})
     return 0
 
