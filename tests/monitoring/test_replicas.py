@@ -19,6 +19,7 @@ from bot.monitoring.monitoring import Monitoring
 from bot.store import Store, in_thread
 from tests.ingest.conftest import ingest_config
 from tests.monitoring.conftest import RecordingNotifier
+from tests.slack.conftest import fake_slack  # noqa: F401  (the fixture)
 
 FAST = {"retry_every": 0.05, "check_every": 0.05}
 
@@ -164,3 +165,60 @@ async def test_healthz_says_which_replica_leads(postgres_url, tmp_path: Path, se
     assert [a["status"] for a in answers] == ["ok", "ok"]
     assert [a["role"] for a in answers] == ["leader", "standby"]
     assert [a["leader"] for a in answers] == [True, False]
+
+
+async def test_served_replicas_alert_once_when_the_leader_dies(
+    postgres_url, tmp_path: Path, serve, fake_slack
+):  # noqa: F811
+    """Two whole `serve` apps on one database probe a failing monitor: one alert; the leader's
+    session dies, the standby takes over the schedule, and the recovery is one resolution."""
+    from bot.app.scheduler import SEAT
+    from bot.slack.app import SlackSettings, build_app
+    from tests.monitoring.conftest import Switch, switchable_app
+    from tests.monitoring.test_served import FAST as FAST_RETRIES
+    from tests.monitoring.test_served import alerts, replies
+    from tests.slack.slack_requests import BOT_TOKEN, SIGNING_SECRET
+
+    switch = Switch(status=500)
+    target = await serve(switchable_app(switch))
+    data = {
+        "project": "Acme Chat",
+        "database": postgres_url,
+        "slack": {"channel": "C0LAUNCH", "admins": ["U0ADMIN"]},
+        "targets": {"staging": {"base_url": target}},
+        "monitors": [
+            {
+                "name": "api-health",
+                "url": target + "/health",
+                "interval": "1s",
+                "failure_threshold": 2,
+                "success_threshold": 2,
+            },
+        ],
+    }
+    config = parse_config(yaml.safe_dump(data), env={}, root=tmp_path)
+    settings = SlackSettings(
+        bot_token=BOT_TOKEN, signing_secret=SIGNING_SECRET, api_url=fake_slack.api_url
+    )
+    apps = []
+    for _ in range(2):
+        runtime = Runtime.open(config)
+        app = build_server(runtime, build_app(runtime, settings, FAST_RETRIES))
+        await serve(app)
+        apps.append(app)
+    seats = [app[SEAT] for app in apps]
+    assert [s.leading for s in seats] == [True, False]
+
+    await fake_slack.wait_for(lambda f: len(alerts(f)) == 1, timeout=15)
+    await in_thread(kill_lock_session, postgres_url)
+    await until(lambda: seats[1].leading and not seats[0].leading)
+    assert seats[0].scheduler is None and seats[1].scheduler is not None
+
+    switch.status = 200  # the new leader's probes see the recovery
+    await fake_slack.wait_for(
+        lambda f: any("Resolved by monitor api-health" in c.text for c in replies(f)), timeout=15
+    )
+    await asyncio.sleep(1.5)  # a second replica's duplicate would land now
+    assert len(alerts(fake_slack)) == 1
+    assert len([c for c in replies(fake_slack) if "Resolved by" in c.text]) == 1
+    assert len(fake_slack.calls_to("chat.update")) == 1
