@@ -48,6 +48,9 @@ class GroupCommit(Generic[Row, Outcome]):
         """Queue ``row`` and wait until the transaction holding it committed: its outcome.
         Raises :class:`NotStored` when that transaction failed."""
         future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+        # A sender that hung up never reads its outcome; read it here so a failed batch is
+        # not also logged as "Future exception was never retrieved".
+        future.add_done_callback(_observe)
         self._queued.append((row, future))
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._drain(), name="group-commit")
@@ -76,6 +79,11 @@ class GroupCommit(Generic[Row, Outcome]):
         """Wait for the rows already queued to be written."""
         if self._writer is not None:
             await asyncio.gather(self._writer, return_exceptions=True)
+
+
+def _observe(future: asyncio.Future[object]) -> None:
+    if not future.cancelled():
+        future.exception()
 
 
 def _first_line(exc: BaseException) -> str:
