@@ -168,8 +168,11 @@ async def test_healthz_says_which_replica_leads(postgres_url, tmp_path: Path, se
 
 
 async def test_served_replicas_alert_once_when_the_leader_dies(
-    postgres_url, tmp_path: Path, serve, fake_slack
-):  # noqa: F811
+    postgres_url,
+    tmp_path: Path,
+    serve,
+    fake_slack,  # noqa: F811
+):
     """Two whole `serve` apps on one database probe a failing monitor: one alert; the leader's
     session dies, the standby takes over the schedule, and the recovery is one resolution."""
     from bot.app.scheduler import SEAT
