@@ -28,7 +28,9 @@ def find_bindir() -> Path | None:
     found = shutil.which("pg_ctl")
     if found:
         return Path(found).parent
-    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"), key=lambda p: int(p.parent.parent.name))
+    versions = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"), key=lambda p: int(p.parent.parent.name)
+    )
     return versions[-1].parent if versions else None
 
 
@@ -56,13 +58,32 @@ class PostgresServer:
             shutil.chown(root, user=run_as)
         server = cls(bindir=bindir, datadir=root / "data", port=_free_port(), run_as=run_as)
         subprocess.run(
-            server._cmd(str(bindir / "initdb"), "-D", str(server.datadir), "-U", "postgres", "-A", "trust", "--no-sync"),
+            server._cmd(
+                str(bindir / "initdb"),
+                "-D",
+                str(server.datadir),
+                "-U",
+                "postgres",
+                "-A",
+                "trust",
+                "--no-sync",
+            ),
             check=True,
             capture_output=True,
         )
         options = f"-c listen_addresses=127.0.0.1 -p {server.port} -k {root} -c fsync=off -c max_connections=200"
         subprocess.run(
-            server._cmd(str(bindir / "pg_ctl"), "-D", str(server.datadir), "-o", options, "-l", str(root / "log"), "-w", "start"),
+            server._cmd(
+                str(bindir / "pg_ctl"),
+                "-D",
+                str(server.datadir),
+                "-o",
+                options,
+                "-l",
+                str(root / "log"),
+                "-w",
+                "start",
+            ),
             check=True,
             capture_output=True,
         )
@@ -75,13 +96,17 @@ class PostgresServer:
         import psycopg
 
         name = f"t_{uuid.uuid4().hex[:12]}"
-        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres", autocommit=True) as conn:
+        with psycopg.connect(
+            f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres", autocommit=True
+        ) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
 
     def stop(self) -> None:
         subprocess.run(
-            self._cmd(str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-m", "immediate", "stop"),
+            self._cmd(
+                str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-m", "immediate", "stop"
+            ),
             capture_output=True,
         )
         shutil.rmtree(self.datadir.parent, ignore_errors=True)
@@ -92,7 +117,9 @@ def postgres_server() -> Iterator[PostgresServer]:
     bindir = find_bindir()
     if bindir is None:
         if os.environ.get("CI"):
-            pytest.fail("PostgreSQL is not installed; .ci/run must install Debian's postgresql package.")
+            pytest.fail(
+                "PostgreSQL is not installed; .ci/run must install Debian's postgresql package."
+            )
         pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
     server = PostgresServer.start(bindir)
     try:

@@ -189,7 +189,10 @@ def handler(
             stored = await monitoring.record_event(row)  # committed (with its batch) before the 2xx
         except NotStored:
             # Not acknowledged, so the sender retries; the same webhook-id is still new then.
-            return answer(503, error="The event could not be stored right now; retry with the same webhook-id.")
+            return answer(
+                503,
+                error="The event could not be stored right now; retry with the same webhook-id.",
+            )
         if stored.duplicate:
             return answer(200, status="duplicate", id=msg_id)
         if row.type in ("http.request", "webhook.failure"):

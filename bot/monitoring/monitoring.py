@@ -70,7 +70,9 @@ class Monitoring:
         self._evaluation_pending = False
         self._evaluation_cost = 0.0  # seconds the last burst evaluation took
         # Ingest's writes: concurrent requests share one transaction (bot.store.group_commit).
-        self.event_writer: GroupCommit[IngestedEventRow, StoredEvent] = GroupCommit(self.store_events, max_batch=500)
+        self.event_writer: GroupCommit[IngestedEventRow, StoredEvent] = GroupCommit(
+            self.store_events, max_batch=500
+        )
 
     async def aclose(self) -> None:
         await self.event_writer.aclose()
