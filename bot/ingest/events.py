@@ -6,9 +6,9 @@ keyed with the base64 part of the ``whsec_`` secret in ``ingest.secret``. A bad 
 a timestamp more than 5 minutes off is 401; malformed JSON or an unknown type is 400 naming
 the field. The body is ``{"type": ..., "timestamp": ..., "data": {...}}`` with types
 ``http.request`` (route, status, latency_ms), ``webhook.failure`` (provider, event_id,
-reason) and ``deploy`` (version). A delivery is stored before the 2xx (concurrent deliveries share one transaction: group
-commit); a second delivery with
-the same ``webhook-id`` is acknowledged as a duplicate and not processed again.
+reason) and ``deploy`` (version). A delivery is stored before the 2xx (concurrent deliveries
+share one transaction: group commit); a second delivery with the same ``webhook-id`` is
+acknowledged as a duplicate and not processed again.
 """
 
 from __future__ import annotations
