@@ -17,6 +17,7 @@ from bot.app.server import build_server
 from bot.config import parse_config
 from bot.monitoring.monitoring import Monitoring
 from bot.store import Store, in_thread
+from bot.store.locks import lock_key
 from tests.ingest.conftest import ingest_config
 from tests.monitoring.conftest import RecordingNotifier
 from tests.slack.conftest import fake_slack  # noqa: F401  (the fixture)
@@ -45,12 +46,20 @@ async def until(condition, timeout: float = 15.0) -> None:
 
 
 def kill_lock_session(url: str) -> int:
-    """End the leader's database session the way a dead process would (the server drops it)."""
+    """End the leader's database session the way a dead process would (the server drops it).
+    Only the ``leader`` lock of this database: a replica may be holding the alert-deliveries
+    lock at that moment too."""
+    key = lock_key("leader")
     engine = create_engine(url)
     try:
         with engine.begin() as conn:
             pid = conn.execute(
-                text("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted")
+                text(
+                    "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                    "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+                    "AND classid::bigint = :high AND objid::bigint = :low"
+                ),
+                {"high": (key >> 32) & 0xFFFFFFFF, "low": key & 0xFFFFFFFF},
             ).scalar_one()
             conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
             return pid
