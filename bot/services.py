@@ -215,6 +215,11 @@ class Services:
                 )
                 report = report.with_overrides(await in_thread(store.overrides, name))
                 await in_thread(store.finish_run, run_id, report)
+                build = next(
+                    (r.basis.build for r in report.results if r.basis and r.basis.build), None
+                )
+                if build is not None:  # what the app is now at, for judging older passes
+                    await in_thread(store.builds.record, name, build, report.started_at, "run")
             except asyncio.CancelledError:
                 # Synchronous on purpose: a cancelled task must record this before it unwinds.
                 store.fail_run(run_id, "interrupted: the run was cancelled before it finished")

@@ -39,6 +39,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.app.runtime import Runtime
 from bot.checklist.lapsed import announce_lapsed_waivers
 from bot.digest import post_digest
+from bot.freshness import observe_build
 from bot.monitoring.cron import crontab_trigger
 from bot.monitoring.monitoring import Monitoring
 from bot.slack.blocks.digest import digest_blocks
@@ -88,6 +89,8 @@ class ServiceJobs:
         runtime = self.runtime
         if runtime.notifier is None:
             return
+        for name in runtime.config.targets:  # the build each app is at now, for stale passes
+            await observe_build(runtime.config, name, runtime.services.store, source="digest")
         posted = await post_digest(
             runtime.config,
             runtime.services.store,

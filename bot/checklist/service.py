@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from bot.checklist.order import by_urgency
 from bot.checklist.policy import Actor, ChecklistPolicy, NotPermitted
+from bot.freshness import current_of, mark_items, mark_report
 from bot.store import ChecklistItem, Store
 from checks.model import RunReport
 
@@ -69,16 +70,26 @@ class ChecklistService:
         return warnings
 
     def items(self, target: str) -> list[ChecklistItem]:
+        """Every item, worst first, each marked stale when its evidence no longer holds."""
         self.sync(target)
-        return by_urgency(self.store.items(target), self.store.now())
+        items = mark_items(self.store.items(target), current_of(self.config, target, self.store))
+        return by_urgency(items, self.store.now())
 
     def item(self, target: str, check_id: str) -> ChecklistItem:
         self.sync(target)
-        return self.store.item(target, check_id)
+        return mark_items(
+            [self.store.item(target, check_id)], current_of(self.config, target, self.store)
+        )[0]
+
+    def stale(self, target: str) -> list[str]:
+        """The ids of the items whose last pass (or warning) no longer holds."""
+        return sorted(i.check_id for i in self.items(target) if i.stale)
 
     def status(self, target: str, *, with_report: bool = True) -> ChecklistStatus:
         items = self.items(target)
         latest = self.store.latest_report(target) if with_report else None
+        if latest is not None:  # its verdict then counts stale critical passes as not passing
+            latest = mark_report(latest, current_of(self.config, target, self.store))
         return ChecklistStatus(target=target, items=items, now=self.store.now(), latest=latest)
 
     def assign(

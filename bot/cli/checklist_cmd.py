@@ -7,6 +7,7 @@ sentence on stderr and exits 2.
 
 from __future__ import annotations
 
+import asyncio
 import getpass
 import json
 import os
@@ -31,6 +32,7 @@ from bot.checklist import (
 )
 from bot.cli.common import EXIT_USAGE, err, load_or_exit, out
 from bot.config import AppConfig, ConfigError
+from bot.freshness import observe_build
 from bot.services import Services
 from bot.store import ChecklistError, ChecklistItem, StoreError
 
@@ -114,6 +116,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """The launch checklist as a table, worst first: status, owner, due date, waiver, last result."""
         with _checklist(config, target) as (cfg, name, checklist):
+            # Ask the app which build it is now, so a pass measured on another build reads stale.
+            asyncio.run(observe_build(cfg, name, checklist.store, source="status"))
             status = checklist.status(name, with_report=False)
             items, now = status.items, status.now
             runs = checklist.store.list_runs(name, limit=1)
@@ -202,7 +206,7 @@ def _table(items: list[ChecklistItem], now: datetime) -> Table:
             waiver = f"until {item.waiver_expires.date().isoformat()}: {escape(item.waiver_reason or '')}"
         elif item.waiver_reason and item.waiver_expires:
             waiver = f"[dim]lapsed {item.waiver_expires.date().isoformat()}[/dim]"
-        last = item.last_summary or ""
+        last = item.stale or item.last_summary or ""
         if item.is_manual and item.attested_at:
             last = f"attested {_when(item.attested_at)} by {item.attested_by}" + (
                 f": {item.attestation_note}" if item.attestation_note else ""

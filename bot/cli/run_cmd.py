@@ -87,6 +87,15 @@ async def _run(
         return await services.run(target, only, trigger=trigger, on_result=progress.landed)
 
 
+async def _stale_ids(services: Services, target: str | None) -> list[str]:
+    from bot.freshness import observe_build
+    from bot.store import in_thread
+
+    name = services.checklist.target(target)
+    await observe_build(services.config, name, services.store, source="status")
+    return await in_thread(services.checklist.stale, name)
+
+
 def _scorecard(report: RunReport) -> None:
     """In colour on a terminal; wide and plain when piped (CI logs, files)."""
     if out.is_terminal:
@@ -124,9 +133,16 @@ def run(
         "--fail-on",
         help="Exit 1 when a check at or above this severity fails: critical, high, any, never.",
     ),
+    stale: bool = typer.Option(
+        False,
+        "--stale",
+        help="Rerun exactly the items whose pass no longer holds (config, commit or build changed).",
+    ),
 ) -> None:
     """Run the checks against a target and print the scorecard."""
     problems = []
+    if stale and only:
+        problems.append("--stale and --only both choose the checks; use one of them")
     if format not in FORMATS:
         problems.append(f'--format: "{format}" is not a format (use {", ".join(FORMATS)})')
     if fail_on not in FAIL_ON_CHOICES:
@@ -149,6 +165,14 @@ def run(
             raise _fail(exc.errors) from None
         except ValueError as exc:
             raise _fail(f"--only: {exc}") from None
+        if stale:
+            ids = asyncio.run(_stale_ids(services, target))
+            if not ids:
+                err.print(
+                    "Nothing is stale: every pass still holds for the config, commit and build now."
+                )
+                raise typer.Exit(EXIT_OK)
+            err.print(f"Rerunning {len(ids)} stale item(s): {', '.join(ids)}")
         try:
             report = asyncio.run(_run(services, target, ids))
         except (RunInProgress, NotAllowed) as exc:

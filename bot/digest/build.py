@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from bot.config import AppConfig
 from bot.digest.model import Digest, DigestItem, TargetDigest
+from bot.freshness import current_of, mark_items, mark_report
 from bot.monitoring.incidents import Incident
 from bot.store import Store
 from checks.model import RunReport, Status
@@ -56,10 +57,14 @@ def build_digest(
     unowned: list[DigestItem] = []
     stale: list[DigestItem] = []
     waivers: list[DigestItem] = []
+    stale_results: list[DigestItem] = []
     many = len(config.targets) > 1
     for name in config.targets:
+        present = current_of(config, name, store)
         report: RunReport | None = store.latest_report(name)
-        items = store.items(name)
+        if report is not None:  # a stale critical pass keeps the verdict from GO
+            report = mark_report(report, present)
+        items = mark_items(store.items(name), present)
         titles = {i.check_id: i for i in items}
         before = previous.get(name, {}) if isinstance(previous.get(name), dict) else {}
         before_statuses: Mapping[str, str] = before.get("statuses", {})
@@ -136,6 +141,8 @@ def build_digest(
                         note=f"{prefix}last attested {attested}, every {_days(entry.attest_every)}",
                     )
                 )
+            if entry.stale and not entry.waiver_active(now):
+                stale_results.append(DigestItem(**base, note=f"{prefix}{entry.stale}"))
             if (
                 entry.waiver_active(now)
                 and entry.waiver_expires
@@ -167,6 +174,7 @@ def build_digest(
         expiring_waivers=tuple(waivers),
         incidents=incidents,
         since=since,
+        stale_results=tuple(stale_results),
     )
 
 

@@ -56,6 +56,8 @@ class Digest:
     expiring_waivers: tuple[DigestItem, ...]
     incidents: tuple[Incident, ...]
     since: datetime | None  # when the previous digest went out
+    # Passes measured against a config, commit or build that has moved since (issue 17).
+    stale_results: tuple[DigestItem, ...] = ()
 
     def snapshot(self) -> dict[str, Any]:
         return {t.target: {"score": t.score, "statuses": dict(t.statuses)} for t in self.targets}
@@ -66,6 +68,7 @@ class Digest:
             self.overdue
             or self.unowned
             or self.stale_attestations
+            or self.stale_results
             or self.expiring_waivers
             or self.incidents
         )

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from checks.basis import Basis
 from checks.model import Severity, Status
 
 __all__ = [
@@ -66,6 +67,10 @@ class ChecklistItem:
     attested_by: str | None
     attestation_note: str | None
     attest_every: timedelta | None
+    # What the last result was measured against; ``stale`` says why it no longer holds
+    # (set by bot.freshness when the config, the repository or the build moved).
+    basis: Basis | None = None
+    stale: str | None = None
 
     @property
     def is_manual(self) -> bool:
@@ -103,6 +108,8 @@ class ChecklistItem:
                 return "attested"
             if self.attested_at is not None:
                 return "stale"
+        if self.stale and self.status in (str(Status.PASS), str(Status.WARN)):
+            return "stale"
         return self.status
 
     def to_dict(self, now: datetime | None = None) -> dict[str, Any]:
@@ -125,6 +132,8 @@ class ChecklistItem:
             "attested_by": self.attested_by,
             "attestation_note": self.attestation_note,
             "attest_every_s": int(self.attest_every.total_seconds()) if self.attest_every else None,
+            "basis": self.basis.to_dict() if self.basis else None,
+            "stale": self.stale,
         }
         if now is not None:
             data["display_status"] = self.display_status(now)

@@ -22,8 +22,9 @@ from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import DatabaseError, SQLAlchemyError
 from sqlmodel import SQLModel
 
-from bot.store import ops_tables
+from bot.store import ops_tables, record_tables
 from bot.store.base import utcnow
+from bot.store.builds import BuildSightings
 from bot.store.checklist import FILE_ACTOR, ChecklistStore
 from bot.store.digests import DigestLedger
 from bot.store.engine import describe_url, make_engine
@@ -43,6 +44,7 @@ log = logging.getLogger(__name__)
 ALL_TABLES = [
     *(t.__table__ for t in (MetaRow, RunRow, ResultRow, ChecklistRow, AuditRow)),  # type: ignore[attr-defined]
     *(t.__table__ for t in ops_tables.TABLES),  # type: ignore[attr-defined]
+    *(t.__table__ for t in record_tables.TABLES),  # type: ignore[attr-defined]
 ]
 
 
@@ -54,6 +56,7 @@ class Store(RunStore, ChecklistStore):
         self.monitor_states = MonitorStates(engine)
         self.digests = DigestLedger(engine)
         self.notices = Notices(engine)
+        self.builds = BuildSightings(engine)
         self._own_runs = set()
         self.interrupted_on_open = 0  # runs found left "running" by a stopped process
 

@@ -79,6 +79,13 @@ def digest_blocks(digest: Digest) -> list[dict[str, Any]]:
                 [_item(i, owner=False) for i in digest.unowned],
             )
         )
+    if digest.stale_results:
+        groups.append(
+            (
+                ":hourglass: *Passes that no longer hold* (`launchready run --stale`)",
+                [_item(i) for i in digest.stale_results],
+            )
+        )
     if digest.stale_attestations:
         groups.append(
             (":memo: *Attestations gone stale*", [_item(i) for i in digest.stale_attestations])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.app.runtime import Runtime
 from bot.checklist import summary_sentence
+from bot.freshness import observe_build
 from bot.slack.blocks.run import checklist_message
 from bot.slack.commands.checklist_lines import checklist_lines
 from bot.slack.commands.spec import CommandRequest, CommandSpec, Reply
@@ -16,6 +17,8 @@ __all__ = ["SPEC"]
 async def status(runtime: Runtime, request: CommandRequest) -> Reply:
     checklist = runtime.services.checklist
     name = checklist.target(request.command.target)
+    # The app's build now, so a pass measured on another build reads stale.
+    await observe_build(runtime.config, name, runtime.services.store, source="status")
     current = await in_thread(checklist.status, name)
     report = current.latest
     message = checklist_message(
