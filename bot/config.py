@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
@@ -194,6 +194,17 @@ class IngestConfig(_Model):
         return None if value in ("", None) else value
 
 
+class VerifierConfig(_Model):
+    enabled: bool = False  # opt-in: the leaked key is sent to its own provider, read-only
+    base_url: str | None = None  # the provider's API (default: its public one)
+
+
+class RotationConfig(_Model):
+    """``rotation: {verify: {github: {enabled: true}}}``: revocation verifiers for leaked keys."""
+
+    verify: dict[Literal["github"], VerifierConfig] = Field(default_factory=dict)
+
+
 class AppConfig(_Model):
     project: str
     launch_date: date | None = None
@@ -204,6 +215,7 @@ class AppConfig(_Model):
     monitors: list[MonitorConfig] = Field(default_factory=list)
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
     ingest: IngestConfig = Field(default_factory=IngestConfig)
+    rotation: RotationConfig = Field(default_factory=RotationConfig)
 
     # Where the file was read from: relative paths in it resolve against this directory.
     root: Path = Field(default=Path("."), exclude=True)

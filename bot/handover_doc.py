@@ -30,6 +30,7 @@ from handover.model import (
     IncidentView,
     ItemState,
     MonitorView,
+    RotationView,
     build_items,
 )
 from handover.render import HandoverError, render_handover
@@ -123,6 +124,9 @@ def build_input(
         ),
         config_summary=config_summary(config, name, target),
         config_path=_config_path(config),
+        rotation_items=tuple(
+            RotationView(key=r.key, owner=r.owner, state=r.state, closed=r.closed) for r in services.rotations.items(name)
+        ),
         known_secrets=tuple(known_secrets(config)),
     )
 

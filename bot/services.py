@@ -19,6 +19,7 @@ import httpx
 
 from bot.checklist.service import ChecklistService
 from bot.config import AppConfig, ConfigError
+from bot.rotation import RotationService
 from bot.store import Store, in_thread
 from checks.catalog import default_registry
 from checks.check import Check, manual_check
@@ -97,9 +98,11 @@ class Services:
     # set by bot.app.monitoring inside `launchready serve`, None elsewhere.
     facts_provider: Callable[[str], Mapping[str, Any]] | None = field(default=None, repr=False)
     checklist: ChecklistService = field(init=False, repr=False)
+    rotations: RotationService = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.checklist = ChecklistService.for_config(self.config, self.store, self.registry)
+        self.rotations = RotationService.for_config(self.config, self.store)
 
     @classmethod
     def open(
@@ -227,4 +230,6 @@ class Services:
             except BaseException as exc:
                 store.fail_run(run_id, f"failed: {type(exc).__name__}: {exc}")
                 raise
+            # After the run is recorded: leaks found open rotation items, leaks gone move them.
+            await self.rotations.after_run(name, report)
             return report

@@ -109,6 +109,16 @@ class DigestView:
 
 
 @dataclass(frozen=True)
+class RotationView:
+    """A leaked secret's rotation item: open until the key is shown dead (issue 17)."""
+
+    key: str  # file:rule:line, never the secret
+    owner: str | None
+    state: str  # one sentence: why it is open, or how it closed
+    closed: bool
+
+
+@dataclass(frozen=True)
 class HandoverInput:
     project: str
     target: str
@@ -124,6 +134,7 @@ class HandoverInput:
     # (key, value) pairs, already free of secrets; shown in the appendix in this order.
     config_summary: tuple[tuple[str, str], ...] = ()
     config_path: str = "app.yaml"
+    rotation_items: tuple[RotationView, ...] = ()
     # Every secret value the configuration holds: redacted wherever it shows up. Never rendered.
     known_secrets: tuple[str, ...] = field(default=(), repr=False)
 

@@ -144,6 +144,7 @@ class HandoverView:
     secrets_checks: tuple[tuple[str, str, str], ...]  # (check id, status, summary)
     leaks: tuple[Leak, ...]
     rotations: tuple[str, ...]  # one task per distinct secret
+    rotation_items: tuple[tuple[str, str, str, bool], ...]  # (key, owner, state, closed), open first
     secret_notes: tuple[FactLine, ...]
     public_env: tuple[PublicVariable, ...]
     monitors: tuple[MonitorRow, ...]
@@ -324,6 +325,10 @@ def build_view(data: HandoverInput, *, clean: Sanitizer | None = None) -> Handov
         secrets_checks=secrets_checks,
         leaks=leaks,
         rotations=_rotations(leaks),
+        rotation_items=tuple(
+            (clean.short(r.key, 200), clean.short(r.owner or "unassigned", 60), clean.short(r.state, 300), r.closed)
+            for r in sorted(data.rotation_items, key=lambda r: (r.closed, r.key))
+        ),
         secret_notes=secret_notes(report, clean),
         public_env=public_env_inventory(report, clean),
         monitors=tuple(

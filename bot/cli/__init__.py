@@ -33,6 +33,8 @@ COMMANDS: dict[str, str] = {
     "manifest": "serve_cmd",
     "digest": "digest_cmd",
     "handover": "handover_cmd",
+    "leaks": "leaks_cmd",
+    "rotated": "leaks_cmd",
 }
 
 

@@ -58,6 +58,7 @@ def build_digest(
     stale: list[DigestItem] = []
     waivers: list[DigestItem] = []
     stale_results: list[DigestItem] = []
+    open_leaks: list[DigestItem] = []
     many = len(config.targets) > 1
     for name in config.targets:
         present = current_of(config, name, store)
@@ -112,6 +113,9 @@ def build_digest(
                 )
             )
         prefix = f"{name}: " if many else ""
+        for leak in store.rotations.all(name):
+            if not leak.closed:
+                open_leaks.append(DigestItem(leak.key, leak.rule_id, "critical", leak.owner, f"{prefix}{leak.state}"))
         for entry in items:
             base = dict(
                 check_id=entry.check_id,
@@ -175,6 +179,7 @@ def build_digest(
         incidents=incidents,
         since=since,
         stale_results=tuple(stale_results),
+        open_leaks=tuple(open_leaks),
     )
 
 

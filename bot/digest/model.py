@@ -58,6 +58,8 @@ class Digest:
     since: datetime | None  # when the previous digest went out
     # Passes measured against a config, commit or build that has moved since (issue 17).
     stale_results: tuple[DigestItem, ...] = ()
+    # Leaked keys whose rotation item is still open (issue 17): the key is not shown dead yet.
+    open_leaks: tuple[DigestItem, ...] = ()
 
     def snapshot(self) -> dict[str, Any]:
         return {t.target: {"score": t.score, "statuses": dict(t.statuses)} for t in self.targets}
@@ -69,6 +71,7 @@ class Digest:
             or self.unowned
             or self.stale_attestations
             or self.stale_results
+            or self.open_leaks
             or self.expiring_waivers
             or self.incidents
         )

@@ -33,6 +33,7 @@ from bot.store.ingested_events import IngestedEvents
 from bot.store.monitor_states import MonitorStates
 from bot.store.notices import Notices
 from bot.store.records import SchemaTooNewError, StoreError
+from bot.store.rotations import Rotations
 from bot.store.runs import RunStore
 from bot.store.tables import SCHEMA_VERSION, AuditRow, ChecklistRow, MetaRow, ResultRow, RunRow
 
@@ -57,6 +58,7 @@ class Store(RunStore, ChecklistStore):
         self.digests = DigestLedger(engine)
         self.notices = Notices(engine)
         self.builds = BuildSightings(engine)
+        self.rotations = Rotations(engine)
         self._own_runs = set()
         self.interrupted_on_open = 0  # runs found left "running" by a stopped process
 

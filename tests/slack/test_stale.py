@@ -10,16 +10,12 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from bot.app.runtime import Runtime
-from bot.app.server import build_server
 from bot.digest import build_digest, render_text
-from bot.services import Services
-from bot.slack.app import SlackSettings, build_app
 from bot.slack.blocks.digest import digest_blocks
 from bot.slack.listeners.events import publish_home
-from tests.slack.conftest import FAST_RETRIES, SlackService, TinyTarget, make_config
+from tests.slack.conftest import SlackService, TinyTarget, make_config
 from tests.slack.fake_slack import FakeSlack
-from tests.slack.slack_requests import BOT_TOKEN, SIGNING_SECRET, SlackSender
+from tests.slack.record_service import start_service
 from tests.slack.test_checklist_commands import command
 
 
@@ -28,7 +24,6 @@ async def versioned(
     fake_slack: FakeSlack, serve: Any, tmp_path: Path
 ) -> AsyncIterator[tuple[SlackService, dict]]:
     tiny = TinyTarget(admin_open=False)
-    tiny.gate.set()
     build = {"now": "4f2a1b9"}
     app = tiny.app()
 
@@ -39,16 +34,9 @@ async def versioned(
     url = await serve(app)
     target = {"base_url": url, "health_routes": ["GET /health"], "version": {"header": "X-Build"}}
     config = make_config(url, tmp_path, targets={"staging": target})
-    runtime = Runtime(
-        config=config, services=Services.open(config, registry=tiny.registry()), edit_interval=0.05
-    )
-    settings = SlackSettings(
-        bot_token=BOT_TOKEN, signing_secret=SIGNING_SECRET, api_url=fake_slack.api_url
-    )
-    server = await serve(build_server(runtime, build_app(runtime, settings, FAST_RETRIES)))
-    sender = SlackSender(f"{server}/slack/events", response_url=fake_slack.response_url())
-    yield SlackService(server, sender, fake_slack, runtime, tiny), build
-    await runtime.tasks.drain(timeout=5)
+    service = await start_service(fake_slack, serve, config, tiny.registry(), tiny)
+    yield service, build
+    await service.runtime.tasks.drain(timeout=5)
 
 
 async def test_a_new_build_shows_as_stale_in_status_home_and_digest(versioned) -> None:

@@ -86,6 +86,13 @@ def digest_blocks(digest: Digest) -> list[dict[str, Any]]:
                 [_item(i) for i in digest.stale_results],
             )
         )
+    if digest.open_leaks:
+        groups.append(
+            (
+                ":key: *Leaked keys not yet shown dead* (`/launchready leaks`)",
+                [_item(i) for i in digest.open_leaks],
+            )
+        )
     if digest.stale_attestations:
         groups.append(
             (":memo: *Attestations gone stale*", [_item(i) for i in digest.stale_attestations])
