@@ -123,6 +123,7 @@ class CheckResult:
     # What the result was measured against, and (when read back later) why it no longer holds.
     basis: Basis | None = None
     stale: str | None = None
+    contradicted: str | None = None  # an open incident shows this promise broken
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -145,6 +146,8 @@ class CheckResult:
             data["basis"] = self.basis.to_dict()
         if self.stale:
             data["stale"] = self.stale
+        if self.contradicted:
+            data["contradicted"] = self.contradicted
         return data
 
     @classmethod
@@ -169,6 +172,7 @@ class CheckResult:
             waiver_reason=data.get("waiver_reason"),
             basis=Basis.from_dict(data["basis"]) if data.get("basis") else None,
             stale=data.get("stale"),
+            contradicted=data.get("contradicted"),
         )
 
 
@@ -185,14 +189,16 @@ class Override:
 def compute_verdict(results: Iterable[CheckResult]) -> Verdict:
     """NO_GO when a critical check fails or errors unwaived; GO_WITH_WARNINGS when anything
     else fails, warns, errors, awaits attestation or is waived, or a critical pass is stale
-    (measured against a config, commit or build that has changed); GO otherwise."""
+    (measured against a config, commit or build that has changed) or contradicted by an open
+    incident; GO otherwise."""
     verdict = Verdict.GO
     for result in results:
         if result.status in (Status.FAIL, Status.ERROR) and result.severity is Severity.CRITICAL:
             return Verdict.NO_GO
         if result.status in (Status.FAIL, Status.WARN, Status.ERROR, Status.MANUAL, Status.WAIVED):
             verdict = Verdict.GO_WITH_WARNINGS
-        if result.stale and result.status is Status.PASS and result.severity is Severity.CRITICAL:
+        doubted = result.stale or result.contradicted
+        if doubted and result.status is Status.PASS and result.severity is Severity.CRITICAL:
             verdict = Verdict.GO_WITH_WARNINGS
     return verdict
 

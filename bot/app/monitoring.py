@@ -12,6 +12,7 @@ from aiohttp import web
 
 from bot.app.runtime import Runtime
 from bot.monitoring.monitoring import Monitoring
+from bot.promises import covering
 from bot.slack.blocks.incident import IncidentBlocks
 
 __all__ = ["MONITORING", "attach_monitoring"]
@@ -24,7 +25,8 @@ def attach_monitoring(app: web.Application, runtime: Runtime) -> Monitoring:
         runtime.config,
         runtime.services.store,
         notifier=runtime.notifier,
-        renderer=IncidentBlocks(),
+        # The alert names the checks it contradicts and, once resolved, offers their rerun.
+        renderer=IncidentBlocks(coverage=lambda incident: covering(runtime.config, incident)),
         clock=runtime.clock,
     )
     app[MONITORING] = monitoring

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+from bot import freshness, promises
 from bot.checklist.order import by_urgency
 from bot.checklist.policy import Actor, ChecklistPolicy, NotPermitted
-from bot.freshness import current_of, mark_items, mark_report
+from bot.monitoring.incidents import Incident
 from bot.store import ChecklistItem, Store
 from checks.model import RunReport
 
@@ -70,16 +71,23 @@ class ChecklistService:
         return warnings
 
     def items(self, target: str) -> list[ChecklistItem]:
-        """Every item, worst first, each marked stale when its evidence no longer holds."""
+        """Every item, worst first, each marked stale when its evidence no longer holds and
+        contradicted while an open incident shows its promise broken."""
         self.sync(target)
-        items = mark_items(self.store.items(target), current_of(self.config, target, self.store))
-        return by_urgency(items, self.store.now())
+        return by_urgency(self._marked(target, self.store.items(target)), self.store.now())
 
     def item(self, target: str, check_id: str) -> ChecklistItem:
         self.sync(target)
-        return mark_items(
-            [self.store.item(target, check_id)], current_of(self.config, target, self.store)
-        )[0]
+        return self._marked(target, [self.store.item(target, check_id)])[0]
+
+    def contradicted(self, target: str) -> dict[str, str]:
+        """check id -> "contradicted by incident #N (...)" for the target's open incidents."""
+        incidents = [Incident.from_row(row) for row in self.store.incidents.unresolved()]
+        return promises.contradictions(self.config, target, incidents)
+
+    def _marked(self, target: str, items: list[ChecklistItem]) -> list[ChecklistItem]:
+        items = freshness.mark_items(items, freshness.current_of(self.config, target, self.store))
+        return promises.mark_items(items, self.contradicted(target))
 
     def stale(self, target: str) -> list[str]:
         """The ids of the items whose last pass (or warning) no longer holds."""
@@ -88,8 +96,9 @@ class ChecklistService:
     def status(self, target: str, *, with_report: bool = True) -> ChecklistStatus:
         items = self.items(target)
         latest = self.store.latest_report(target) if with_report else None
-        if latest is not None:  # its verdict then counts stale critical passes as not passing
-            latest = mark_report(latest, current_of(self.config, target, self.store))
+        if latest is not None:  # its verdict then counts stale or contradicted critical passes
+            latest = freshness.mark_report(latest, freshness.current_of(self.config, target, self.store))
+            latest = promises.mark_report(latest, self.contradicted(target))
         return ChecklistStatus(target=target, items=items, now=self.store.now(), latest=latest)
 
     def assign(

@@ -47,6 +47,7 @@ _STATUS_STYLE = {
     "fail": "bold red",
     "error": "red",
     "stale": "magenta",
+    "contradicted": "bold red",
     "warn": "yellow",
     "manual": "cyan",
     "open": "cyan",
@@ -206,7 +207,7 @@ def _table(items: list[ChecklistItem], now: datetime) -> Table:
             waiver = f"until {item.waiver_expires.date().isoformat()}: {escape(item.waiver_reason or '')}"
         elif item.waiver_reason and item.waiver_expires:
             waiver = f"[dim]lapsed {item.waiver_expires.date().isoformat()}[/dim]"
-        last = item.stale or item.last_summary or ""
+        last = item.contradicted or item.stale or item.last_summary or ""
         if item.is_manual and item.attested_at:
             last = f"attested {_when(item.attested_at)} by {item.attested_by}" + (
                 f": {item.attestation_note}" if item.attestation_note else ""

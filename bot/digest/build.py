@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot import promises
 from bot.config import AppConfig
 from bot.digest.model import Digest, DigestItem, TargetDigest
 from bot.freshness import current_of, mark_items, mark_report
@@ -58,14 +59,17 @@ def build_digest(
     stale: list[DigestItem] = []
     waivers: list[DigestItem] = []
     stale_results: list[DigestItem] = []
+    contradicted: list[DigestItem] = []
+    open_incidents = [Incident.from_row(row) for row in store.incidents.unresolved()]
     open_leaks: list[DigestItem] = []
     many = len(config.targets) > 1
     for name in config.targets:
         present = current_of(config, name, store)
+        broken = promises.contradictions(config, name, open_incidents)
         report: RunReport | None = store.latest_report(name)
-        if report is not None:  # a stale critical pass keeps the verdict from GO
-            report = mark_report(report, present)
-        items = mark_items(store.items(name), present)
+        if report is not None:  # a stale or contradicted critical pass keeps the verdict from GO
+            report = promises.mark_report(mark_report(report, present), broken)
+        items = promises.mark_items(mark_items(store.items(name), present), broken)
         titles = {i.check_id: i for i in items}
         before = previous.get(name, {}) if isinstance(previous.get(name), dict) else {}
         before_statuses: Mapping[str, str] = before.get("statuses", {})
@@ -115,7 +119,11 @@ def build_digest(
         prefix = f"{name}: " if many else ""
         for leak in store.rotations.all(name):
             if not leak.closed:
-                open_leaks.append(DigestItem(leak.key, leak.rule_id, "critical", leak.owner, f"{prefix}{leak.state}"))
+                open_leaks.append(
+                    DigestItem(
+                        leak.key, leak.rule_id, "critical", leak.owner, f"{prefix}{leak.state}"
+                    )
+                )
         for entry in items:
             base = dict(
                 check_id=entry.check_id,
@@ -145,6 +153,8 @@ def build_digest(
                         note=f"{prefix}last attested {attested}, every {_days(entry.attest_every)}",
                     )
                 )
+            if entry.contradicted:
+                contradicted.append(DigestItem(**base, note=f"{prefix}{entry.contradicted}"))
             if entry.stale and not entry.waiver_active(now):
                 stale_results.append(DigestItem(**base, note=f"{prefix}{entry.stale}"))
             if (
@@ -158,7 +168,7 @@ def build_digest(
                         note=f"{prefix}waiver ends {entry.waiver_expires.astimezone(zone).date()} ({entry.waiver_reason})",
                     )
                 )
-    incidents = tuple(Incident.from_row(row) for row in store.incidents.unresolved())
+    incidents = tuple(open_incidents)
     days_left = (config.launch_date - today).days if config.launch_date else None
     grouped = tuple(
         (owner, tuple(items))
@@ -180,6 +190,7 @@ def build_digest(
         since=since,
         stale_results=tuple(stale_results),
         open_leaks=tuple(open_leaks),
+        contradicted=tuple(contradicted),
     )
 
 

@@ -60,6 +60,8 @@ class Digest:
     stale_results: tuple[DigestItem, ...] = ()
     # Leaked keys whose rotation item is still open (issue 17): the key is not shown dead yet.
     open_leaks: tuple[DigestItem, ...] = ()
+    # Items an open incident contradicts: "contradicted by incident #N (...)".
+    contradicted: tuple[DigestItem, ...] = ()
 
     def snapshot(self) -> dict[str, Any]:
         return {t.target: {"score": t.score, "statuses": dict(t.statuses)} for t in self.targets}
@@ -72,6 +74,7 @@ class Digest:
             or self.stale_attestations
             or self.stale_results
             or self.open_leaks
+            or self.contradicted
             or self.expiring_waivers
             or self.incidents
         )

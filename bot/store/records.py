@@ -72,6 +72,9 @@ class ChecklistItem:
     # (set by bot.freshness when the config, the repository or the build moved).
     basis: Basis | None = None
     stale: str | None = None
+    # "contradicted by incident #N (...)" while an open incident shows the promise broken
+    # (set by bot.promises).
+    contradicted: str | None = None
 
     @property
     def is_manual(self) -> bool:
@@ -109,6 +112,8 @@ class ChecklistItem:
                 return "attested"
             if self.attested_at is not None:
                 return "stale"
+        if self.contradicted and self.status in (str(Status.PASS), str(Status.WARN), "done"):
+            return "contradicted"
         if self.stale and self.status in (str(Status.PASS), str(Status.WARN)):
             return "stale"
         return self.status
@@ -135,6 +140,7 @@ class ChecklistItem:
             "attest_every_s": int(self.attest_every.total_seconds()) if self.attest_every else None,
             "basis": self.basis.to_dict() if self.basis else None,
             "stale": self.stale,
+            "contradicted": self.contradicted,
         }
         if now is not None:
             data["display_status"] = self.display_status(now)

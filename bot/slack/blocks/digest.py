@@ -79,6 +79,13 @@ def digest_blocks(digest: Digest) -> list[dict[str, Any]]:
                 [_item(i, owner=False) for i in digest.unowned],
             )
         )
+    if digest.contradicted:
+        groups.append(
+            (
+                ":rotating_light: *Passes an open incident contradicts*",
+                [_item(i) for i in digest.contradicted],
+            )
+        )
     if digest.stale_results:
         groups.append(
             (
