@@ -205,6 +205,29 @@ class RotationConfig(_Model):
     verify: dict[Literal["github"], VerifierConfig] = Field(default_factory=dict)
 
 
+class HypercareConfig(_Model):
+    """The tighter watch right after launch: ``hypercare: {window: 72h, owner: U0LAUNCH}``."""
+
+    enabled: bool = True  # with a launch_date; false switches it off
+    window: Duration = timedelta(hours=72)  # from launch_date 00:00 in the digest's time zone
+    owner: str | None = None  # the launch owner, mentioned on every incident (default: first admin)
+    monitor_interval: Duration = timedelta(seconds=30)  # monitors probe at least this often
+    failure_threshold: int = Field(default=1, ge=1)  # at most this many failures before an incident
+    success_threshold: int = Field(default=1, ge=1)
+    digest_cron: str = "0 9,17 * * *"  # twice a day, in the digest's time zone
+
+    @field_validator("digest_cron")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        from bot.monitoring.cron import crontab_trigger
+
+        try:
+            crontab_trigger(value)
+        except ValueError as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
+
 class AppConfig(_Model):
     project: str
     launch_date: date | None = None
@@ -216,6 +239,7 @@ class AppConfig(_Model):
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
     ingest: IngestConfig = Field(default_factory=IngestConfig)
     rotation: RotationConfig = Field(default_factory=RotationConfig)
+    hypercare: HypercareConfig = Field(default_factory=HypercareConfig)
 
     # Where the file was read from: relative paths in it resolve against this directory.
     root: Path = Field(default=Path("."), exclude=True)

@@ -18,6 +18,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from bot.config import AppConfig, MonitorConfig
+from bot.hypercare import hypercare_for
 from bot.monitoring.incidents import Incident
 from bot.services import Services
 from bot.store.engine import describe_url
@@ -124,6 +125,7 @@ def build_input(
         ),
         config_summary=config_summary(config, name, target),
         config_path=_config_path(config),
+        hypercare=_hypercare(config),
         rotation_items=tuple(
             RotationView(key=r.key, owner=r.owner, state=r.state, closed=r.closed) for r in services.rotations.items(name)
         ),
@@ -132,6 +134,17 @@ def build_input(
 
 
 # -- pieces ----------------------------------------------------------------------------------
+
+
+def _hypercare(config: AppConfig) -> str:
+    hypercare = hypercare_for(config)
+    if hypercare is None:
+        return ""
+    at = "%Y-%m-%d %H:%M UTC"
+    return (
+        f"From {hypercare.start.astimezone(UTC):{at}} to {hypercare.end.astimezone(UTC):{at}} "
+        f"(hypercare after launch): {hypercare.describe()}."
+    )
 
 
 def _with_checklist(report: RunReport, overrides: dict[str, Override]) -> RunReport:

@@ -135,6 +135,7 @@ class HandoverInput:
     config_summary: tuple[tuple[str, str], ...] = ()
     config_path: str = "app.yaml"
     rotation_items: tuple[RotationView, ...] = ()
+    hypercare: str = ""  # one sentence: the window after launch and what it tightens (issue 17)
     # Every secret value the configuration holds: redacted wherever it shows up. Never rendered.
     known_secrets: tuple[str, ...] = field(default=(), repr=False)
 

@@ -145,6 +145,7 @@ class HandoverView:
     leaks: tuple[Leak, ...]
     rotations: tuple[str, ...]  # one task per distinct secret
     rotation_items: tuple[tuple[str, str, str, bool], ...]  # (key, owner, state, closed), open first
+    hypercare: str
     secret_notes: tuple[FactLine, ...]
     public_env: tuple[PublicVariable, ...]
     monitors: tuple[MonitorRow, ...]
@@ -325,6 +326,7 @@ def build_view(data: HandoverInput, *, clean: Sanitizer | None = None) -> Handov
         secrets_checks=secrets_checks,
         leaks=leaks,
         rotations=_rotations(leaks),
+        hypercare=clean.short(data.hypercare, 500),
         rotation_items=tuple(
             (clean.short(r.key, 200), clean.short(r.owner or "unassigned", 60), clean.short(r.state, 300), r.closed)
             for r in sorted(data.rotation_items, key=lambda r: (r.closed, r.key))

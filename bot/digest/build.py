@@ -16,6 +16,7 @@ from bot import promises
 from bot.config import AppConfig
 from bot.digest.model import Digest, DigestItem, TargetDigest
 from bot.freshness import current_of, mark_items, mark_report
+from bot.hypercare import hypercare_for
 from bot.monitoring.incidents import Incident
 from bot.store import Store
 from checks.model import RunReport, Status
@@ -191,7 +192,15 @@ def build_digest(
         stale_results=tuple(stale_results),
         open_leaks=tuple(open_leaks),
         contradicted=tuple(contradicted),
+        hypercare=_hypercare(config, now),
     )
+
+
+def _hypercare(config: AppConfig, now: datetime) -> str | None:
+    hypercare = hypercare_for(config)
+    if hypercare is None or not hypercare.active(now):
+        return None
+    return f"Hypercare until {hypercare.end.astimezone(UTC):%Y-%m-%d %H:%M} UTC: {hypercare.describe()}."
 
 
 def _days(delta: timedelta | None) -> str:

@@ -62,6 +62,7 @@ class Digest:
     open_leaks: tuple[DigestItem, ...] = ()
     # Items an open incident contradicts: "contradicted by incident #N (...)".
     contradicted: tuple[DigestItem, ...] = ()
+    hypercare: str | None = None  # while the window is open: until when, and what it tightens
 
     def snapshot(self) -> dict[str, Any]:
         return {t.target: {"score": t.score, "statuses": dict(t.statuses)} for t in self.targets}

@@ -103,6 +103,11 @@ class Store(RunStore, ChecklistStore):
                 f"(schema {found}, this is {SCHEMA_VERSION}); upgrade launchready or point database: elsewhere"
             )
         SQLModel.metadata.create_all(self.engine, tables=ALL_TABLES)
+        if found is not None and found < 2 and self.engine.dialect.name == "postgresql":
+            # Schema 2 widened lr_digests.day for hypercare's "YYYY-MM-DD pm" (SQLite has no
+            # length limits to widen).
+            with self.engine.begin() as conn:
+                conn.execute(text("ALTER TABLE lr_digests ALTER COLUMN day TYPE VARCHAR(16)"))
         if self.engine.dialect.name == "sqlite":
             with self.engine.begin() as conn:
                 for verb in ("UPDATE", "DELETE"):

@@ -44,6 +44,8 @@ def digest_blocks(digest: Digest) -> list[dict[str, Any]]:
             else f"Launched {-days} day{'s' if days != -1 else ''} ago"
         )
         blocks.append(context(f":calendar: {when}"))
+    if digest.hypercare:
+        blocks.append(context(limits.truncate(":rotating_light: " + escape(digest.hypercare), limits.CONTEXT_TEXT)))
     for target in digest.targets:
         if target.verdict is None:
             blocks.append(

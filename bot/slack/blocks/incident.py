@@ -118,12 +118,23 @@ class IncidentBlocks(TextRenderer):
     incident contradicts (:func:`bot.promises.covering`), shown while it is open and offered
     as a rerun once it is resolved."""
 
-    def __init__(self, coverage: Callable[[Incident], Sequence[Coverage]] | None = None) -> None:
+    def __init__(
+        self,
+        coverage: Callable[[Incident], Sequence[Coverage]] | None = None,
+        owner_for: Callable[[datetime], str | None] | None = None,
+    ) -> None:
         self.coverage = coverage
+        self.owner_for = owner_for  # hypercare: the launch owner for an incident started then
 
     def message(self, incident: Incident, now: datetime) -> tuple[str, list[dict[str, Any]] | None]:
         covered = self.coverage(incident) if self.coverage else ()
-        return self.text(incident, now), incident_blocks(incident, now, covered)
+        owner = self.owner_for(incident.started_at) if self.owner_for else None
+        text, blocks = self.text(incident, now), incident_blocks(incident, now, covered)
+        if owner:  # the mention goes in the text too: that is what notifies
+            cc = f"cc {_who(owner)} (hypercare: the launch owner hears of every incident)"
+            text = f"{text}\n{cc}"
+            blocks.insert(2, context(cc))
+        return text, blocks
 
 
 def incidents_list(
