@@ -32,6 +32,7 @@ from handover.model import (
     ItemState,
     MonitorView,
     RotationView,
+    SignoffView,
     build_items,
 )
 from handover.render import HandoverError, render_handover
@@ -126,6 +127,7 @@ def build_input(
         config_summary=config_summary(config, name, target),
         config_path=_config_path(config),
         hypercare=_hypercare(config),
+        signoff=_signoff(services, name),
         rotation_items=tuple(
             RotationView(key=r.key, owner=r.owner, state=r.state, closed=r.closed) for r in services.rotations.items(name)
         ),
@@ -134,6 +136,21 @@ def build_input(
 
 
 # -- pieces ----------------------------------------------------------------------------------
+
+
+def _signoff(services: Services, target: str) -> SignoffView | None:
+    signed = services.signoffs.current(target)
+    if signed is None:
+        return None
+    return SignoffView(
+        verdict=signed.verdict,
+        run_id=signed.run_id,
+        signed_by=signed.signed_by,
+        signed_at=signed.signed_at,
+        waivers=tuple(f"{w.check_id}: {w.reason} (by {w.by or 'unknown'}, until {w.expires})" for w in signed.waivers),
+        note=signed.note,
+        no_longer_holds=None if signed.holds else f"run {signed.broken_by_run} says {signed.broken_verdict}",
+    )
 
 
 def _hypercare(config: AppConfig) -> str:

@@ -20,6 +20,7 @@ import httpx
 from bot.checklist.service import ChecklistService
 from bot.config import AppConfig, ConfigError
 from bot.rotation import RotationService
+from bot.signoff import SignoffService
 from bot.store import Store, in_thread
 from checks.catalog import default_registry
 from checks.check import Check, manual_check
@@ -99,10 +100,12 @@ class Services:
     facts_provider: Callable[[str], Mapping[str, Any]] | None = field(default=None, repr=False)
     checklist: ChecklistService = field(init=False, repr=False)
     rotations: RotationService = field(init=False, repr=False)
+    signoffs: SignoffService = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.checklist = ChecklistService.for_config(self.config, self.store, self.registry)
         self.rotations = RotationService.for_config(self.config, self.store)
+        self.signoffs = SignoffService(self.checklist, self.store, self.checklist.policy)
 
     @classmethod
     def open(
@@ -232,4 +235,5 @@ class Services:
                 raise
             # After the run is recorded: leaks found open rotation items, leaks gone move them.
             await self.rotations.after_run(name, report)
+            await in_thread(self.signoffs.after_run, name, report)  # a differing verdict breaks it
             return report

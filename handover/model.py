@@ -119,6 +119,19 @@ class RotationView:
 
 
 @dataclass(frozen=True)
+class SignoffView:
+    """The signed go/no-go record (issue 17): what was signed, by whom, and whether it holds."""
+
+    verdict: str
+    run_id: str
+    signed_by: str
+    signed_at: datetime
+    waivers: tuple[str, ...]  # "check: reason (by, until)"
+    note: str | None = None
+    no_longer_holds: str | None = None  # "run r_... says NO_GO", when a later run disagrees
+
+
+@dataclass(frozen=True)
 class HandoverInput:
     project: str
     target: str
@@ -135,6 +148,7 @@ class HandoverInput:
     config_summary: tuple[tuple[str, str], ...] = ()
     config_path: str = "app.yaml"
     rotation_items: tuple[RotationView, ...] = ()
+    signoff: SignoffView | None = None
     hypercare: str = ""  # one sentence: the window after launch and what it tightens (issue 17)
     # Every secret value the configuration holds: redacted wherever it shows up. Never rendered.
     known_secrets: tuple[str, ...] = field(default=(), repr=False)

@@ -146,6 +146,7 @@ class HandoverView:
     rotations: tuple[str, ...]  # one task per distinct secret
     rotation_items: tuple[tuple[str, str, str, bool], ...]  # (key, owner, state, closed), open first
     hypercare: str
+    signed: tuple[str, ...]  # the signed record, one line each; empty when nobody signed
     secret_notes: tuple[FactLine, ...]
     public_env: tuple[PublicVariable, ...]
     monitors: tuple[MonitorRow, ...]
@@ -327,6 +328,7 @@ def build_view(data: HandoverInput, *, clean: Sanitizer | None = None) -> Handov
         leaks=leaks,
         rotations=_rotations(leaks),
         hypercare=clean.short(data.hypercare, 500),
+        signed=_signed(data, clean),
         rotation_items=tuple(
             (clean.short(r.key, 200), clean.short(r.owner or "unassigned", 60), clean.short(r.state, 300), r.closed)
             for r in sorted(data.rotation_items, key=lambda r: (r.closed, r.key))
@@ -369,6 +371,23 @@ def build_view(data: HandoverInput, *, clean: Sanitizer | None = None) -> Handov
         rerun=tuple((i.check_id, f"{command} --only {i.check_id}") for i in sorted(items, key=lambda i: i.check_id)),
         attest_command=f"launchready done ITEM --note \"what was checked\" --config {data.config_path}",
     )
+
+
+def _signed(data: HandoverInput, clean: Sanitizer) -> tuple[str, ...]:
+    signed = data.signoff
+    if signed is None:
+        return ()
+    lines = [
+        f"Signed {signed.verdict} by {clean.short(signed.signed_by, 60)} on {_when(signed.signed_at)}, on run {signed.run_id}.",
+        "Waivers in force: " + ("; ".join(clean.short(w, 300) for w in signed.waivers) or "none") + ".",
+    ]
+    if signed.note:
+        lines.append(f"Note: {clean.short(signed.note, 500)}")
+    if signed.no_longer_holds:
+        lines.append(f"This sign-off no longer holds: {clean.short(signed.no_longer_holds, 300)}.")
+    else:
+        lines.append("It still holds: no later run changed the verdict.")
+    return tuple(lines)
 
 
 def _rotations(leaks: tuple[Leak, ...]) -> tuple[str, ...]:

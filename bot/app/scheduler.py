@@ -49,6 +49,7 @@ from bot.monitoring.cron import crontab_trigger
 from bot.monitoring.monitoring import Monitoring
 from bot.slack.blocks.digest import digest_blocks
 from bot.slack.blocks.run import scheduled_run_text
+from bot.slack.runflow import announce_broken_signoff
 
 __all__ = [
     "JOBSTORE_TABLE",
@@ -124,6 +125,7 @@ class ServiceJobs:
 
     async def run(self, target: str) -> None:
         runtime = self.runtime
+        report = None
         try:
             report = await runtime.services.run(target, trigger="schedule")
         except Exception as exc:  # RunInProgress, a broken target: say so in the channel
@@ -133,6 +135,8 @@ class ServiceJobs:
         channel = runtime.config.slack.channel
         if runtime.notifier is not None and channel:
             await runtime.notifier.post(channel, text)
+            if report is not None:  # the run happened: does the sign-off still hold?
+                await announce_broken_signoff(runtime, report, channel)
 
     async def hypercare(self) -> None:
         """Announce the window's edges, and move the schedules when it opens or closes."""

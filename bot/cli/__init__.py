@@ -35,6 +35,7 @@ COMMANDS: dict[str, str] = {
     "handover": "handover_cmd",
     "leaks": "leaks_cmd",
     "rotated": "leaks_cmd",
+    "signoff": "signoff_cmd",
 }
 
 

@@ -34,6 +34,7 @@ from bot.cli.common import EXIT_USAGE, err, load_or_exit, out
 from bot.config import AppConfig, ConfigError
 from bot.freshness import observe_build
 from bot.services import Services
+from bot.signoff import state_line
 from bot.store import ChecklistError, ChecklistItem, StoreError
 
 __all__ = ["register"]
@@ -122,6 +123,7 @@ def register(app: typer.Typer) -> None:
             status = checklist.status(name, with_report=False)
             items, now = status.items, status.now
             runs = checklist.store.list_runs(name, limit=1)
+            signed = checklist.store.signoffs.latest(name)
         if format is StatusFormat.json:
             typer.echo(
                 json.dumps(
@@ -132,6 +134,7 @@ def register(app: typer.Typer) -> None:
                         "summary": summary_sentence(items, now),
                         "last_run": runs[0].to_dict() if runs else None,
                         "items": [item.to_dict(now) for item in items],
+                        "signoff": signed.to_dict() if signed else None,
                     },
                     indent=2,
                 )
@@ -149,6 +152,7 @@ def register(app: typer.Typer) -> None:
             )
         else:
             out.print("No run yet: `launchready run` records one.")
+        out.print(escape(state_line(signed)))
 
     @app.command("assign")
     def assign(

@@ -16,6 +16,7 @@ from rich.table import Table
 from bot.cli.common import EXIT_OK, EXIT_USAGE, ConfigOption, err, load_or_exit, out
 from bot.config import AppConfig, ConfigError, load_config
 from bot.services import NotAllowed, RunInProgress, Services, checklist_problems, registry_for
+from bot.signoff import broken_text
 from checks.catalog import default_registry
 from checks.check import Check
 from checks.model import CheckResult, RunReport, Status
@@ -177,6 +178,9 @@ def run(
             report = asyncio.run(_run(services, target, ids))
         except (RunInProgress, NotAllowed) as exc:
             raise _fail(str(exc)) from None
+        broken = services.signoffs.broken_by(report)
+        if broken is not None:  # on stderr: stdout may be the JSON report
+            err.print(f"[yellow]{escape(broken_text(broken))}[/yellow]")
     finally:
         services.close()
     if format == "text" and output is None:

@@ -35,6 +35,7 @@ from bot.store.notices import Notices
 from bot.store.records import SchemaTooNewError, StoreError
 from bot.store.rotations import Rotations
 from bot.store.runs import RunStore
+from bot.store.signoffs import Signoffs
 from bot.store.tables import SCHEMA_VERSION, AuditRow, ChecklistRow, MetaRow, ResultRow, RunRow
 
 __all__ = ["ALL_TABLES", "FILE_ACTOR", "Store"]
@@ -59,6 +60,7 @@ class Store(RunStore, ChecklistStore):
         self.notices = Notices(engine)
         self.builds = BuildSightings(engine)
         self.rotations = Rotations(engine)
+        self.signoffs = Signoffs(engine)
         self._own_runs = set()
         self.interrupted_on_open = 0  # runs found left "running" by a stopped process
 

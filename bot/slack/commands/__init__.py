@@ -18,6 +18,7 @@ from bot.slack.commands import (
     incidents,
     leaks,
     run,
+    signoff,
     status,
     waive,
 )
@@ -36,6 +37,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     digest.SPEC,
     incidents.SPEC,
     leaks.SPEC,
+    signoff.SPEC,
     help.SPEC,
 )
 
