@@ -67,6 +67,8 @@ class ItemView:
     attest_every: str | None = None
     stale: bool = False
     findings: tuple[Finding, ...] = ()
+    # Why a pass is in doubt now (issue 17): its evidence moved, or an open incident contradicts it.
+    doubt: str | None = None
 
     @property
     def needs_action(self) -> bool:
@@ -197,4 +199,5 @@ def _view(result: CheckResult, meta: Check | None, state: ItemState) -> ItemView
         attest_every=state.attest_every or (meta.attest_every if meta else None),
         stale=state.stale,
         findings=result.findings,
+        doubt=result.contradicted or result.stale,
     )

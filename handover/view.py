@@ -244,7 +244,7 @@ def build_view(data: HandoverInput, *, clean: Sanitizer | None = None) -> Handov
         Row(
             check_id=i.check_id,
             title=clean.short(i.title, 120),
-            status=status_label(i.status, i.waived_status),
+            status=status_label(i.status, i.waived_status) + (" (in doubt)" if i.doubt and i.status is Status.PASS else ""),
             severity=str(i.severity),
             owner=_owner(i, clean),
             due=_day(i.due),
@@ -408,6 +408,8 @@ def _rotations(leaks: tuple[Leak, ...]) -> tuple[str, ...]:
 def _evidence_line(item: ItemView, clean: Sanitizer) -> str:
     """The summary, and the first finding's resource when the summary does not name it."""
     line = clean.short(item.summary, 200)
+    if item.doubt:
+        line += f" Now in doubt: {clean.short(item.doubt, 200)}."
     if item.status is Status.WAIVED and item.waiver_reason:
         line += f" Waived: {clean.short(item.waiver_reason, 120)}"
     if item.findings and item.status is not Status.PASS:

@@ -11,6 +11,7 @@ import pytest
 from aiohttp import web
 
 from bot.digest import build_digest, render_text
+from bot.handover_doc import render_handover_for
 from bot.slack.blocks.digest import digest_blocks
 from bot.slack.listeners.events import publish_home
 from tests.slack.conftest import SlackService, TinyTarget, make_config
@@ -62,3 +63,7 @@ async def test_a_new_build_shows_as_stale_in_status_home_and_digest(versioned) -
     assert "Passes that no longer hold (rerun with launchready run --stale)" in render_text(digest)
     assert "the app is now at 9c1e2d0" in str(digest_blocks(digest))
     assert digest.targets[0].verdict == "GO_WITH_WARNINGS"
+
+    _, document, _ = render_handover_for(service.runtime.services, "staging")  # its scorecard too
+    assert "| PASS (in doubt) |" in document and "Now in doubt: passed on" in document
+    assert "the app is now at 9c1e2d0" in document
