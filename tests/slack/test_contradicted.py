@@ -14,6 +14,7 @@ from aiohttp import web
 
 from bot.config import parse_config
 from bot.digest import build_digest, render_text
+from bot.slack.listeners.events import publish_home
 from checks.auth.private_routes import CHECK as private_routes
 from checks.model import Verdict
 from checks.obs.health import CHECK as health
@@ -119,6 +120,9 @@ async def test_an_incident_marks_and_unmarks_its_items_and_offers_their_rerun(mo
     assert (
         checklist.status("staging").latest.verdict is Verdict.GO_WITH_WARNINGS
     )  # a critical pass in doubt
+    await publish_home(runtime, "U0ALICE")  # the item's owner sees it on App Home
+    home = fake.calls_to("views.publish")[-1].text
+    assert ":rotating_light: `auth.private_routes`" in home and f"contradicted by incident #{incident.id}" in home
     digest = build_digest(runtime.config, runtime.services.store)
     assert [i.check_id for i in digest.contradicted] == ["auth.private_routes"]
     assert "Passes an open incident contradicts" in render_text(digest)

@@ -103,11 +103,8 @@ def home_view(
                 if item.due
                 else ""
             )
-            why = (
-                f"\n      _{escape(truncate(item.summary, 200))}_"
-                if item.status == "stale" and item.summary
-                else ""
-            )
+            doubted = item.status in ("stale", "contradicted") and item.summary
+            why = f"\n      _{escape(truncate(item.summary, 200))}_" if doubted else ""
             entries.append(
                 f"{status_mark(item.status)} `{item.check_id}` {escape(truncate(item.title, 120))}{due}{why}"
             )
