@@ -122,7 +122,10 @@ async def test_an_incident_marks_and_unmarks_its_items_and_offers_their_rerun(mo
     )  # a critical pass in doubt
     await publish_home(runtime, "U0ALICE")  # the item's owner sees it on App Home
     home = fake.calls_to("views.publish")[-1].text
-    assert ":rotating_light: `auth.private_routes`" in home and f"contradicted by incident #{incident.id}" in home
+    assert (
+        ":rotating_light: `auth.private_routes`" in home
+        and f"contradicted by incident #{incident.id}" in home
+    )
     digest = build_digest(runtime.config, runtime.services.store)
     assert [i.check_id for i in digest.contradicted] == ["auth.private_routes"]
     assert "Passes an open incident contradicts" in render_text(digest)
