@@ -97,7 +97,9 @@ class ChecklistService:
         items = self.items(target)
         latest = self.store.latest_report(target) if with_report else None
         if latest is not None:  # its verdict then counts stale or contradicted critical passes
-            latest = freshness.mark_report(latest, freshness.current_of(self.config, target, self.store))
+            latest = freshness.mark_report(
+                latest, freshness.current_of(self.config, target, self.store)
+            )
             latest = promises.mark_report(latest, self.contradicted(target))
         return ChecklistStatus(target=target, items=items, now=self.store.now(), latest=latest)
 
