@@ -193,6 +193,7 @@ def build_digest(
         open_leaks=tuple(open_leaks),
         contradicted=tuple(contradicted),
         hypercare=_hypercare(config, now),
+        hypercare_owner=_hypercare_owner(config, now),
     )
 
 
@@ -200,7 +201,12 @@ def _hypercare(config: AppConfig, now: datetime) -> str | None:
     hypercare = hypercare_for(config)
     if hypercare is None or not hypercare.active(now):
         return None
-    return f"Hypercare until {hypercare.end.astimezone(UTC):%Y-%m-%d %H:%M} UTC: {hypercare.describe()}."
+    return f"Hypercare until {hypercare.end.astimezone(UTC):%Y-%m-%d %H:%M} UTC: {hypercare.describe(with_owner=False)}."
+
+
+def _hypercare_owner(config: AppConfig, now: datetime) -> str | None:
+    hypercare = hypercare_for(config)
+    return hypercare.owner_for(now) if hypercare is not None else None
 
 
 def _days(delta: timedelta | None) -> str:

@@ -63,6 +63,7 @@ class Digest:
     # Items an open incident contradicts: "contradicted by incident #N (...)".
     contradicted: tuple[DigestItem, ...] = ()
     hypercare: str | None = None  # while the window is open: until when, and what it tightens
+    hypercare_owner: str | None = None  # the launch owner every incident mentions meanwhile
 
     def snapshot(self) -> dict[str, Any]:
         return {t.target: {"score": t.score, "statuses": dict(t.statuses)} for t in self.targets}

@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.hypercare.window import Hypercare
 from bot.store import Store, in_thread
+from reports.mentions import mention
 
 __all__ = ["announce_hypercare"]
 
@@ -27,7 +28,7 @@ async def announce_hypercare(
     if hypercare.active(now) and not await in_thread(store.notices.sent, started):
         text = (
             f":rotating_light: *Hypercare started* ({_at(hypercare.start)} until {_at(hypercare.end)}): "
-            f"{hypercare.describe()}."
+            f"{hypercare.describe(mention)}."
         )
         await notifier.post(channel, text)
         await in_thread(store.notices.record, started, now)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.config import AppConfig, MonitorConfig
-from reports.mentions import mention
 
 __all__ = ["Hypercare", "hypercare_for"]
 
@@ -44,8 +44,12 @@ class Hypercare:
         """Whom an incident that started at ``moment`` mentions: the launch owner, in the window."""
         return self.owner if self.active(moment) else None
 
-    def describe(self) -> str:
-        owner = f"; every incident mentions {mention(self.owner)}" if self.owner else ""
+    def describe(
+        self, who: Callable[[str | None], str] | None = None, *, with_owner: bool = True
+    ) -> str:
+        """What the window tightens; ``who`` writes the owner (a Slack mention, or as is)."""
+        name = who or (lambda user: user or "nobody")
+        owner = f"; every incident mentions {name(self.owner)}" if self.owner and with_owner else ""
         return (
             f"monitors probe at least every {_seconds(self.monitor_interval)} and alert after "
             f"{self.failure_threshold} failure{'s' if self.failure_threshold != 1 else ''}, "

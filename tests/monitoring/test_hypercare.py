@@ -119,6 +119,7 @@ async def test_hypercare_changes_the_schedule_and_reverts_at_the_windows_end(car
         await jobs.digest()
     assert len(posts(fake, "Launch Ready digest")) == 2
     assert "Hypercare until 2026-12-18 00:00 UTC" in posts(fake, "Launch Ready digest")[0].text
+    assert "Every incident mentions <@U0LAUNCH>." in posts(fake, "Launch Ready digest")[0].text
 
     # 72 hours after the start: the window closes and everything reverts.
     clock.now = datetime(2026, 12, 18, 0, 1, tzinfo=UTC)
@@ -177,3 +178,23 @@ def test_the_window_and_its_profile(tmp_path) -> None:
 def test_a_bad_hypercare_setting_names_its_key(tmp_path) -> None:
     with pytest.raises(ConfigError, match="hypercare.failure_threshold"):
         config_for("https://staging.acme.test", tmp_path, failure_threshold=0)
+
+
+def test_launchready_digest_says_hypercare_is_on_during_the_window(tmp_path) -> None:
+    from datetime import date
+
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+
+    data = {
+        "project": "Acme Chat",
+        "launch_date": date.today().isoformat(),  # the window (72 h from today's 00:00) is open now
+        "database": f"sqlite:///{tmp_path / 'cli.db'}",
+        "slack": {"admins": ["U0CTO"]},
+        "targets": {"staging": {"base_url": "http://127.0.0.1:9"}},
+    }
+    (tmp_path / "app.yaml").write_text(yaml.safe_dump(data))
+    result = CliRunner().invoke(app, ["digest", "--config", str(tmp_path / "app.yaml")])
+    assert result.exit_code == 0, result.output
+    assert "Hypercare until" in result.output and "Every incident mentions @U0CTO." in result.output
