@@ -135,7 +135,8 @@ def build_input(
         hypercare=_hypercare(config),
         signoff=_signoff(services, name),
         rotation_items=tuple(
-            RotationView(key=r.key, owner=r.owner, state=r.state, closed=r.closed) for r in services.rotations.items(name)
+            RotationView(key=r.key, owner=r.owner, state=r.state, closed=r.closed)
+            for r in services.rotations.items(name)
         ),
         known_secrets=tuple(known_secrets(config)),
     )
@@ -153,9 +154,14 @@ def _signoff(services: Services, target: str) -> SignoffView | None:
         run_id=signed.run_id,
         signed_by=signed.signed_by,
         signed_at=signed.signed_at,
-        waivers=tuple(f"{w.check_id}: {w.reason} (by {w.by or 'unknown'}, until {w.expires})" for w in signed.waivers),
+        waivers=tuple(
+            f"{w.check_id}: {w.reason} (by {w.by or 'unknown'}, until {w.expires})"
+            for w in signed.waivers
+        ),
         note=signed.note,
-        no_longer_holds=None if signed.holds else f"run {signed.broken_by_run} says {signed.broken_verdict}",
+        no_longer_holds=None
+        if signed.holds
+        else f"run {signed.broken_by_run} says {signed.broken_verdict}",
     )
 
 

@@ -79,7 +79,9 @@ class Monitor:
         self.config = config
         # (failures before an incident, successes before it resolves) at a moment: the
         # config's, or hypercare's tighter profile while its window is open.
-        self.thresholds = thresholds or (lambda _now: (config.failure_threshold, config.success_threshold))
+        self.thresholds = thresholds or (
+            lambda _now: (config.failure_threshold, config.success_threshold)
+        )
         self.name = config.name
         self.states = states
         self.incidents = incidents

@@ -45,8 +45,18 @@ def digest_blocks(digest: Digest) -> list[dict[str, Any]]:
         )
         blocks.append(context(f":calendar: {when}"))
     if digest.hypercare:
-        owner = f" Every incident mentions {_mention(digest.hypercare_owner)}." if digest.hypercare_owner else ""
-        blocks.append(context(limits.truncate(":rotating_light: " + escape(digest.hypercare) + owner, limits.CONTEXT_TEXT)))
+        owner = (
+            f" Every incident mentions {_mention(digest.hypercare_owner)}."
+            if digest.hypercare_owner
+            else ""
+        )
+        blocks.append(
+            context(
+                limits.truncate(
+                    ":rotating_light: " + escape(digest.hypercare) + owner, limits.CONTEXT_TEXT
+                )
+            )
+        )
     for target in digest.targets:
         if target.verdict is None:
             blocks.append(

@@ -59,7 +59,9 @@ def covered_rerun(value: str | None) -> tuple[str, tuple[str, ...]] | None:
     return (target, ids) if target and ids else None
 
 
-def incident_blocks(incident: Incident, now: datetime, coverage: Sequence[Coverage] = ()) -> list[dict[str, Any]]:
+def incident_blocks(
+    incident: Incident, now: datetime, coverage: Sequence[Coverage] = ()
+) -> list[dict[str, Any]]:
     emoji, label = _STATE.get(incident.state, (":grey_question:", "Incident"))
     blocks: list[dict[str, Any]] = [
         header(f"{label} #{incident.id}: {incident.title}"),
@@ -91,7 +93,13 @@ def incident_blocks(incident: Incident, now: datetime, coverage: Sequence[Covera
         checks = ", ".join(f"`{c}`" for c in covered.checks)
         on = f" ({escape(covered.route)})" if covered.route else ""
         verb = "Contradicted" if incident.state != "resolved" else "Contradicted until now"
-        blocks.append(context(limits.truncate(f"{verb}: {checks} on *{escape(covered.target)}*{on}", limits.CONTEXT_TEXT)))
+        blocks.append(
+            context(
+                limits.truncate(
+                    f"{verb}: {checks} on *{escape(covered.target)}*{on}", limits.CONTEXT_TEXT
+                )
+            )
+        )
     if incident.state == "resolved" and coverage:
         buttons = [
             button(

@@ -52,14 +52,29 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
         wanted = covered_rerun(action.get("value"))
         if wanted is None:
-            tell = Replier(runtime.notifier, user, channel, body.get("response_url")) if runtime.notifier else None
+            tell = (
+                Replier(runtime.notifier, user, channel, body.get("response_url"))
+                if runtime.notifier
+                else None
+            )
             if tell is not None:
-                runtime.tasks.spawn(tell(":grey_question: That button does not name checks to rerun."), name="rerun?")
+                runtime.tasks.spawn(
+                    tell(":grey_question: That button does not name checks to rerun."),
+                    name="rerun?",
+                )
             return
         target, checks = wanted
-        request = RunRequest(user=user, channel=channel, target=target, only=checks,
-                             thread_ts=container.get("message_ts"), response_url=body.get("response_url"))
-        runtime.tasks.spawn(run_in_slack(runtime, request), name=f"rerun after incident ({target})", gated=False)
+        request = RunRequest(
+            user=user,
+            channel=channel,
+            target=target,
+            only=checks,
+            thread_ts=container.get("message_ts"),
+            response_url=body.get("response_url"),
+        )
+        runtime.tasks.spawn(
+            run_in_slack(runtime, request), name=f"rerun after incident ({target})", gated=False
+        )
 
 
 async def change(runtime: Runtime, body: dict[str, Any], action: dict[str, Any], what: str) -> None:
