@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
@@ -194,6 +194,40 @@ class IngestConfig(_Model):
         return None if value in ("", None) else value
 
 
+class VerifierConfig(_Model):
+    enabled: bool = False  # opt-in: the leaked key is sent to its own provider, read-only
+    base_url: str | None = None  # the provider's API (default: its public one)
+
+
+class RotationConfig(_Model):
+    """``rotation: {verify: {github: {enabled: true}}}``: revocation verifiers for leaked keys."""
+
+    verify: dict[Literal["github"], VerifierConfig] = Field(default_factory=dict)
+
+
+class HypercareConfig(_Model):
+    """The tighter watch right after launch: ``hypercare: {window: 72h, owner: U0LAUNCH}``."""
+
+    enabled: bool = True  # with a launch_date; false switches it off
+    window: Duration = timedelta(hours=72)  # from launch_date 00:00 in the digest's time zone
+    owner: str | None = None  # the launch owner, mentioned on every incident (default: first admin)
+    monitor_interval: Duration = timedelta(seconds=30)  # monitors probe at least this often
+    failure_threshold: int = Field(default=1, ge=1)  # at most this many failures before an incident
+    success_threshold: int = Field(default=1, ge=1)
+    digest_cron: str = "0 9,17 * * *"  # twice a day, in the digest's time zone
+
+    @field_validator("digest_cron")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        from bot.monitoring.cron import crontab_trigger
+
+        try:
+            crontab_trigger(value)
+        except ValueError as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
+
 class AppConfig(_Model):
     project: str
     launch_date: date | None = None
@@ -204,6 +238,8 @@ class AppConfig(_Model):
     monitors: list[MonitorConfig] = Field(default_factory=list)
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
     ingest: IngestConfig = Field(default_factory=IngestConfig)
+    rotation: RotationConfig = Field(default_factory=RotationConfig)
+    hypercare: HypercareConfig = Field(default_factory=HypercareConfig)
 
     # Where the file was read from: relative paths in it resolve against this directory.
     root: Path = Field(default=Path("."), exclude=True)

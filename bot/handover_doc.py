@@ -17,7 +17,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from bot import freshness, promises
 from bot.config import AppConfig, MonitorConfig
+from bot.hypercare import hypercare_for
 from bot.monitoring.incidents import Incident
 from bot.services import Services
 from bot.store.engine import describe_url
@@ -30,6 +32,8 @@ from handover.model import (
     IncidentView,
     ItemState,
     MonitorView,
+    RotationView,
+    SignoffView,
     build_items,
 )
 from handover.render import HandoverError, render_handover
@@ -104,6 +108,11 @@ def build_input(
     services.checklist.sync(name)
     rows = {item.check_id: item for item in services.store.items(name)}
     current = _with_checklist(report, services.store.overrides(name, now))
+    # A pass whose evidence moved, or that an open incident contradicts, is in doubt now.
+    current = promises.mark_report(
+        freshness.mark_report(current, freshness.current_of(config, name, services.store)),
+        services.checklist.contradicted(name),
+    )
     states = {check_id: _state(item, now) for check_id, item in rows.items()}
     return HandoverInput(
         project=config.project,
@@ -123,11 +132,48 @@ def build_input(
         ),
         config_summary=config_summary(config, name, target),
         config_path=_config_path(config),
+        hypercare=_hypercare(config),
+        signoff=_signoff(services, name),
+        rotation_items=tuple(
+            RotationView(key=r.key, owner=r.owner, state=r.state, closed=r.closed)
+            for r in services.rotations.items(name)
+        ),
         known_secrets=tuple(known_secrets(config)),
     )
 
 
 # -- pieces ----------------------------------------------------------------------------------
+
+
+def _signoff(services: Services, target: str) -> SignoffView | None:
+    signed = services.signoffs.current(target)
+    if signed is None:
+        return None
+    return SignoffView(
+        verdict=signed.verdict,
+        run_id=signed.run_id,
+        signed_by=signed.signed_by,
+        signed_at=signed.signed_at,
+        waivers=tuple(
+            f"{w.check_id}: {w.reason} (by {w.by or 'unknown'}, until {w.expires})"
+            for w in signed.waivers
+        ),
+        note=signed.note,
+        no_longer_holds=None
+        if signed.holds
+        else f"run {signed.broken_by_run} says {signed.broken_verdict}",
+    )
+
+
+def _hypercare(config: AppConfig) -> str:
+    hypercare = hypercare_for(config)
+    if hypercare is None:
+        return ""
+    at = "%Y-%m-%d %H:%M UTC"
+    return (
+        f"From {hypercare.start.astimezone(UTC):{at}} to {hypercare.end.astimezone(UTC):{at}} "
+        f"(hypercare after launch): {hypercare.describe()}."
+    )
 
 
 def _with_checklist(report: RunReport, overrides: dict[str, Override]) -> RunReport:

@@ -19,6 +19,8 @@ import httpx
 
 from bot.checklist.service import ChecklistService
 from bot.config import AppConfig, ConfigError
+from bot.rotation import RotationService
+from bot.signoff import SignoffService
 from bot.store import Store, in_thread
 from checks.catalog import default_registry
 from checks.check import Check, manual_check
@@ -97,9 +99,13 @@ class Services:
     # set by bot.app.monitoring inside `launchready serve`, None elsewhere.
     facts_provider: Callable[[str], Mapping[str, Any]] | None = field(default=None, repr=False)
     checklist: ChecklistService = field(init=False, repr=False)
+    rotations: RotationService = field(init=False, repr=False)
+    signoffs: SignoffService = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.checklist = ChecklistService.for_config(self.config, self.store, self.registry)
+        self.rotations = RotationService.for_config(self.config, self.store)
+        self.signoffs = SignoffService(self.checklist, self.store, self.checklist.policy)
 
     @classmethod
     def open(
@@ -215,6 +221,11 @@ class Services:
                 )
                 report = report.with_overrides(await in_thread(store.overrides, name))
                 await in_thread(store.finish_run, run_id, report)
+                build = next(
+                    (r.basis.build for r in report.results if r.basis and r.basis.build), None
+                )
+                if build is not None:  # what the app is now at, for judging older passes
+                    await in_thread(store.builds.record, name, build, report.started_at, "run")
             except asyncio.CancelledError:
                 # Synchronous on purpose: a cancelled task must record this before it unwinds.
                 store.fail_run(run_id, "interrupted: the run was cancelled before it finished")
@@ -222,4 +233,7 @@ class Services:
             except BaseException as exc:
                 store.fail_run(run_id, f"failed: {type(exc).__name__}: {exc}")
                 raise
+            # After the run is recorded: leaks found open rotation items, leaks gone move them.
+            await self.rotations.after_run(name, report)
+            await in_thread(self.signoffs.after_run, name, report)  # a differing verdict breaks it
             return report

@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from checks.basis import Basis
+
 __all__ = [
     "Finding",
     "Outcome",
@@ -118,6 +120,10 @@ class CheckResult:
     # A waived result keeps what the check really said, so a waiver never reads as a pass.
     waived_status: Status | None = None
     waiver_reason: str | None = None
+    # What the result was measured against, and (when read back later) why it no longer holds.
+    basis: Basis | None = None
+    stale: str | None = None
+    contradicted: str | None = None  # an open incident shows this promise broken
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -136,6 +142,12 @@ class CheckResult:
         if self.status is Status.WAIVED:
             data["waived_status"] = str(self.waived_status) if self.waived_status else None
             data["waiver_reason"] = self.waiver_reason
+        if self.basis is not None:
+            data["basis"] = self.basis.to_dict()
+        if self.stale:
+            data["stale"] = self.stale
+        if self.contradicted:
+            data["contradicted"] = self.contradicted
         return data
 
     @classmethod
@@ -158,6 +170,9 @@ class CheckResult:
             requests=int(data.get("requests", 0)),
             waived_status=Status(waived) if waived else None,
             waiver_reason=data.get("waiver_reason"),
+            basis=Basis.from_dict(data["basis"]) if data.get("basis") else None,
+            stale=data.get("stale"),
+            contradicted=data.get("contradicted"),
         )
 
 
@@ -173,12 +188,17 @@ class Override:
 
 def compute_verdict(results: Iterable[CheckResult]) -> Verdict:
     """NO_GO when a critical check fails or errors unwaived; GO_WITH_WARNINGS when anything
-    else fails, warns, errors, awaits attestation or is waived; GO otherwise."""
+    else fails, warns, errors, awaits attestation or is waived, or a critical pass is stale
+    (measured against a config, commit or build that has changed) or contradicted by an open
+    incident; GO otherwise."""
     verdict = Verdict.GO
     for result in results:
         if result.status in (Status.FAIL, Status.ERROR) and result.severity is Severity.CRITICAL:
             return Verdict.NO_GO
         if result.status in (Status.FAIL, Status.WARN, Status.ERROR, Status.MANUAL, Status.WAIVED):
+            verdict = Verdict.GO_WITH_WARNINGS
+        doubted = result.stale or result.contradicted
+        if doubted and result.status is Status.PASS and result.severity is Severity.CRITICAL:
             verdict = Verdict.GO_WITH_WARNINGS
     return verdict
 

@@ -13,12 +13,15 @@ import inspect
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from checks.basis import Basis, ReadRecorder, config_hash, repo_head
+from checks.build import observe_build
 from checks.check import Check
 from checks.context import CheckContext, CheckHttp, ProbeError, RunResources
 from checks.model import CheckResult, Finding, Outcome, RunReport, Status, new_run_id
@@ -67,11 +70,17 @@ async def run_checks(
     def find_secrets(text: str) -> list[str]:
         return [found.secret for found in scanner.scan_text(text, "evidence")]
 
+    # The basis hashes the target as configured: the ids resolved below are not configuration.
+    configured = target
+    build = await _build(target, resources)
+    head: list[str | None] = []  # looked up once, and only if a check reads the repository
+
     async def one(item: Check) -> None:
         async with gate:
             if on_start:
                 on_start(item)
             result = await _run_one(item, target, target_name, root, resources, timeout, facts or {}, find_secrets)
+            result = await _with_basis(result, configured, root, build, head, resources)
         results[item.id] = result
         if on_result:
             maybe = on_result(result)
@@ -106,6 +115,36 @@ async def run_checks(
     )
 
 
+async def _build(target: Target, resources: RunResources) -> str | None:
+    """The app's build at the start of the run, when ``version`` is configured."""
+    if target.version is None:
+        return None
+    try:
+        return await observe_build(target, resources.http)
+    except (ProbeError, httpx.HTTPError) as exc:
+        log.warning("could not read the build of %s: %s", target.base_url, exc)
+        return None
+
+
+async def _with_basis(
+    result: CheckResult, target: Target, root: Path, build: str | None, head: list[str | None], resources: RunResources
+) -> CheckResult:
+    keys = result.basis.config_keys if result.basis else ()
+    repo: str | None = None
+    if "repo" in keys and target.repo is not None:
+        if not head:
+            head.append(await asyncio.to_thread(repo_head, target.resolve_path(target.repo.path, root)))
+        repo = head[0]
+    basis = Basis(
+        config_keys=keys,
+        config_hash=config_hash(target, keys),
+        repo_head=repo,
+        build=build if result.requests else None,  # only what talked to the app measured its build
+        measured_at=resources.clock(),
+    )
+    return replace(result, basis=basis)
+
+
 async def _run_one(
     item: Check,
     target: Target,
@@ -117,7 +156,9 @@ async def _run_one(
     find_secrets: Callable[[str], list[str]],
 ) -> CheckResult:
     http = CheckHttp(resources.http, item.id, item.max_requests)
-    ctx = CheckContext(target=target, target_name=target_name, root=root, http=http, dns=resources.dns, resources=resources, facts=facts)
+    recorder = ReadRecorder(target)
+    seen: Target = recorder  # type: ignore[assignment]  # the check sees the target through it
+    ctx = CheckContext(target=seen, target_name=target_name, root=root, http=http, dns=resources.dns, resources=resources, facts=facts)
     limit = timeout if timeout is not None else item.timeout
     began = time.perf_counter()
     if item.mode == "manual" or item.run is None:
@@ -125,7 +166,7 @@ async def _run_one(
     else:
         try:
             async with asyncio.timeout(limit):
-                outcome = await item.run(target, ctx)
+                outcome = await item.run(seen, ctx)
         except TimeoutError:
             outcome = Outcome.errored(f"{item.id} did not finish within {limit:g}s; the target may be slow or hanging.")
         except ProbeError as exc:
@@ -157,4 +198,5 @@ async def _run_one(
         remediation=item.remediation if outcome.status is not Status.PASS else "",
         duration_ms=int((time.perf_counter() - began) * 1000),
         requests=http.requests,
+        basis=Basis(config_keys=recorder.keys_read, config_hash=""),
     )

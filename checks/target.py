@@ -27,6 +27,7 @@ from pydantic import (
 )
 
 __all__ = [
+    "AppVersion",
     "Chat",
     "ContentType",
     "Cors",
@@ -403,6 +404,22 @@ class Domain(_Model):
     sends_email: bool = True
 
 
+class AppVersion(_Model):
+    """Where the app says which build it is: a route's JSON (``json: $.build``) or a header."""
+
+    route: RouteField = Field(default_factory=lambda: Route.parse("GET /version"))
+    json_path: str | None = Field(default=None, alias="json")
+    header: str | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> AppVersion:
+        if bool(self.json_path) == bool(self.header):
+            raise ValueError("version needs exactly one of json: (e.g. $.build) or header: (e.g. X-Build)")
+        if self.json_path and not self.json_path.startswith("$"):
+            raise ValueError(f'"{self.json_path}" is not a JSONPath (write it as $.build or $.app.version)')
+        return self
+
+
 class RepoSpec(_Model):
     path: Path = Path(".")
     history: bool = True
@@ -439,6 +456,7 @@ class Target(_Model):
     pages: list[RouteField] = Field(default_factory=lambda: [Route.parse("GET /")])
     domains: list[Domain] = Field(default_factory=list)
     repo: RepoSpec | None = None
+    version: AppVersion | None = None  # the app's build, so a pass knows what it was measured against
     logs: list[str] = Field(default_factory=list)
     env_files: list[str] = Field(default_factory=list)
     schedule: str | None = None  # cron for scheduled runs

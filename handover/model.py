@@ -67,6 +67,8 @@ class ItemView:
     attest_every: str | None = None
     stale: bool = False
     findings: tuple[Finding, ...] = ()
+    # Why a pass is in doubt now (issue 17): its evidence moved, or an open incident contradicts it.
+    doubt: str | None = None
 
     @property
     def needs_action(self) -> bool:
@@ -109,6 +111,29 @@ class DigestView:
 
 
 @dataclass(frozen=True)
+class RotationView:
+    """A leaked secret's rotation item: open until the key is shown dead (issue 17)."""
+
+    key: str  # file:rule:line, never the secret
+    owner: str | None
+    state: str  # one sentence: why it is open, or how it closed
+    closed: bool
+
+
+@dataclass(frozen=True)
+class SignoffView:
+    """The signed go/no-go record (issue 17): what was signed, by whom, and whether it holds."""
+
+    verdict: str
+    run_id: str
+    signed_by: str
+    signed_at: datetime
+    waivers: tuple[str, ...]  # "check: reason (by, until)"
+    note: str | None = None
+    no_longer_holds: str | None = None  # "run r_... says NO_GO", when a later run disagrees
+
+
+@dataclass(frozen=True)
 class HandoverInput:
     project: str
     target: str
@@ -124,6 +149,9 @@ class HandoverInput:
     # (key, value) pairs, already free of secrets; shown in the appendix in this order.
     config_summary: tuple[tuple[str, str], ...] = ()
     config_path: str = "app.yaml"
+    rotation_items: tuple[RotationView, ...] = ()
+    signoff: SignoffView | None = None
+    hypercare: str = ""  # one sentence: the window after launch and what it tightens (issue 17)
     # Every secret value the configuration holds: redacted wherever it shows up. Never rendered.
     known_secrets: tuple[str, ...] = field(default=(), repr=False)
 
@@ -171,4 +199,5 @@ def _view(result: CheckResult, meta: Check | None, state: ItemState) -> ItemView
         attest_every=state.attest_every or (meta.attest_every if meta else None),
         stale=state.stale,
         findings=result.findings,
+        doubt=result.contradicted or result.stale,
     )

@@ -144,6 +144,9 @@ class HandoverView:
     secrets_checks: tuple[tuple[str, str, str], ...]  # (check id, status, summary)
     leaks: tuple[Leak, ...]
     rotations: tuple[str, ...]  # one task per distinct secret
+    rotation_items: tuple[tuple[str, str, str, bool], ...]  # (key, owner, state, closed), open first
+    hypercare: str
+    signed: tuple[str, ...]  # the signed record, one line each; empty when nobody signed
     secret_notes: tuple[FactLine, ...]
     public_env: tuple[PublicVariable, ...]
     monitors: tuple[MonitorRow, ...]
@@ -241,7 +244,7 @@ def build_view(data: HandoverInput, *, clean: Sanitizer | None = None) -> Handov
         Row(
             check_id=i.check_id,
             title=clean.short(i.title, 120),
-            status=status_label(i.status, i.waived_status),
+            status=status_label(i.status, i.waived_status) + (" (in doubt)" if i.doubt and i.status is Status.PASS else ""),
             severity=str(i.severity),
             owner=_owner(i, clean),
             due=_day(i.due),
@@ -324,6 +327,12 @@ def build_view(data: HandoverInput, *, clean: Sanitizer | None = None) -> Handov
         secrets_checks=secrets_checks,
         leaks=leaks,
         rotations=_rotations(leaks),
+        hypercare=clean.short(data.hypercare, 500),
+        signed=_signed(data, clean),
+        rotation_items=tuple(
+            (clean.short(r.key, 200), clean.short(r.owner or "unassigned", 60), clean.short(r.state, 300), r.closed)
+            for r in sorted(data.rotation_items, key=lambda r: (r.closed, r.key))
+        ),
         secret_notes=secret_notes(report, clean),
         public_env=public_env_inventory(report, clean),
         monitors=tuple(
@@ -364,6 +373,23 @@ def build_view(data: HandoverInput, *, clean: Sanitizer | None = None) -> Handov
     )
 
 
+def _signed(data: HandoverInput, clean: Sanitizer) -> tuple[str, ...]:
+    signed = data.signoff
+    if signed is None:
+        return ()
+    lines = [
+        f"Signed {signed.verdict} by {clean.short(signed.signed_by, 60)} on {_when(signed.signed_at)}, on run {signed.run_id}.",
+        "Waivers in force: " + ("; ".join(clean.short(w, 300) for w in signed.waivers) or "none") + ".",
+    ]
+    if signed.note:
+        lines.append(f"Note: {clean.short(signed.note, 500)}")
+    if signed.no_longer_holds:
+        lines.append(f"This sign-off no longer holds: {clean.short(signed.no_longer_holds, 300)}.")
+    else:
+        lines.append("It still holds: no later run changed the verdict.")
+    return tuple(lines)
+
+
 def _rotations(leaks: tuple[Leak, ...]) -> tuple[str, ...]:
     """One rotation task per distinct secret (the same key in a bundle and a file is one task)."""
     places: dict[tuple[str, str], list[str]] = {}
@@ -382,6 +408,8 @@ def _rotations(leaks: tuple[Leak, ...]) -> tuple[str, ...]:
 def _evidence_line(item: ItemView, clean: Sanitizer) -> str:
     """The summary, and the first finding's resource when the summary does not name it."""
     line = clean.short(item.summary, 200)
+    if item.doubt:
+        line += f" Now in doubt: {clean.short(item.doubt, 200)}."
     if item.status is Status.WAIVED and item.waiver_reason:
         line += f" Waived: {clean.short(item.waiver_reason, 120)}"
     if item.findings and item.status is not Status.PASS:

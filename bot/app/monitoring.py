@@ -11,7 +11,9 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.app.runtime import Runtime
+from bot.hypercare import hypercare_for
 from bot.monitoring.monitoring import Monitoring
+from bot.promises import covering
 from bot.slack.blocks.incident import IncidentBlocks
 
 __all__ = ["MONITORING", "attach_monitoring"]
@@ -20,11 +22,16 @@ MONITORING = web.AppKey("monitoring", Monitoring)
 
 
 def attach_monitoring(app: web.Application, runtime: Runtime) -> Monitoring:
+    hypercare = hypercare_for(runtime.config)
     monitoring = Monitoring(
         runtime.config,
         runtime.services.store,
         notifier=runtime.notifier,
-        renderer=IncidentBlocks(),
+        # The alert names the checks it contradicts and, once resolved, offers their rerun.
+        renderer=IncidentBlocks(
+            coverage=lambda incident: covering(runtime.config, incident),
+            owner_for=hypercare.owner_for if hypercare is not None else None,
+        ),
         clock=runtime.clock,
     )
     app[MONITORING] = monitoring

@@ -7,7 +7,11 @@ Jobs (stable ids, so a restart replaces rather than duplicates them):
 - ``lr:alerts``: slide the ingest alert windows and retry pending alert deliveries;
 - ``lr:reminders``: queue reminders for incidents left open;
 - ``lr:run:<target>``: scheduled check runs (``targets.<name>.schedule``);
-- ``lr:waivers``: tell the channel when a waiver lapsed.
+- ``lr:waivers``: tell the channel when a waiver lapsed;
+- ``lr:hypercare``: with a ``launch_date``, once a minute: post the hypercare window's start
+  and end, and reschedule the monitors and the digest when it opens or closes (during it,
+  monitors probe at ``hypercare.monitor_interval`` at most and the digest follows
+  ``hypercare.digest_cron``, twice a day).
 
 Jobs are stored by a SQLAlchemyJobStore on the store's engine (table
 ``lr_apscheduler_jobs``), coalesced, and given a misfire grace time, so a restart neither
@@ -44,10 +48,13 @@ from bot.app.leadership import CHECK_EVERY_S, RETRY_EVERY_S, Leadership
 from bot.app.runtime import Runtime
 from bot.checklist.lapsed import announce_lapsed_waivers
 from bot.digest import post_digest
+from bot.freshness import observe_build
+from bot.hypercare import announce_hypercare, hypercare_for
 from bot.monitoring.cron import crontab_trigger
 from bot.monitoring.monitoring import Monitoring
 from bot.slack.blocks.digest import digest_blocks
 from bot.slack.blocks.run import scheduled_run_text
+from bot.slack.runflow import announce_broken_signoff
 
 __all__ = [
     "JOBSTORE_TABLE",
@@ -59,6 +66,7 @@ __all__ = [
     "build_scheduler",
     "desired_jobs",
     "install",
+    "reconcile",
     "start_scheduler",
     "stop_scheduler",
 ]
@@ -70,6 +78,8 @@ ALERTS_EVERY = timedelta(seconds=10)
 REMINDERS_EVERY = timedelta(seconds=30)
 WAIVERS_EVERY = timedelta(minutes=15)
 DIGEST_RETRY = timedelta(minutes=5)
+HYPERCARE_EVERY = timedelta(minutes=1)
+HYPERCARE_AFTER = timedelta(days=1)  # the job stays a day past the window, to post its end
 
 
 @dataclass
@@ -93,12 +103,17 @@ class ServiceJobs:
         runtime = self.runtime
         if runtime.notifier is None:
             return
+        for name in runtime.config.targets:  # the build each app is at now, for stale passes
+            await observe_build(runtime.config, name, runtime.services.store, source="digest")
+        now = self.monitoring.clock()
+        hypercare = self.monitoring.hypercare
         posted = await post_digest(
             runtime.config,
             runtime.services.store,
             runtime.notifier,
-            now=self.monitoring.clock(),
+            now=now,
             blocks=digest_blocks,
+            twice_daily=hypercare is not None and hypercare.active(now),
         )
         log.info("digest: %s", posted.message)
         if posted.outcome == "failed" and self.scheduler is not None:
@@ -115,6 +130,7 @@ class ServiceJobs:
 
     async def run(self, target: str) -> None:
         runtime = self.runtime
+        report = None
         try:
             report = await runtime.services.run(target, trigger="schedule")
         except Exception as exc:  # RunInProgress, a broken target: say so in the channel
@@ -124,6 +140,20 @@ class ServiceJobs:
         channel = runtime.config.slack.channel
         if runtime.notifier is not None and channel:
             await runtime.notifier.post(channel, text)
+            if report is not None:  # the run happened: does the sign-off still hold?
+                await announce_broken_signoff(runtime, report, channel)
+
+    async def hypercare(self) -> None:
+        """Announce the window's edges, and move the schedules when it opens or closes."""
+        hypercare = self.monitoring.hypercare
+        if hypercare is None:
+            return
+        runtime, now = self.runtime, self.monitoring.clock()
+        await announce_hypercare(
+            hypercare, runtime.services.store, runtime.notifier, runtime.config.slack.channel, now
+        )
+        if self.scheduler is not None:
+            reconcile(self.scheduler, desired_jobs(runtime.config, now))
 
     async def waivers(self) -> None:
         if self.runtime.notifier is None or not self.runtime.config.slack.channel:
@@ -171,6 +201,10 @@ async def run_job(target: str, *, jobs: ServiceJobs | None = None) -> None:
 
 async def waivers_job(*, jobs: ServiceJobs | None = None) -> None:
     await _live(jobs).waivers()
+
+
+async def hypercare_job(*, jobs: ServiceJobs | None = None) -> None:
+    await _live(jobs).hypercare()
 
 
 @dataclass(frozen=True)
@@ -236,7 +270,11 @@ class ServiceExecutor(AsyncIOExecutor):
 # -- building the scheduler ---------------------------------------------------------------------
 
 
-def desired_jobs(config: Any) -> list[Scheduled]:
+def desired_jobs(config: Any, now: datetime | None = None) -> list[Scheduled]:
+    """The jobs this config wants at ``now``: hypercare's profile while its window is open."""
+    now = now or datetime.now(UTC)
+    hypercare = hypercare_for(config)
+    caring = hypercare is not None and hypercare.active(now)
     jobs = [
         Scheduled(
             "lr:alerts", alerts_job, (), IntervalTrigger(seconds=ALERTS_EVERY.total_seconds()), 30
@@ -258,14 +296,23 @@ def desired_jobs(config: Any) -> list[Scheduled]:
     ]
     digest = config.slack.digest
     if digest is not None and config.slack.channel:
+        cron = hypercare.digest_cron if hypercare is not None and caring else digest.cron
+        jobs.append(
+            Scheduled("lr:digest", digest_job, (), crontab_trigger(cron, digest.timezone), 3600)
+        )
+    if hypercare is not None and now < hypercare.end + HYPERCARE_AFTER:
         jobs.append(
             Scheduled(
-                "lr:digest", digest_job, (), crontab_trigger(digest.cron, digest.timezone), 3600
+                "lr:hypercare",
+                hypercare_job,
+                (),
+                IntervalTrigger(seconds=HYPERCARE_EVERY.total_seconds()),
+                60,
             )
         )
-    now = datetime.now(UTC)
     for monitor in config.monitors:
-        seconds = max(1.0, monitor.interval.total_seconds())
+        interval = hypercare.interval(monitor, now) if hypercare is not None else monitor.interval
+        seconds = max(1.0, interval.total_seconds())
         first = now + timedelta(seconds=monitor_phase(monitor.name, seconds))
         jobs.append(
             Scheduled(
@@ -324,7 +371,16 @@ def start_scheduler(runtime: Runtime, monitoring: Monitoring) -> AsyncIOSchedule
     scheduler = build_scheduler(runtime.services.store.engine, jobs)
     jobs.scheduler = scheduler
     scheduler.start(paused=True)  # load stored jobs, fire nothing until they are reconciled
-    wanted = desired_jobs(runtime.config)
+    wanted = desired_jobs(runtime.config, monitoring.clock())
+    reconcile(scheduler, wanted)
+    scheduler.resume()
+    log.info("scheduler started with %d jobs", len(wanted))
+    return scheduler
+
+
+def reconcile(scheduler: AsyncIOScheduler, wanted: list[Scheduled]) -> None:
+    """Make the scheduler's ``lr:`` jobs these: remove the others, add or replace the changed,
+    leave the unchanged alone (they keep their next run time)."""
     ids = {job.id for job in wanted}
     for job in scheduler.get_jobs():
         if job.id.startswith("lr:") and job.id not in ids and job.id != "lr:digest-retry":
@@ -348,9 +404,6 @@ def start_scheduler(runtime: Runtime, monitoring: Monitoring) -> AsyncIOSchedule
             misfire_grace_time=job.grace,
             max_instances=1,
         )
-    scheduler.resume()
-    log.info("scheduler started with %d jobs", len(wanted))
-    return scheduler
 
 
 def _same(stored: Any, wanted: Any) -> bool:

@@ -33,6 +33,9 @@ COMMANDS: dict[str, str] = {
     "manifest": "serve_cmd",
     "digest": "digest_cmd",
     "handover": "handover_cmd",
+    "leaks": "leaks_cmd",
+    "rotated": "leaks_cmd",
+    "signoff": "signoff_cmd",
 }
 
 

@@ -7,6 +7,7 @@ sentence on stderr and exits 2.
 
 from __future__ import annotations
 
+import asyncio
 import getpass
 import json
 import os
@@ -31,7 +32,9 @@ from bot.checklist import (
 )
 from bot.cli.common import EXIT_USAGE, err, load_or_exit, out
 from bot.config import AppConfig, ConfigError
+from bot.freshness import observe_build
 from bot.services import Services
+from bot.signoff import state_line
 from bot.store import ChecklistError, ChecklistItem, StoreError
 
 __all__ = ["register"]
@@ -45,6 +48,7 @@ _STATUS_STYLE = {
     "fail": "bold red",
     "error": "red",
     "stale": "magenta",
+    "contradicted": "bold red",
     "warn": "yellow",
     "manual": "cyan",
     "open": "cyan",
@@ -114,9 +118,12 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """The launch checklist as a table, worst first: status, owner, due date, waiver, last result."""
         with _checklist(config, target) as (cfg, name, checklist):
+            # Ask the app which build it is now, so a pass measured on another build reads stale.
+            asyncio.run(observe_build(cfg, name, checklist.store, source="status"))
             status = checklist.status(name, with_report=False)
             items, now = status.items, status.now
             runs = checklist.store.list_runs(name, limit=1)
+            signed = checklist.store.signoffs.latest(name)
         if format is StatusFormat.json:
             typer.echo(
                 json.dumps(
@@ -127,6 +134,7 @@ def register(app: typer.Typer) -> None:
                         "summary": summary_sentence(items, now),
                         "last_run": runs[0].to_dict() if runs else None,
                         "items": [item.to_dict(now) for item in items],
+                        "signoff": signed.to_dict() if signed else None,
                     },
                     indent=2,
                 )
@@ -144,6 +152,7 @@ def register(app: typer.Typer) -> None:
             )
         else:
             out.print("No run yet: `launchready run` records one.")
+        out.print(escape(state_line(signed)))
 
     @app.command("assign")
     def assign(
@@ -202,7 +211,7 @@ def _table(items: list[ChecklistItem], now: datetime) -> Table:
             waiver = f"until {item.waiver_expires.date().isoformat()}: {escape(item.waiver_reason or '')}"
         elif item.waiver_reason and item.waiver_expires:
             waiver = f"[dim]lapsed {item.waiver_expires.date().isoformat()}[/dim]"
-        last = item.last_summary or ""
+        last = item.contradicted or item.stale or item.last_summary or ""
         if item.is_manual and item.attested_at:
             last = f"attested {_when(item.attested_at)} by {item.attested_by}" + (
                 f": {item.attestation_note}" if item.attestation_note else ""

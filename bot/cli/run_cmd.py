@@ -16,6 +16,7 @@ from rich.table import Table
 from bot.cli.common import EXIT_OK, EXIT_USAGE, ConfigOption, err, load_or_exit, out
 from bot.config import AppConfig, ConfigError, load_config
 from bot.services import NotAllowed, RunInProgress, Services, checklist_problems, registry_for
+from bot.signoff import broken_text
 from checks.catalog import default_registry
 from checks.check import Check
 from checks.model import CheckResult, RunReport, Status
@@ -87,6 +88,15 @@ async def _run(
         return await services.run(target, only, trigger=trigger, on_result=progress.landed)
 
 
+async def _stale_ids(services: Services, target: str | None) -> list[str]:
+    from bot.freshness import observe_build
+    from bot.store import in_thread
+
+    name = services.checklist.target(target)
+    await observe_build(services.config, name, services.store, source="status")
+    return await in_thread(services.checklist.stale, name)
+
+
 def _scorecard(report: RunReport) -> None:
     """In colour on a terminal; wide and plain when piped (CI logs, files)."""
     if out.is_terminal:
@@ -124,9 +134,16 @@ def run(
         "--fail-on",
         help="Exit 1 when a check at or above this severity fails: critical, high, any, never.",
     ),
+    stale: bool = typer.Option(
+        False,
+        "--stale",
+        help="Rerun exactly the items whose pass no longer holds (config, commit or build changed).",
+    ),
 ) -> None:
     """Run the checks against a target and print the scorecard."""
     problems = []
+    if stale and only:
+        problems.append("--stale and --only both choose the checks; use one of them")
     if format not in FORMATS:
         problems.append(f'--format: "{format}" is not a format (use {", ".join(FORMATS)})')
     if fail_on not in FAIL_ON_CHOICES:
@@ -149,10 +166,21 @@ def run(
             raise _fail(exc.errors) from None
         except ValueError as exc:
             raise _fail(f"--only: {exc}") from None
+        if stale:
+            ids = asyncio.run(_stale_ids(services, target))
+            if not ids:
+                err.print(
+                    "Nothing is stale: every pass still holds for the config, commit and build now."
+                )
+                raise typer.Exit(EXIT_OK)
+            err.print(f"Rerunning {len(ids)} stale item(s): {', '.join(ids)}")
         try:
             report = asyncio.run(_run(services, target, ids))
         except (RunInProgress, NotAllowed) as exc:
             raise _fail(str(exc)) from None
+        broken = services.signoffs.broken_by(report)
+        if broken is not None:  # on stderr: stdout may be the JSON report
+            err.print(f"[yellow]{escape(broken_text(broken))}[/yellow]")
     finally:
         services.close()
     if format == "text" and output is None:

@@ -12,8 +12,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot import promises
 from bot.config import AppConfig
 from bot.digest.model import Digest, DigestItem, TargetDigest
+from bot.freshness import current_of, mark_items, mark_report
+from bot.hypercare import hypercare_for
 from bot.monitoring.incidents import Incident
 from bot.store import Store
 from checks.model import RunReport, Status
@@ -56,10 +59,18 @@ def build_digest(
     unowned: list[DigestItem] = []
     stale: list[DigestItem] = []
     waivers: list[DigestItem] = []
+    stale_results: list[DigestItem] = []
+    contradicted: list[DigestItem] = []
+    open_incidents = [Incident.from_row(row) for row in store.incidents.unresolved()]
+    open_leaks: list[DigestItem] = []
     many = len(config.targets) > 1
     for name in config.targets:
+        present = current_of(config, name, store)
+        broken = promises.contradictions(config, name, open_incidents)
         report: RunReport | None = store.latest_report(name)
-        items = store.items(name)
+        if report is not None:  # a stale or contradicted critical pass keeps the verdict from GO
+            report = promises.mark_report(mark_report(report, present), broken)
+        items = promises.mark_items(mark_items(store.items(name), present), broken)
         titles = {i.check_id: i for i in items}
         before = previous.get(name, {}) if isinstance(previous.get(name), dict) else {}
         before_statuses: Mapping[str, str] = before.get("statuses", {})
@@ -107,6 +118,13 @@ def build_digest(
                 )
             )
         prefix = f"{name}: " if many else ""
+        for leak in store.rotations.all(name):
+            if not leak.closed:
+                open_leaks.append(
+                    DigestItem(
+                        leak.key, leak.rule_id, "critical", leak.owner, f"{prefix}{leak.state}"
+                    )
+                )
         for entry in items:
             base = dict(
                 check_id=entry.check_id,
@@ -136,6 +154,10 @@ def build_digest(
                         note=f"{prefix}last attested {attested}, every {_days(entry.attest_every)}",
                     )
                 )
+            if entry.contradicted:
+                contradicted.append(DigestItem(**base, note=f"{prefix}{entry.contradicted}"))
+            if entry.stale and not entry.waiver_active(now):
+                stale_results.append(DigestItem(**base, note=f"{prefix}{entry.stale}"))
             if (
                 entry.waiver_active(now)
                 and entry.waiver_expires
@@ -147,7 +169,7 @@ def build_digest(
                         note=f"{prefix}waiver ends {entry.waiver_expires.astimezone(zone).date()} ({entry.waiver_reason})",
                     )
                 )
-    incidents = tuple(Incident.from_row(row) for row in store.incidents.unresolved())
+    incidents = tuple(open_incidents)
     days_left = (config.launch_date - today).days if config.launch_date else None
     grouped = tuple(
         (owner, tuple(items))
@@ -167,7 +189,24 @@ def build_digest(
         expiring_waivers=tuple(waivers),
         incidents=incidents,
         since=since,
+        stale_results=tuple(stale_results),
+        open_leaks=tuple(open_leaks),
+        contradicted=tuple(contradicted),
+        hypercare=_hypercare(config, now),
+        hypercare_owner=_hypercare_owner(config, now),
     )
+
+
+def _hypercare(config: AppConfig, now: datetime) -> str | None:
+    hypercare = hypercare_for(config)
+    if hypercare is None or not hypercare.active(now):
+        return None
+    return f"Hypercare until {hypercare.end.astimezone(UTC):%Y-%m-%d %H:%M} UTC: {hypercare.describe(with_owner=False)}."
+
+
+def _hypercare_owner(config: AppConfig, now: datetime) -> str | None:
+    hypercare = hypercare_for(config)
+    return hypercare.owner_for(now) if hypercare is not None else None
 
 
 def _days(delta: timedelta | None) -> str:

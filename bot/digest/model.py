@@ -56,6 +56,14 @@ class Digest:
     expiring_waivers: tuple[DigestItem, ...]
     incidents: tuple[Incident, ...]
     since: datetime | None  # when the previous digest went out
+    # Passes measured against a config, commit or build that has moved since (issue 17).
+    stale_results: tuple[DigestItem, ...] = ()
+    # Leaked keys whose rotation item is still open (issue 17): the key is not shown dead yet.
+    open_leaks: tuple[DigestItem, ...] = ()
+    # Items an open incident contradicts: "contradicted by incident #N (...)".
+    contradicted: tuple[DigestItem, ...] = ()
+    hypercare: str | None = None  # while the window is open: until when, and what it tightens
+    hypercare_owner: str | None = None  # the launch owner every incident mentions meanwhile
 
     def snapshot(self) -> dict[str, Any]:
         return {t.target: {"score": t.score, "statuses": dict(t.statuses)} for t in self.targets}
@@ -66,6 +74,9 @@ class Digest:
             self.overdue
             or self.unowned
             or self.stale_attestations
+            or self.stale_results
+            or self.open_leaks
+            or self.contradicted
             or self.expiring_waivers
             or self.incidents
         )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.config import AppConfig
 from bot.digest.build import build_digest, digest_day
@@ -38,11 +39,13 @@ async def post_digest(
     *,
     now: datetime | None = None,
     blocks: BlocksBuilder | None = None,
+    twice_daily: bool = False,
 ) -> DigestPost:
     """Post today's digest to ``slack.channel`` unless it went out already today.
 
     The day is claimed in the store before the post, so two processes (the scheduler and a
     CLI ``--post``) cannot both send it; a post Slack refused releases the claim for a retry.
+    ``twice_daily`` (hypercare): the afternoon's digest is a second one of the day.
     """
     now = now or datetime.now(UTC)
     ledger = store.digests
@@ -55,6 +58,8 @@ async def post_digest(
             message="slack.channel is not set: there is nowhere to post the digest.",
         )
     day = digest_day(config, now)
+    if twice_daily and _afternoon(config, now):  # hypercare: a second digest, its own ledger row
+        day += " pm"
     claim = await in_thread(ledger.claim, channel, day, now)
     previous, since = await in_thread(ledger.previous, channel)
     digest = await in_thread(build_digest, config, store, now=now, previous=previous, since=since)
@@ -85,3 +90,8 @@ async def post_digest(
         now=now,
     )
     return DigestPost("sent", digest, ts, f"Posted the digest for {day} to {channel}.")
+
+
+def _afternoon(config: AppConfig, now: datetime) -> bool:
+    zone = ZoneInfo(config.slack.digest.timezone if config.slack.digest else "UTC")
+    return now.astimezone(zone).hour >= 12

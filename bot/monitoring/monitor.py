@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -73,8 +74,14 @@ class Monitor:
         incidents: IncidentManager,
         prober: Prober | None = None,
         root: Path | None = None,
+        thresholds: Callable[[datetime], tuple[int, int]] | None = None,
     ) -> None:
         self.config = config
+        # (failures before an incident, successes before it resolves) at a moment: the
+        # config's, or hypercare's tighter profile while its window is open.
+        self.thresholds = thresholds or (
+            lambda _now: (config.failure_threshold, config.success_threshold)
+        )
         self.name = config.name
         self.states = states
         self.incidents = incidents
@@ -154,7 +161,7 @@ class Monitor:
         failing = [r for r in results if not r.success]
         opened = resolved = None
         if not quiet:
-            if not success and failures >= self.config.failure_threshold:
+            if not success and failures >= self.thresholds(now)[0]:
                 incident, new = self.incidents.open(
                     fingerprint=self.fingerprint,
                     kind=self._kind(failing),
@@ -166,7 +173,7 @@ class Monitor:
                     now=now,
                 )
                 opened = incident if new else None
-            elif success and successes >= self.config.success_threshold:
+            elif success and successes >= self.thresholds(now)[1]:
                 resolved = self.incidents.resolve_fingerprint(
                     self.fingerprint,
                     actor=f"monitor {self.name}",

@@ -15,7 +15,8 @@ from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.config import AppConfig
+from bot.config import AppConfig, MonitorConfig
+from bot.hypercare import hypercare_for
 from bot.monitoring.alerts import AlertEvaluator
 from bot.monitoring.incidents import Incident, IncidentManager, Notifier, Renderer
 from bot.monitoring.monitor import Monitor, TickResult
@@ -54,9 +55,15 @@ class Monitoring:
             clock=clock,
         )
         self.alerts = AlertEvaluator(store.events, config.alerts, self.incidents)
+        # Hypercare tightens every monitor's thresholds while its window is open.
+        self.hypercare = hypercare_for(config)
         self.monitors: dict[str, Monitor] = {
             m.name: Monitor(
-                m, states=store.monitor_states, incidents=self.incidents, root=config.root
+                m,
+                states=store.monitor_states,
+                incidents=self.incidents,
+                root=config.root,
+                thresholds=self._thresholds(m),
             )
             for m in config.monitors
         }
@@ -73,6 +80,12 @@ class Monitoring:
         self.event_writer: GroupCommit[IngestedEventRow, StoredEvent] = GroupCommit(
             self.store_events, max_batch=500
         )
+
+    def _thresholds(self, monitor: MonitorConfig) -> Callable[[datetime], tuple[int, int]] | None:
+        hypercare = self.hypercare
+        if hypercare is None:
+            return None
+        return lambda now: hypercare.thresholds(monitor, now)
 
     async def aclose(self) -> None:
         await self.event_writer.aclose()

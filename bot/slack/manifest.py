@@ -12,8 +12,9 @@ from bot.slack.listeners.commands import COMMAND
 __all__ = ["BOT_SCOPES", "EVENTS", "ManifestError", "build_manifest", "usage_hint"]
 
 # chat:write posts, edits and ephemeral replies (and DMs the user from App Home);
-# commands is the slash command; files:write uploads long findings into a thread.
-BOT_SCOPES = ("chat:write", "commands", "files:write")
+# commands is the slash command; files:write uploads long findings into a thread;
+# pins:write pins the signed go/no-go record (/launchready signoff).
+BOT_SCOPES = ("chat:write", "commands", "files:write", "pins:write")
 EVENTS = ("app_home_opened",)
 EVENTS_PATH = "/slack/events"
 

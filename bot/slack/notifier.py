@@ -179,6 +179,10 @@ class SlackNotifier:
             return None
         return answer.get("permalink")
 
+    async def pin(self, channel: str, ts: str) -> None:
+        """Pin a message in its channel (scope ``pins:write``)."""
+        await self._call("pins.add", channel, self.client.pins_add, channel=channel, timestamp=ts)
+
     # -- views and files -----------------------------------------------------------------------
 
     async def open_view(self, trigger_id: str, view: dict[str, Any]) -> None:

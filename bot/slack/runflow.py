@@ -18,11 +18,13 @@ from bot.app.runtime import ActiveRun, Runtime
 from bot.config import ConfigError
 from bot.isolated import run_isolated
 from bot.services import NotAllowed, RunInProgress
+from bot.signoff import broken_text
 from bot.slack.blocks.limits import Message, section
 from bot.slack.blocks.run import progress_message, scorecard
 from bot.slack.blocks.words import mention
 from bot.slack.notifier import PostFailed
 from bot.slack.reply import Replier
+from bot.store import in_thread
 from checks.model import CheckResult, RunReport
 from checks.registry import UnknownCheckError
 
@@ -225,7 +227,24 @@ async def _run(
             f":warning: I could not post the scorecard: {delivered} The results are saved: "
             f"`/launchready status {name}` shows them.\n{card.text}"
         )
+    await announce_broken_signoff(runtime, report, channel)
     return report
+
+
+async def announce_broken_signoff(runtime: Runtime, report: RunReport, channel: str) -> None:
+    """Say so in the channel (and in the signed record's thread) when this run's verdict
+    means the go/no-go sign-off no longer holds."""
+    notifier = runtime.notifier
+    broken = await in_thread(runtime.services.signoffs.broken_by, report)
+    if broken is None or notifier is None:
+        return
+    text = broken_text(broken, mention)
+    try:
+        await notifier.post(channel, text)
+        if broken.channel and broken.ts:
+            await notifier.post(broken.channel, text, thread_ts=broken.ts)
+    except PostFailed as exc:
+        log.warning("could not say that the sign-off no longer holds: %s", exc)
 
 
 async def _deliver(

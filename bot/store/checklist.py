@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from bot.store.base import StoreCore
 from bot.store.records import AuditEntry, ChecklistError, ChecklistItem, UnknownItemError
 from bot.store.rows import audit_row, audit_text, seconds_of, to_item
+from bot.store.runs import bases_of
 from bot.store.tables import AuditRow, ChecklistRow
 from checks.model import Override, Severity
 
@@ -151,12 +152,15 @@ class ChecklistStore(StoreCore):
     def items(self, target: str) -> list[ChecklistItem]:
         with self.session() as session:
             rows = session.exec(select(ChecklistRow).where(ChecklistRow.target == target)).all()
-        items = [to_item(r) for r in rows]
+            bases = bases_of(session, [(r.last_run_id, r.check_id) for r in rows if r.last_run_id])
+        items = [to_item(r, bases.get((r.last_run_id or "", r.check_id))) for r in rows]
         return sorted(items, key=lambda i: (i.severity.rank, i.check_id))
 
     def item(self, target: str, check_id: str) -> ChecklistItem:
         with self.session() as session:
-            return to_item(self._item_row(session, target, check_id))
+            row = self._item_row(session, target, check_id)
+            bases = bases_of(session, [(row.last_run_id, check_id)] if row.last_run_id else [])
+            return to_item(row, bases.get((row.last_run_id or "", check_id)))
 
     def overrides(self, target: str, now: datetime | None = None) -> dict[str, Override]:
         """Owner, live waiver and fresh attestation of every item, for RunReport.with_overrides."""

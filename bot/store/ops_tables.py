@@ -134,7 +134,9 @@ class DigestRow(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     channel: str = Field(max_length=64)
-    day: str = Field(max_length=10)  # YYYY-MM-DD in the digest's time zone
+    # YYYY-MM-DD in the digest's time zone; "YYYY-MM-DD pm" for hypercare's second digest
+    # (16 since schema 2; bot.store.store migrates a schema-1 PostgreSQL column).
+    day: str = Field(max_length=16)
     state: str = Field(default="pending", max_length=16)  # pending | sent | failed
     created_at: datetime = Field(sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -8,12 +8,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from checks.basis import Basis
 from checks.model import Severity, Status
 
 __all__ = [
     "AuditEntry",
     "ChecklistError",
     "ChecklistItem",
+    "Rotation",
     "RunRecord",
     "SchemaTooNewError",
     "StoreError",
@@ -66,6 +68,13 @@ class ChecklistItem:
     attested_by: str | None
     attestation_note: str | None
     attest_every: timedelta | None
+    # What the last result was measured against; ``stale`` says why it no longer holds
+    # (set by bot.freshness when the config, the repository or the build moved).
+    basis: Basis | None = None
+    stale: str | None = None
+    # "contradicted by incident #N (...)" while an open incident shows the promise broken
+    # (set by bot.promises).
+    contradicted: str | None = None
 
     @property
     def is_manual(self) -> bool:
@@ -103,6 +112,10 @@ class ChecklistItem:
                 return "attested"
             if self.attested_at is not None:
                 return "stale"
+        if self.contradicted and self.status in (str(Status.PASS), str(Status.WARN), "done"):
+            return "contradicted"
+        if self.stale and self.status in (str(Status.PASS), str(Status.WARN)):
+            return "stale"
         return self.status
 
     def to_dict(self, now: datetime | None = None) -> dict[str, Any]:
@@ -125,12 +138,99 @@ class ChecklistItem:
             "attested_by": self.attested_by,
             "attestation_note": self.attestation_note,
             "attest_every_s": int(self.attest_every.total_seconds()) if self.attest_every else None,
+            "basis": self.basis.to_dict() if self.basis else None,
+            "stale": self.stale,
+            "contradicted": self.contradicted,
         }
         if now is not None:
             data["display_status"] = self.display_status(now)
             data["overdue"] = self.overdue(now)
             data["waiver_active"] = self.waiver_active(now)
         return data
+
+
+@dataclass(frozen=True)
+class Rotation:
+    """A leaked secret: open until it is gone from the tree, gone from history or attested
+    as rotated (who, when), and, where a verifier for its provider is enabled, confirmed
+    revoked (``revocation``: None when no verifier applies, else unknown | live | revoked)."""
+
+    target: str
+    key: str
+    rule_id: str
+    file: str
+    line: int | None
+    commit: str | None
+    owner: str | None
+    opened_at: datetime
+    in_tree: bool
+    in_history: bool
+    last_seen_at: datetime
+    rotated_by: str | None
+    rotated_at: datetime | None
+    attested_by: str | None
+    attested_at: datetime | None
+    revocation: str | None
+    revocation_note: str | None
+    revocation_checked_at: datetime | None
+    closed_at: datetime | None
+
+    @property
+    def attested(self) -> bool:
+        return self.rotated_by is not None and self.rotated_at is not None
+
+    @property
+    def closed(self) -> bool:
+        gone = not self.in_tree and (not self.in_history or self.attested)
+        if self.revocation == "live":
+            return False  # the provider still accepts the key, whatever anyone attested
+        dead = self.revocation in (None, "revoked") or (self.revocation == "unknown" and self.attested and not self.in_history)
+        return gone and dead
+
+    @property
+    def state(self) -> str:
+        """One sentence a person reads: why it is open, or how it closed."""
+        if self.revocation == "live":
+            return f"open: {self.revocation_note or 'the provider still accepts the key'}"
+        if self.in_tree:
+            return "open: still in the working tree"
+        if self.in_history and not self.attested:
+            return "open: removed from the tree but still in git history (rewrite history, or attest the rotation)"
+        if self.revocation == "unknown" and not self.closed:
+            return "open: gone, but its revocation is not confirmed yet (the verifier has not seen the key revoked)"
+        how = []
+        if self.attested and self.rotated_at is not None:
+            how.append(f"rotated by {self.rotated_by} on {self.rotated_at.date().isoformat()}")
+        if self.revocation == "revoked":
+            how.append("the provider confirmed it revoked")
+        if not self.in_history:
+            how.append("gone from the tree and from history")
+        else:
+            how.append("gone from the tree (still in history)")
+        return "closed: " + ", ".join(how)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "target": self.target,
+            "key": self.key,
+            "rule_id": self.rule_id,
+            "file": self.file,
+            "line": self.line,
+            "commit": self.commit,
+            "owner": self.owner,
+            "opened_at": _iso(self.opened_at),
+            "in_tree": self.in_tree,
+            "in_history": self.in_history,
+            "rotated_by": self.rotated_by,
+            "rotated_at": _iso(self.rotated_at),
+            "attested_by": self.attested_by,
+            "attested_at": _iso(self.attested_at),
+            "revocation": self.revocation,
+            "revocation_note": self.revocation_note,
+            "closed": self.closed,
+            "closed_at": _iso(self.closed_at),
+            "state": self.state,
+        }
 
 
 @dataclass(frozen=True)

@@ -7,14 +7,18 @@ import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from bot.store.record_tables import ResultBasisRow
 from bot.store.records import ChecklistItem, RunRecord
 from bot.store.tables import AuditRow, ChecklistRow, ResultRow, RunRow
+from checks.basis import Basis
 from checks.model import CheckResult, Finding, Severity, Status
 from checks.target import format_duration, parse_duration
 
 __all__ = [
     "audit_row",
     "audit_text",
+    "fill_basis",
+    "to_basis",
     "duration_text",
     "fill_result",
     "result_row",
@@ -76,6 +80,24 @@ def to_result(row: ResultRow) -> CheckResult:
     )
 
 
+def fill_basis(row: ResultBasisRow, basis: Basis) -> None:
+    row.config_keys = json.dumps(list(basis.config_keys))
+    row.config_hash = basis.config_hash
+    row.repo_head = basis.repo_head
+    row.build = basis.build
+    row.measured_at = basis.measured_at
+
+
+def to_basis(row: ResultBasisRow) -> Basis:
+    return Basis(
+        config_keys=tuple(json.loads(row.config_keys or "[]")),
+        config_hash=row.config_hash,
+        repo_head=row.repo_head,
+        build=row.build,
+        measured_at=row.measured_at,
+    )
+
+
 def to_run(row: RunRow) -> RunRecord:
     return RunRecord(
         run_id=row.id,
@@ -94,8 +116,9 @@ def to_run(row: RunRow) -> RunRecord:
     )
 
 
-def to_item(row: ChecklistRow) -> ChecklistItem:
+def to_item(row: ChecklistRow, basis: Basis | None = None) -> ChecklistItem:
     return ChecklistItem(
+        basis=basis,
         target=row.target,
         check_id=row.check_id,
         title=row.title,

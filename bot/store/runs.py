@@ -6,6 +6,7 @@ import json
 import os
 import socket
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import func
@@ -14,12 +15,22 @@ from sqlmodel import Session, col, select
 
 from bot.store.base import StoreCore
 from bot.store.engine import describe_url
+from bot.store.record_tables import ResultBasisRow
 from bot.store.records import RunRecord, StoreError, UnknownRunError
-from bot.store.rows import audit_row, fill_result, result_row, to_result, to_run
+from bot.store.rows import (
+    audit_row,
+    fill_basis,
+    fill_result,
+    result_row,
+    to_basis,
+    to_result,
+    to_run,
+)
 from bot.store.tables import ChecklistRow, ResultRow, RunRow
+from checks.basis import Basis
 from checks.model import CheckResult, RunReport, Status, new_run_id
 
-__all__ = ["RunStore", "STALE_RUN"]
+__all__ = ["RunStore", "STALE_RUN", "bases_of"]
 
 # A run still "running" after this long is dead whoever owns it (checks have timeouts).
 STALE_RUN = timedelta(hours=1)
@@ -78,6 +89,7 @@ class RunStore(StoreCore):
                 session.add(result_row(run_id, position, result, self.now()))
             else:
                 fill_result(existing, result, self.now())
+            _put_basis(session, run_id, result)
             session.commit()
 
     def finish_run(self, run_id: str, report: RunReport) -> None:
@@ -109,6 +121,7 @@ class RunStore(StoreCore):
                 else:
                     fill_result(current, result, now)
                     current.position = position
+                _put_basis(session, run_id, result)
             self._apply_results(session, row.target, run_id, report.results, now)
             session.commit()
         self._forget(run_id)
@@ -146,7 +159,11 @@ class RunStore(StoreCore):
                     select(ResultRow).where(ResultRow.run_id == run_id).order_by(col(ResultRow.position), col(ResultRow.id))
                 )
             )
-        results = tuple(to_result(r) for r in rows)
+            bases = {
+                b.check_id: to_basis(b)
+                for b in session.exec(select(ResultBasisRow).where(ResultBasisRow.run_id == run_id))
+            }
+        results = tuple(replace(to_result(r), basis=bases.get(r.check_id)) for r in rows)
         finished = row.finished_at or max((r.recorded_at for r in rows), default=row.started_at)
         requests = row.requests if row.state == "done" else sum(r.requests for r in results)
         return RunReport(
@@ -248,6 +265,33 @@ class RunStore(StoreCore):
         """On close: runs this store started and never finished are abandoned."""
         _LIVE_RUNS.difference_update(self._own_runs)
         self._own_runs.clear()
+
+
+def _put_basis(session: Session, run_id: str, result: CheckResult) -> None:
+    if result.basis is None:
+        return
+    row = session.exec(
+        select(ResultBasisRow).where(
+            ResultBasisRow.run_id == run_id, ResultBasisRow.check_id == result.check_id
+        )
+    ).first()
+    if row is None:
+        row = ResultBasisRow(
+            run_id=run_id, check_id=result.check_id, measured_at=result.basis.measured_at
+        )
+        session.add(row)
+    fill_basis(row, result.basis)
+
+
+def bases_of(session: Session, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Basis]:
+    """The basis of each (run id, check id) pair that has one."""
+    pairs = list(pairs)
+    run_ids = {run_id for run_id, _ in pairs}
+    if not run_ids:
+        return {}
+    rows = session.exec(select(ResultBasisRow).where(col(ResultBasisRow.run_id).in_(run_ids)))
+    wanted = set(pairs)
+    return {(r.run_id, r.check_id): to_basis(r) for r in rows if (r.run_id, r.check_id) in wanted}
 
 
 def _owner_alive(row: RunRow, host: str) -> bool:

@@ -22,8 +22,9 @@ from sqlalchemy import Connection, Engine, inspect, text
 from sqlalchemy.exc import DatabaseError, IntegrityError, SQLAlchemyError
 from sqlmodel import SQLModel
 
-from bot.store import ops_tables
+from bot.store import ops_tables, record_tables
 from bot.store.base import utcnow
+from bot.store.builds import BuildSightings
 from bot.store.checklist import FILE_ACTOR, ChecklistStore
 from bot.store.digests import DigestLedger
 from bot.store.engine import describe_url, make_engine
@@ -33,7 +34,9 @@ from bot.store.locks import DatabaseLock
 from bot.store.monitor_states import MonitorStates
 from bot.store.notices import Notices
 from bot.store.records import SchemaTooNewError, StoreError
+from bot.store.rotations import Rotations
 from bot.store.runs import RunStore
+from bot.store.signoffs import Signoffs
 from bot.store.tables import SCHEMA_VERSION, AuditRow, ChecklistRow, MetaRow, ResultRow, RunRow
 
 __all__ = ["ALL_TABLES", "FILE_ACTOR", "Store"]
@@ -48,6 +51,7 @@ _SCHEMA_LOCK = 0x4C525343
 ALL_TABLES = [
     *(t.__table__ for t in (MetaRow, RunRow, ResultRow, ChecklistRow, AuditRow)),  # type: ignore[attr-defined]
     *(t.__table__ for t in ops_tables.TABLES),  # type: ignore[attr-defined]
+    *(t.__table__ for t in record_tables.TABLES),  # type: ignore[attr-defined]
 ]
 
 
@@ -59,6 +63,9 @@ class Store(RunStore, ChecklistStore):
         self.monitor_states = MonitorStates(engine)
         self.digests = DigestLedger(engine)
         self.notices = Notices(engine)
+        self.builds = BuildSightings(engine)
+        self.rotations = Rotations(engine)
+        self.signoffs = Signoffs(engine)
         self._own_runs = set()
         self.interrupted_on_open = 0  # runs found left "running" by a stopped process
 
@@ -117,6 +124,10 @@ class Store(RunStore, ChecklistStore):
                 # Replicas may start together: one creates the schema while the others wait.
                 conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK})
             SQLModel.metadata.create_all(conn, tables=ALL_TABLES)
+            if found is not None and found < 2 and conn.dialect.name == "postgresql":
+                # Schema 2 widened lr_digests.day for hypercare's "YYYY-MM-DD pm" (SQLite has
+                # no length limits to widen).
+                conn.execute(text("ALTER TABLE lr_digests ALTER COLUMN day TYPE VARCHAR(16)"))
             _protect_audit_log(conn)
             _add_late_indexes(conn)
         with self.session() as session:

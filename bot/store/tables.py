@@ -25,7 +25,7 @@ __all__ = [
 
 # Bump when an existing table changes shape (any table in bot/store, ops_tables included); an
 # older Launch Ready then refuses the file instead of writing rows it does not understand.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the living-record tables (bot/store/record_tables.py)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -80,7 +80,9 @@ async def test_alert_buttons_and_resolution_through_slack(served):
     await fake.wait_for(lambda f: any("Resolved by <@U0ADMIN>" in c.text for c in replies(f)), timeout=10)
     resolved = fake.calls_to("chat.update")[-1]
     assert "Resolved" in resolved.text
-    assert not [b for b in resolved.blocks if b["type"] == "actions"]  # no buttons once resolved
+    # No Acknowledge or Resolve once resolved; only the rerun of the checks it contradicted.
+    ids = [e["action_id"] for b in resolved.blocks if b["type"] == "actions" for e in b["elements"]]
+    assert ids == ["incident_rerun:0"]
     assert " after " in next(c.text for c in replies(fake) if "Resolved by" in c.text)
 
 

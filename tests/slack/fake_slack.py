@@ -231,6 +231,10 @@ class FakeSlack:
         if method == "files.completeUploadExternal":
             files = args.get("files") or []
             return {"ok": True, "files": [{"id": f.get("id"), "title": f.get("title")} for f in files]}
+        if method == "pins.add":
+            if not channel or not args.get("timestamp"):
+                return {"ok": False, "error": "no_item_specified"}
+            return {"ok": True}
         if method == "conversations.join":
             return {"ok": True, "channel": {"id": channel}}
         return {"ok": False, "error": "unknown_method"}

@@ -32,7 +32,7 @@ def test_manifest_yaml_names_urls_scopes_and_home():
     assert data["settings"]["interactivity"]["request_url"] == "https://lr.acme.test/slack/events"
     assert data["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened"]
     assert data["features"]["app_home"]["home_tab_enabled"] is True
-    assert set(data["oauth_config"]["scopes"]["bot"]) == {"chat:write", "commands", "files:write"}
+    assert set(data["oauth_config"]["scopes"]["bot"]) == {"chat:write", "commands", "files:write", "pins:write"}
 
 
 def test_manifest_json_and_socket_mode():

@@ -44,6 +44,19 @@ def digest_blocks(digest: Digest) -> list[dict[str, Any]]:
             else f"Launched {-days} day{'s' if days != -1 else ''} ago"
         )
         blocks.append(context(f":calendar: {when}"))
+    if digest.hypercare:
+        owner = (
+            f" Every incident mentions {_mention(digest.hypercare_owner)}."
+            if digest.hypercare_owner
+            else ""
+        )
+        blocks.append(
+            context(
+                limits.truncate(
+                    ":rotating_light: " + escape(digest.hypercare) + owner, limits.CONTEXT_TEXT
+                )
+            )
+        )
     for target in digest.targets:
         if target.verdict is None:
             blocks.append(
@@ -77,6 +90,27 @@ def digest_blocks(digest: Digest) -> list[dict[str, Any]]:
             (
                 ":bust_in_silhouette: *Open items without an owner*",
                 [_item(i, owner=False) for i in digest.unowned],
+            )
+        )
+    if digest.contradicted:
+        groups.append(
+            (
+                ":rotating_light: *Passes an open incident contradicts*",
+                [_item(i) for i in digest.contradicted],
+            )
+        )
+    if digest.stale_results:
+        groups.append(
+            (
+                ":hourglass: *Passes that no longer hold* (`launchready run --stale`)",
+                [_item(i) for i in digest.stale_results],
+            )
+        )
+    if digest.open_leaks:
+        groups.append(
+            (
+                ":key: *Leaked keys not yet shown dead* (`/launchready leaks`)",
+                [_item(i) for i in digest.open_leaks],
             )
         )
     if digest.stale_attestations:

@@ -103,8 +103,10 @@ def home_view(
                 if item.due
                 else ""
             )
+            doubted = item.status in ("stale", "contradicted") and item.summary
+            why = f"\n      _{escape(truncate(item.summary, 200))}_" if doubted else ""
             entries.append(
-                f"{status_mark(item.status)} `{item.check_id}` {escape(truncate(item.title, 120))}{due}"
+                f"{status_mark(item.status)} `{item.check_id}` {escape(truncate(item.title, 120))}{due}{why}"
             )
         if len(ordered) > MAX_ITEMS:
             entries.append(f"… and {len(ordered) - MAX_ITEMS} more: `/launchready status`")

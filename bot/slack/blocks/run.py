@@ -260,6 +260,22 @@ def scorecard(
     tail: list[dict[str, Any]] = []
     if later:
         tail.append(context(truncate(_settled_line(later), limits.CONTEXT_TEXT)))
+    broken = [r for r in report.results if r.contradicted]
+    if broken:  # an open incident shows these promises broken
+        lines = "; ".join(f"`{r.check_id}` {r.contradicted}" for r in broken)
+        tail.append(
+            context(
+                truncate(
+                    f":rotating_light: Contradicted ({len(broken)}): {lines}.", limits.CONTEXT_TEXT
+                )
+            )
+        )
+    stale = [r for r in report.results if r.stale]
+    if stale:  # passes that no longer hold: measured against a config, commit or build since moved
+        lines = "; ".join(f"`{r.check_id}` {r.stale}" for r in stale)
+        tail.append(
+            context(truncate(f":hourglass: Stale ({len(stale)}): {lines}.", limits.CONTEXT_TEXT))
+        )
 
     body: list[dict[str, Any]] = []
     overflow: list[CheckResult] = []

@@ -22,6 +22,7 @@ STATUS_MARK = {
     "done": ":ballot_box_with_check:",
     "attested": ":ballot_box_with_check:",
     "stale": ":hourglass:",
+    "contradicted": ":rotating_light:",
     "open": ":white_circle:",
 }
 

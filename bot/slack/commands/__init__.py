@@ -9,7 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-from bot.slack.commands import assign, digest, done, handover, help, incidents, run, status, waive
+from bot.slack.commands import (
+    assign,
+    digest,
+    done,
+    handover,
+    help,
+    incidents,
+    leaks,
+    run,
+    signoff,
+    status,
+    waive,
+)
 from bot.slack.commands.spec import CommandRequest, CommandSpec, Reply
 from bot.slack.parser import Command, ask_help, clip, split_words
 
@@ -24,6 +36,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
     handover.SPEC,
     digest.SPEC,
     incidents.SPEC,
+    leaks.SPEC,
+    signoff.SPEC,
     help.SPEC,
 )
 

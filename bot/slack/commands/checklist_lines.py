@@ -22,7 +22,7 @@ def checklist_lines(items: Sequence[ChecklistItem], now: datetime) -> list[Check
             owner=i.owner,
             due=i.due.isoformat() if i.due else None,
             overdue=i.overdue(now),
-            summary=i.last_summary,
+            summary=i.contradicted or i.stale or i.last_summary,
         )
         for i in by_urgency(items, now)
     ]

@@ -41,11 +41,12 @@ def incident_lines(monitoring: Monitoring) -> list[IncidentLine]:
 
 
 def _gather(runtime: Runtime, user: str) -> tuple[list[TargetVerdict], list[ChecklistItem]]:
-    store = runtime.services.store
     verdicts: list[TargetVerdict] = []
     mine: list[ChecklistItem] = []
     for name in runtime.config.targets:
-        report: RunReport | None = store.latest_report(name)
+        # Through the checklist service: items and the verdict account for stale passes.
+        status = runtime.services.checklist.status(name)
+        report: RunReport | None = status.latest
         failing = (
             sum(1 for r in report.results if r.status in (Status.FAIL, Status.ERROR))
             if report
@@ -59,7 +60,7 @@ def _gather(runtime: Runtime, user: str) -> tuple[list[TargetVerdict], list[Chec
                 failing,
             )
         )
-        mine += [i for i in store.items(name) if i.owner == user]
+        mine += [i for i in status.items if i.owner == user]
     return verdicts, mine
 
 

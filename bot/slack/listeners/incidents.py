@@ -1,4 +1,5 @@
-"""Incident buttons (Acknowledge, Resolve).
+"""Incident buttons (Acknowledge, Resolve, and on a resolved incident Re-run the checks it
+contradicted).
 
 Acknowledging is open to anyone in the channel; resolving by hand is for admins
 (``slack.admins``). Both edit the alert message and reply in its thread with who and when
@@ -8,15 +9,22 @@ Acknowledging is open to anyone in the channel; resolving by hand is for admins
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.app.runtime import Runtime
 from bot.monitoring.incidents import IncidentError
-from bot.slack.blocks.incident import ACTION_ACK, ACTION_RESOLVE
+from bot.slack.blocks.incident import (
+    ACTION_ACK,
+    ACTION_RERUN_COVERED,
+    ACTION_RESOLVE,
+    covered_rerun,
+)
 from bot.slack.commands.incidents import NOT_RUNNING
 from bot.slack.reply import Replier
+from bot.slack.runflow import RunRequest, run_in_slack
 from bot.store import in_thread
 from reports.mentions import mentions
 
@@ -35,6 +43,38 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
     async def resolve(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
         runtime.tasks.spawn(change(runtime, body, action, "resolve"), name="incident resolve")
+
+    @app.action(re.compile(rf"^{ACTION_RERUN_COVERED}(:\d+)?$"))
+    async def rerun(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+        await ack()
+        user = (body.get("user") or {}).get("id", "")
+        container = body.get("container") or {}
+        channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
+        wanted = covered_rerun(action.get("value"))
+        if wanted is None:
+            tell = (
+                Replier(runtime.notifier, user, channel, body.get("response_url"))
+                if runtime.notifier
+                else None
+            )
+            if tell is not None:
+                runtime.tasks.spawn(
+                    tell(":grey_question: That button does not name checks to rerun."),
+                    name="rerun?",
+                )
+            return
+        target, checks = wanted
+        request = RunRequest(
+            user=user,
+            channel=channel,
+            target=target,
+            only=checks,
+            thread_ts=container.get("message_ts"),
+            response_url=body.get("response_url"),
+        )
+        runtime.tasks.spawn(
+            run_in_slack(runtime, request), name=f"rerun after incident ({target})", gated=False
+        )
 
 
 async def change(runtime: Runtime, body: dict[str, Any], action: dict[str, Any], what: str) -> None:
