@@ -111,7 +111,7 @@ class ServiceJobs:
     async def run(self, target: str) -> None:
         runtime = self.runtime
         try:
-            report = await runtime.services.run(target, trigger="schedule")
+            report = await runtime.execute(target, trigger="schedule")
         except Exception as exc:  # RunInProgress, a broken target: say so in the channel
             text = scheduled_run_text(target, None, problem=str(exc))
         else:

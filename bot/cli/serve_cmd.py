@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import typer
 import yaml
@@ -48,10 +49,13 @@ def serve(
     app_config = load_or_exit(config)
     _configure_logging(log_level, settings.secrets)
     try:
-        # LAUNCHREADY_ISOLATE_RUNS=0 keeps runs on the service's own event loop (for comparison).
-        runtime = Runtime.open(
-            app_config, isolate_runs=os.environ.get("LAUNCHREADY_ISOLATE_RUNS", "1") != "0"
-        )
+        # Runs execute in worker processes (LAUNCHREADY_RUN_WORKERS of them); for comparison,
+        # LAUNCHREADY_ISOLATE_RUNS=0 keeps them on the service's own event loop and =thread on
+        # a loop of their own in a thread of this process.
+        mode = os.environ.get("LAUNCHREADY_ISOLATE_RUNS", "1").strip().lower()
+        runtime = Runtime.open(app_config, isolate_runs=mode != "0")
+        if mode not in ("0", "thread"):
+            runtime.workers = run_workers(config, runtime, log_level)
     except StoreError as exc:
         err.print(f"[red]error:[/red] database: {exc}", markup=True)
         raise typer.Exit(EXIT_USAGE) from None
@@ -86,6 +90,13 @@ def serve(
             markup=True,
         )
         raise typer.Exit(EXIT_USAGE) from None
+
+
+def run_workers(config: Path, runtime: Any, log_level: str) -> Any:
+    """The worker pool on this machine, for the config file at ``config``."""
+    from bot.workers.pool import WorkerPool
+
+    return WorkerPool(config, runtime.services.store, log_level=log_level)
 
 
 def _configure_logging(level: str, secrets: list[str]) -> None:

@@ -21,12 +21,13 @@ import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from bot.store import Store, in_thread
 from bot.workers.protocol import RunJob, WorkerDied, decode, encode, raise_failure
 from checks.model import CheckResult, RunReport
 
-__all__ = ["Worker", "WorkerPool", "default_size"]
+__all__ = ["RunWorkers", "Worker", "WorkerPool", "default_size"]
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,21 @@ _SERVICE_ONLY = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN")
 _LINE_LIMIT = 64 * 1024 * 1024  # one line carries a whole report
 _READY_TIMEOUT_S = 60.0
 _CANCEL_GRACE_S = 10.0
+
+
+class RunWorkers(Protocol):
+    """What the serve process needs from whatever executes its runs elsewhere."""
+
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    async def run(
+        self,
+        job: RunJob,
+        on_result: Callable[[CheckResult], None] | None = None,
+        on_started: Callable[[str], None] | None = None,
+    ) -> RunReport: ...
 
 
 def default_size() -> int:

@@ -13,6 +13,7 @@ import yaml
 from aiohttp import web
 
 from bot.store import Store
+from tests.slack.conftest import fake_slack  # noqa: F401 - a fixture the Slack tests here use
 
 
 @dataclass
