@@ -20,13 +20,13 @@ import sys
 from typing import Any
 
 from bot.app.runtime import SecretFilter
-from bot.config import load_config
+from bot.config import AppConfig, load_config
 from bot.monitoring.monitoring import Monitoring
 from bot.services import Services
 from bot.workers.protocol import RunJob, decode, encode, failure
 from checks.model import CheckResult, new_run_id
 
-__all__ = ["main", "serve_jobs"]
+__all__ = ["main", "serve_jobs", "worker_services"]
 
 log = logging.getLogger("bot.workers.child")
 
@@ -85,12 +85,18 @@ async def serve_jobs(services: Services, reader: asyncio.StreamReader, write: An
                 await current
 
 
-async def _main(config_path: str) -> None:
-    config = load_config(config_path)
+def worker_services(config: AppConfig) -> tuple[Services, Monitoring]:
+    """The services a worker runs checks with. ``obs.monitoring_live`` judges the monitors'
+    state, which the serve process keeps in the store: the worker reads it from there (the
+    returned :class:`Monitoring` only answers facts; close it with ``aclose``)."""
     services = Services.open(config)
-    # obs.monitoring_live judges the monitors' state; the worker reads it from the store.
     facts = Monitoring(config, services.store)
     services.facts_provider = lambda target: {"monitoring": facts.facts(target)}
+    return services, facts
+
+
+async def _main(config_path: str) -> None:
+    services, facts = worker_services(load_config(config_path))
     loop = asyncio.get_running_loop()
     main_task = asyncio.current_task()
     assert main_task is not None
