@@ -23,6 +23,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+import math
 import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -262,7 +263,7 @@ def desired_jobs(config: Any, now: datetime | None = None) -> list[Scheduled]:
     now = now or datetime.now(UTC)
     for monitor in config.monitors:
         seconds = max(1.0, monitor.interval.total_seconds())
-        first = now + timedelta(seconds=monitor_phase(monitor.name, seconds))
+        first = first_probe(monitor.name, seconds, now)
         jobs.append(
             Scheduled(
                 f"lr:monitor:{monitor.name}",
@@ -285,6 +286,17 @@ def desired_jobs(config: Any, now: datetime | None = None) -> list[Scheduled]:
                 )
             )
     return jobs
+
+
+def first_probe(name: str, seconds: float, now: datetime) -> datetime:
+    """The first probe at or after ``now``: probes fall at ``k x seconds + phase`` since the
+    epoch, so a monitor probes at the same instants whenever (and on whichever replica) the
+    scheduler starts, and a benchmark knows every due time from the name alone."""
+    epoch = now.timestamp()
+    due = math.floor(epoch / seconds) * seconds + monitor_phase(name, seconds)
+    if due < epoch:
+        due += seconds
+    return datetime.fromtimestamp(due, UTC)
 
 
 def monitor_phase(name: str, seconds: float) -> float:
