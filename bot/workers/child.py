@@ -126,6 +126,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", required=True)
     parser.add_argument("--log-level", default="warning")
     args = parser.parse_args(argv)
+    # Checks are background work; acknowledging Slack is not. On a busy machine the kernel
+    # should give the serve process the core first.
+    with contextlib.suppress(OSError):
+        os.nice(5)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
         logging.Formatter("%(asctime)s %(levelname)s worker[%(process)d] %(name)s: %(message)s")
