@@ -26,8 +26,6 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy.engine import make_url
-
 from bot.config import ConfigError
 from bot.services import NotAllowed, RunInProgress, Services
 from bot.store import Store, in_thread
@@ -44,12 +42,12 @@ TASK = "launchready.run"
 
 def conninfo(database_url: str) -> str:
     """The libpq address of a SQLAlchemy PostgreSQL URL (``postgresql+psycopg://...``)."""
-    url = make_url(database_url)
-    if url.get_backend_name() != "postgresql":
+    scheme, sep, rest = database_url.partition("://")
+    if not sep or scheme.split("+")[0] not in ("postgresql", "postgres"):
         raise ValueError(
-            f"runs on a queue need PostgreSQL; the database is {url.get_backend_name()}"
+            f"runs on a queue need PostgreSQL; the database is {scheme or database_url!r}"
         )
-    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+    return f"postgresql://{rest}"
 
 
 def queue_app(database_url: str, services: Services | None = None) -> Any:
