@@ -104,7 +104,10 @@ async def _main(config_path: str) -> None:
         loop.add_signal_handler(signum, main_task.cancel)
     reader = asyncio.StreamReader(limit=64 * 1024 * 1024)
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
-    out = sys.stdout.buffer
+    # The protocol gets the real stdout to itself; anything a library prints goes to stderr
+    # (the log) instead of into the stream of events.
+    out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
 
     def write(message: dict[str, Any]) -> None:
         # Small writes to a pipe the serve process reads continuously; a flush per event keeps
