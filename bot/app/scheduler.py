@@ -66,6 +66,7 @@ ALERTS_EVERY = timedelta(seconds=10)
 # start, so storing them bought nothing, while the SQLAlchemy jobstore wrote a pickled row back
 # on every probe (about 1.7 ms of CPU each, the largest share of a probe's cost).
 MONITOR_STORE = "monitors"
+PHASE_STEP_S = 0.05
 REMINDERS_EVERY = timedelta(seconds=30)
 WAIVERS_EVERY = timedelta(minutes=15)
 DIGEST_RETRY = timedelta(minutes=5)
@@ -305,9 +306,11 @@ def monitor_phase(name: str, seconds: float) -> float:
     Started together, every monitor would probe in the same instant each round, and the last
     of a few hundred would run late by the time the burst takes to clear; spread over the
     interval, they arrive a few at a time. The same name keeps its phase across restarts.
+    Phases fall on a grid of ``PHASE_STEP_S``: APScheduler wakes once per distinct due time
+    and polls every jobstore each time, so a few monitors due together cost one wake-up.
     """
     fraction = int.from_bytes(hashlib.sha256(name.encode("utf-8")).digest()[:8], "big") / 2**64
-    return fraction * seconds
+    return math.floor(fraction * seconds / PHASE_STEP_S) * PHASE_STEP_S
 
 
 def build_scheduler(engine: Any, jobs: ServiceJobs) -> AsyncIOScheduler:
