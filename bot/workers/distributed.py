@@ -99,6 +99,9 @@ async def run_worker(
             name=name,
             update_heartbeat_interval=heartbeat,
             stalled_worker_timeout=heartbeat * 3,
+            # A stopping worker (SIGTERM from a deploy) cancels its runs, which records them
+            # interrupted, before an orchestrator's kill (docker stop waits 10 s) would lose that.
+            shutdown_graceful_timeout=5.0,
             install_signal_handlers=True,
         )
 
