@@ -160,3 +160,18 @@ async def test_what_would_stop_a_queued_run_is_answered_before_it_is_queued(queu
     with pytest.raises(UnknownCheckError, match="http.security_headers"):
         await queue.workers.run(RunJob("staging", only=("sec.headers",)))
     assert list(await queue.workers._app.job_manager.list_jobs_async()) == []  # nothing was queued
+
+
+async def test_a_stopped_worker_records_its_run_interrupted(queue: Queue):
+    worker = queue.start_worker()
+    started = Started()
+    running = asyncio.create_task(
+        queue.workers.run(RunJob("staging", only=("obs.health",)), on_started=started)
+    )
+    await asyncio.wait_for(queue.target.arrived.wait(), 60)
+    worker.terminate()  # SIGTERM, as a deploy stops a container
+    with pytest.raises(WorkerDied, match="cancelled"):
+        await asyncio.wait_for(running, 60)
+    assert await asyncio.to_thread(worker.wait, 30) == 0
+    record = queue.services.store.get_run(started.ids[0])
+    assert record.state == "interrupted"
