@@ -173,7 +173,7 @@ class QueueWorkers:
                 for result in report.results if report else ():
                     if result.check_id not in seen:
                         seen.add(result.check_id)
-                        if on_result is not None and record.state == "running":
+                        if on_result is not None:
                             on_result(result)
                 if record.state == "done" and report is not None:
                     return report

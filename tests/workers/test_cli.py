@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from bot.cli import build_app
 from tests.slack.slack_requests import BOT_TOKEN, SIGNING_SECRET
 from tests.workers.conftest import write_config
+
+
+@pytest.fixture(autouse=True)
+def keep_logging() -> Iterator[None]:
+    """The commands configure the root logger for their process; give the tests theirs back."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 def test_worker_needs_postgres(tmp_path: Path):

@@ -163,6 +163,8 @@ async def test_what_would_stop_a_queued_run_is_answered_before_it_is_queued(queu
 
 
 async def test_a_stopped_worker_records_its_run_interrupted(queue: Queue):
+    # Heartbeats stop with the worker; wait longer than its 5 s grace, as in production (30 s).
+    queue.workers.stalled_after = 20.0
     worker = queue.start_worker()
     started = Started()
     running = asyncio.create_task(
