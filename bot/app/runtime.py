@@ -231,9 +231,13 @@ class Runtime:
         if self.workers is not None:
             from bot.workers.protocol import RunJob
 
-            return await self.workers.run(RunJob(target, tuple(only), trigger, who), on_result=on_result)
+            return await self.workers.run(
+                RunJob(target, tuple(only), trigger, who), on_result=on_result
+            )
         if not self.isolate_runs:
-            return await self.services.run(target, list(only) or None, trigger=trigger, who=who, on_result=on_result)
+            return await self.services.run(
+                target, list(only) or None, trigger=trigger, who=who, on_result=on_result
+            )
         from bot.isolated import run_isolated
 
         loop = asyncio.get_running_loop()
@@ -243,7 +247,9 @@ class Runtime:
                 loop.call_soon_threadsafe(on_result, result)
 
         def start() -> Coroutine[Any, Any, RunReport]:
-            return self.services.run(target, list(only) or None, trigger=trigger, who=who, on_result=landed)
+            return self.services.run(
+                target, list(only) or None, trigger=trigger, who=who, on_result=landed
+            )
 
         return await run_isolated(start, name=f"run {target}")
 

@@ -260,7 +260,11 @@ def desired_jobs(config: Any, now: datetime | None = None) -> list[Scheduled]:
     ]
     digest = config.slack.digest
     if digest is not None and config.slack.channel:
-        jobs.append(Scheduled("lr:digest", digest_job, (), crontab_trigger(digest.cron, digest.timezone), 3600))
+        jobs.append(
+            Scheduled(
+                "lr:digest", digest_job, (), crontab_trigger(digest.cron, digest.timezone), 3600
+            )
+        )
     now = now or datetime.now(UTC)
     for monitor in config.monitors:
         seconds = max(1.0, monitor.interval.total_seconds())
@@ -346,7 +350,11 @@ def start_scheduler(runtime: Runtime, monitoring: Monitoring) -> AsyncIOSchedule
         if job.store != "default" and scheduler.get_job(job.id, jobstore="default") is not None:
             scheduler.remove_job(job.id, jobstore="default")  # stored there by an earlier version
         existing = scheduler.get_job(job.id, jobstore=job.store)
-        if existing is not None and _same(existing.trigger, job.trigger) and tuple(existing.args) == job.args:
+        if (
+            existing is not None
+            and _same(existing.trigger, job.trigger)
+            and tuple(existing.args) == job.args
+        ):
             continue  # keep its next run time: a digest due during the restart still fires (grace)
         scheduler.add_job(
             job.func,
@@ -361,7 +369,11 @@ def start_scheduler(runtime: Runtime, monitoring: Monitoring) -> AsyncIOSchedule
             jobstore=job.store,
         )
     scheduler.resume()
-    log.info("scheduler started with %d jobs; monitor probes are phased from %s", len(wanted), now.isoformat())
+    log.info(
+        "scheduler started with %d jobs; monitor probes are phased from %s",
+        len(wanted),
+        now.isoformat(),
+    )
     return scheduler
 
 

@@ -102,7 +102,10 @@ def runs_mode(env: Mapping[str, str]) -> str:
         legacy = env.get("LAUNCHREADY_ISOLATE_RUNS", "1").strip().lower()
         mode = {"0": "inprocess", "thread": "thread", "queue": "queue"}.get(legacy, "workers")
     if mode not in RUN_MODES:
-        err.print(f'[red]error:[/red] LAUNCHREADY_RUNS="{mode}" is not one of {", ".join(RUN_MODES)}', markup=True)
+        err.print(
+            f'[red]error:[/red] LAUNCHREADY_RUNS="{mode}" is not one of {", ".join(RUN_MODES)}',
+            markup=True,
+        )
         raise typer.Exit(EXIT_USAGE)
     return mode
 
@@ -121,15 +124,22 @@ def run_workers(mode: str, config: Path, runtime: Any, log_level: str) -> Any:
 
 def _need_postgres(url: str, what: str) -> None:
     if not url.startswith("postgresql"):
-        err.print(f"[red]error:[/red] {what} needs PostgreSQL (database: postgresql+psycopg://...); with SQLite, "
-                  "`launchready serve` runs checks in worker processes of its own.", markup=True)
+        err.print(
+            f"[red]error:[/red] {what} needs PostgreSQL (database: postgresql+psycopg://...); with SQLite, "
+            "`launchready serve` runs checks in worker processes of its own.",
+            markup=True,
+        )
         raise typer.Exit(EXIT_USAGE)
 
 
 def worker(
     config: Path = ConfigOption,
-    concurrency: int = typer.Option(4, "--concurrency", min=1, max=64, help="Runs executed at once."),
-    heartbeat: float = typer.Option(10.0, "--heartbeat", min=0.2, help="Seconds between heartbeats."),
+    concurrency: int = typer.Option(
+        4, "--concurrency", min=1, max=64, help="Runs executed at once."
+    ),
+    heartbeat: float = typer.Option(
+        10.0, "--heartbeat", min=0.2, help="Seconds between heartbeats."
+    ),
     log_level: str = typer.Option("info", "--log-level", help="debug, info, warning or error."),
 ) -> None:
     """Execute runs queued by `launchready serve` replicas (LAUNCHREADY_RUNS=queue, PostgreSQL).
@@ -145,7 +155,9 @@ def worker(
 
     app_config = load_or_exit(config)
     _need_postgres(app_config.database_url, "launchready worker")
-    _configure_logging(log_level, [os.environ.get(k, "") for k in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")])
+    _configure_logging(
+        log_level, [os.environ.get(k, "") for k in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")]
+    )
 
     async def main() -> None:
         services, facts = worker_services(app_config)

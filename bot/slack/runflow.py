@@ -183,7 +183,9 @@ async def _run(
         editor.poke()
 
     try:
-        report = await runtime.execute(name, request.only, trigger="slack", who=request.user, on_result=landed)
+        report = await runtime.execute(
+            name, request.only, trigger="slack", who=request.user, on_result=landed
+        )
     except (RunInProgress, NotAllowed) as exc:
         await editor.close()
         await _final_text(runtime, channel, ts, f":hourglass_flowing_sand: {exc}", tell)
