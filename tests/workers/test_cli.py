@@ -74,3 +74,11 @@ def test_runs_mode_reads_the_older_switch():
     assert runs_mode({"LAUNCHREADY_ISOLATE_RUNS": "0"}) == "inprocess"
     assert runs_mode({"LAUNCHREADY_ISOLATE_RUNS": "thread"}) == "thread"
     assert runs_mode({"LAUNCHREADY_RUNS": "queue", "LAUNCHREADY_ISOLATE_RUNS": "0"}) == "queue"
+
+
+def test_the_queue_reaches_postgres_through_libpq():
+    from bot.workers.distributed import conninfo
+
+    assert conninfo("postgresql+psycopg://lr:pw@db:5432/lr") == "postgresql://lr:pw@db:5432/lr"
+    with pytest.raises(ValueError, match="need PostgreSQL"):
+        conninfo("sqlite:///launchready.db")

@@ -177,3 +177,47 @@ async def test_a_stopped_worker_records_its_run_interrupted(queue: Queue):
     assert await asyncio.to_thread(worker.wait, 30) == 0
     record = queue.services.store.get_run(started.ids[0])
     assert record.state == "interrupted"
+
+
+async def test_a_slack_run_on_the_queue_ends_in_the_scorecard(
+    serve: Any,
+    tmp_path: Path,
+    postgres_url: str,  # noqa: F811 - the fixture
+    fake_slack: Any,
+):
+    from bot.app.runtime import Runtime
+    from bot.app.server import build_server
+    from bot.slack.app import SlackSettings, build_app
+    from tests.slack.conftest import FAST_RETRIES
+    from tests.slack.slack_requests import BOT_TOKEN, SIGNING_SECRET, SlackSender
+
+    target = GatedTarget()
+    target.gate.set()
+    config_path = write_config(tmp_path, await serve(target.app()), database=postgres_url)
+    config = load_config(config_path)
+    services = Services.open(config)
+    runtime = Runtime(
+        config=config,
+        services=services,
+        workers=QueueWorkers(services, poll=0.1),
+        edit_interval=0.05,
+    )
+    settings = SlackSettings(
+        bot_token=BOT_TOKEN, signing_secret=SIGNING_SECRET, api_url=fake_slack.api_url
+    )
+    url = await serve(
+        build_server(runtime, build_app(runtime, settings, FAST_RETRIES), monitoring=False)
+    )
+    queue = Queue(config_path, services, runtime.workers, target, [])  # type: ignore[arg-type]
+    worker = queue.start_worker()
+    try:
+        await SlackSender(f"{url}/slack/events", response_url=fake_slack.response_url()).command(
+            "run staging obs.health"
+        )
+        await runtime.tasks.idle(timeout=90, spawned=1)
+        assert "for staging" in fake_slack.calls_to("chat.update")[-1].text
+        report = services.store.latest_report("staging")
+        assert report.result("obs.health").status is Status.PASS
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
