@@ -16,7 +16,8 @@ subprocess with an app.yaml generated in a temporary directory.
    the figure is the largest count that held.
 
 Lateness: APScheduler fires a monitor's job at ``start + k x interval``; the bench reads each
-job's first ``next_run_time`` from the jobstore table, so it knows every probe's due time, and
+job's first ``next_run_time`` from the jobstore table (or, since monitor jobs live in memory,
+computes it: probes fall at ``k x interval + phase`` since the epoch), so it knows every probe's due time, and
 the loopback servers record when each path's request arrived. Lateness is arrival minus due
 time (it includes the probe's connection and request, so it is what a watched app sees). A
 round with no arrival within ``LATE_CAP_S`` of its due time is a missed probe (APScheduler
@@ -192,11 +193,17 @@ class Service:
         self._log.close()
 
 
-def _first_runs(database: Path) -> dict[str, float]:
-    """monitor name -> the epoch seconds of its job's next run, from APScheduler's jobstore."""
+def _first_runs(database: Path, names: list[str], interval: float) -> dict[str, float]:
+    """monitor name -> the epoch seconds of one of its due times: from APScheduler's jobstore
+    (before monitor jobs moved to memory), else from the phase, since a monitor's probes fall
+    at ``k x interval + phase`` since the epoch (bot.app.scheduler.first_probe)."""
     with contextlib.closing(sqlite3.connect(database, timeout=10)) as db:
         rows = db.execute("SELECT id, next_run_time FROM lr_apscheduler_jobs WHERE id LIKE 'lr:monitor:%'").fetchall()
-    return {job_id.removeprefix("lr:monitor:"): when for job_id, when in rows if when is not None}
+    if rows:
+        return {job_id.removeprefix("lr:monitor:"): when for job_id, when in rows if when is not None}
+    from bot.app.scheduler import monitor_phase
+
+    return {name: monitor_phase(name, interval) for name in names}
 
 
 # -- one window ----------------------------------------------------------------------------------
@@ -242,7 +249,7 @@ async def window(monitors: int, interval: float, ports: list[int], arrivals: Arr
         startup = time.monotonic() - began
         # Skip one warm-up interval (at most 5 s) so the first round measured is a steady one.
         start = time.time() + min(interval, 5.0)
-        phases = _first_runs(work / "launchready.db")
+        phases = _first_runs(work / "launchready.db", list(paths), interval)
         cpu0, wall0 = service.cpu_seconds(), time.monotonic()
         latest_first = max(p + math.ceil((start - p) / interval) * interval for p in phases.values()) if phases else start
         end = latest_first + (ROUNDS - 1) * interval + LATE_CAP_S + 0.5

@@ -163,6 +163,7 @@ class Services:
         transport: httpx.AsyncBaseTransport | None = None,
         facts: Mapping[str, Any] | None = None,
         concurrency: int = 6,
+        run_id: str | None = None,
     ) -> RunReport:
         name, target = self.config.target(target_name)
         checks = self.select(only)
@@ -196,6 +197,7 @@ class Services:
                 who=who,
                 project=self.config.project,
                 base_url=target.base_url,
+                run_id=run_id,
             )
 
             async def landed(result: CheckResult) -> None:

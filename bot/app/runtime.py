@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from bot.monitoring.monitoring import Monitoring
     from bot.services import Services
     from bot.slack.notifier import SlackNotifier
+    from bot.workers.pool import RunWorkers
+    from checks.model import CheckResult
 
 __all__ = [
     "ActiveRun",
@@ -196,9 +198,12 @@ class Runtime:
     active_runs: dict[str, ActiveRun] = field(default_factory=dict)
     seen_events: RecentIds = field(default_factory=RecentIds)
     edit_interval: float = 1.0  # seconds between chat.update edits of a progress message
-    # Runs started from Slack execute on an event loop of their own (bot/isolated.py), so the
-    # checks' work never delays an acknowledgement.
+    # Where a run's checks execute (see execute): in worker processes when ``workers`` is set
+    # (`launchready serve` by default), else on an event loop of their own in a thread
+    # (bot/isolated.py) when ``isolate_runs``, else on the service's own loop (the comparison
+    # mode, LAUNCHREADY_ISOLATE_RUNS=0).
     isolate_runs: bool = True
+    workers: RunWorkers | None = None
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     _reports: OrderedDict[str, RunReport] = field(default_factory=OrderedDict, repr=False)
     _started_by: dict[str, str | None] = field(default_factory=dict, repr=False)
@@ -211,6 +216,42 @@ class Runtime:
 
     def close(self) -> None:
         self.services.close()
+
+    async def execute(
+        self,
+        target: str,
+        only: Sequence[str] = (),
+        *,
+        trigger: str,
+        who: str | None = None,
+        on_result: Callable[[CheckResult], None] | None = None,
+    ) -> RunReport:
+        """Run the checks against ``target`` where this service runs them; ``on_result`` is
+        called on this loop as each result lands (already saved in the store)."""
+        if self.workers is not None:
+            from bot.workers.protocol import RunJob
+
+            return await self.workers.run(
+                RunJob(target, tuple(only), trigger, who), on_result=on_result
+            )
+        if not self.isolate_runs:
+            return await self.services.run(
+                target, list(only) or None, trigger=trigger, who=who, on_result=on_result
+            )
+        from bot.isolated import run_isolated
+
+        loop = asyncio.get_running_loop()
+
+        def landed(result: CheckResult) -> None:  # called on the run's own loop
+            if on_result is not None:
+                loop.call_soon_threadsafe(on_result, result)
+
+        def start() -> Coroutine[Any, Any, RunReport]:
+            return self.services.run(
+                target, list(only) or None, trigger=trigger, who=who, on_result=landed
+            )
+
+        return await run_isolated(start, name=f"run {target}")
 
     def remember(self, report: RunReport, started_by: str | None = None, keep: int = 20) -> None:
         """Keep the last reports in memory so Details opens and a scorecard is redrawn

@@ -134,9 +134,13 @@ def build_server(
     async def begin(_: web.Application) -> None:
         if runtime.notifier is not None:
             await runtime.notifier.open_session()
+        if runtime.workers is not None:
+            await runtime.workers.start()
 
     async def finish(_: web.Application) -> None:
         await runtime.tasks.drain(timeout=10.0)
+        if runtime.workers is not None:
+            await runtime.workers.close()
         if runtime.notifier is not None:
             await runtime.notifier.close_session()
         runtime.close()

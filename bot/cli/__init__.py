@@ -31,6 +31,7 @@ COMMANDS: dict[str, str] = {
     "secrets": "secrets_cmd",
     "serve": "serve_cmd",
     "manifest": "serve_cmd",
+    "worker": "serve_cmd",
     "digest": "digest_cmd",
     "handover": "handover_cmd",
     "leaks": "leaks_cmd",

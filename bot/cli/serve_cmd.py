@@ -7,19 +7,22 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import typer
 import yaml
 
 from bot.cli.common import EXIT_USAGE, ConfigOption, err, load_or_exit
 
-__all__ = ["register", "serve"]
+__all__ = ["register", "serve", "worker"]
 
 
 def register(app: typer.Typer) -> None:
     app.command("serve")(serve)
     app.command("manifest")(manifest)
+    app.command("worker")(worker)
 
 
 def serve(
@@ -48,10 +51,10 @@ def serve(
     app_config = load_or_exit(config)
     _configure_logging(log_level, settings.secrets)
     try:
-        # LAUNCHREADY_ISOLATE_RUNS=0 keeps runs on the service's own event loop (for comparison).
-        runtime = Runtime.open(
-            app_config, isolate_runs=os.environ.get("LAUNCHREADY_ISOLATE_RUNS", "1") != "0"
-        )
+        mode = runs_mode(os.environ)
+        runtime = Runtime.open(app_config, isolate_runs=mode != "inprocess")
+        if mode in ("workers", "queue"):
+            runtime.workers = run_workers(mode, config, runtime, log_level)
     except StoreError as exc:
         err.print(f"[red]error:[/red] database: {exc}", markup=True)
         raise typer.Exit(EXIT_USAGE) from None
@@ -86,6 +89,91 @@ def serve(
             markup=True,
         )
         raise typer.Exit(EXIT_USAGE) from None
+
+
+RUN_MODES = ("workers", "queue", "thread", "inprocess")
+
+
+def runs_mode(env: Mapping[str, str]) -> str:
+    """Where runs execute: ``LAUNCHREADY_RUNS`` (workers, queue, thread, inprocess); the older
+    ``LAUNCHREADY_ISOLATE_RUNS=0`` still means inprocess (and ``=thread``, thread)."""
+    mode = env.get("LAUNCHREADY_RUNS", "").strip().lower()
+    if not mode:
+        legacy = env.get("LAUNCHREADY_ISOLATE_RUNS", "1").strip().lower()
+        mode = {"0": "inprocess", "thread": "thread", "queue": "queue"}.get(legacy, "workers")
+    if mode not in RUN_MODES:
+        err.print(
+            f'[red]error:[/red] LAUNCHREADY_RUNS="{mode}" is not one of {", ".join(RUN_MODES)}',
+            markup=True,
+        )
+        raise typer.Exit(EXIT_USAGE)
+    return mode
+
+
+def run_workers(mode: str, config: Path, runtime: Any, log_level: str) -> Any:
+    """The worker pool on this machine (``workers``), or procrastinate workers anywhere (``queue``)."""
+    if mode == "queue":
+        from bot.workers.distributed import QueueWorkers
+
+        _need_postgres(runtime.config.database_url, "LAUNCHREADY_RUNS=queue")
+        return QueueWorkers(runtime.services)
+    from bot.workers.pool import WorkerPool
+
+    return WorkerPool(config, runtime.services.store, log_level=log_level)
+
+
+def _need_postgres(url: str, what: str) -> None:
+    if not url.startswith("postgresql"):
+        err.print(
+            f"[red]error:[/red] {what} needs PostgreSQL (database: postgresql+psycopg://...); with SQLite, "
+            "`launchready serve` runs checks in worker processes of its own.",
+            markup=True,
+        )
+        raise typer.Exit(EXIT_USAGE)
+
+
+def worker(
+    config: Path = ConfigOption,
+    concurrency: int = typer.Option(
+        4, "--concurrency", min=1, max=64, help="Runs executed at once."
+    ),
+    heartbeat: float = typer.Option(
+        10.0, "--heartbeat", min=0.2, help="Seconds between heartbeats."
+    ),
+    log_level: str = typer.Option("info", "--log-level", help="debug, info, warning or error."),
+) -> None:
+    """Execute runs queued by `launchready serve` replicas (LAUNCHREADY_RUNS=queue, PostgreSQL).
+
+    Any number of workers on any machines share the queue in the database; SIGTERM or Ctrl-C
+    stops one, cancelling (and recording as interrupted) the runs it holds.
+    """
+    import asyncio
+
+    from bot.store import StoreError
+    from bot.workers.child import worker_services
+    from bot.workers.distributed import run_worker
+
+    app_config = load_or_exit(config)
+    _need_postgres(app_config.database_url, "launchready worker")
+    _configure_logging(
+        log_level, [os.environ.get(k, "") for k in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")]
+    )
+
+    async def main() -> None:
+        services, facts = worker_services(app_config)
+        try:
+            await run_worker(services, concurrency=concurrency, heartbeat=heartbeat)
+        finally:
+            await facts.aclose()
+            services.close()
+
+    try:
+        asyncio.run(main())
+    except StoreError as exc:
+        err.print(f"[red]error:[/red] database: {exc}", markup=True)
+        raise typer.Exit(EXIT_USAGE) from None
+    except KeyboardInterrupt:
+        pass
 
 
 def _configure_logging(level: str, secrets: list[str]) -> None:

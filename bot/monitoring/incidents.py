@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -186,6 +187,11 @@ class TextRenderer:
         )
 
 
+# How stale the manager's view of unresolved fingerprints may get for changes made by another
+# process (a Slack button on another replica): a resolution waits at most this much longer.
+UNRESOLVED_TTL_S = 5.0
+
+
 class IncidentManager:
     """Incident rules over the store's :class:`~bot.store.incidents.Incidents`, and the
     delivery of what the channel must hear."""
@@ -199,8 +205,10 @@ class IncidentManager:
         renderer: Renderer | None = None,
         reopen_window: timedelta = REOPEN_WINDOW,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        unresolved_ttl: float = UNRESOLVED_TTL_S,
     ) -> None:
         self.repository = repository
+        self.unresolved_ttl = unresolved_ttl
         self.notifier = notifier
         self.channel = channel
         self.renderer: Renderer = renderer or TextRenderer()
@@ -209,6 +217,12 @@ class IncidentManager:
         # Alert evaluation runs in a worker thread while monitors tick on the loop: the
         # find-then-insert of open() must not interleave, or one fingerprint opens twice.
         self._lock = threading.RLock()
+        # The fingerprints with an unresolved incident, so that a healthy probe learns there
+        # is nothing to resolve without a query of its own (it was one per probe). This
+        # manager's own opens and resolves keep it exact; it is reloaded every
+        # ``UNRESOLVED_TTL_S`` for changes made elsewhere (another replica, another process).
+        self._unresolved: set[str] | None = None
+        self._unresolved_at = float("-inf")
 
     # -- reading -----------------------------------------------------------------------
 
@@ -224,6 +238,21 @@ class IncidentManager:
     def find_open(self, fingerprint: str) -> Incident | None:
         row = self.repository.find_unresolved(fingerprint)
         return Incident.from_row(row) if row else None
+
+    def may_be_open(self, fingerprint: str) -> bool:
+        """False when ``fingerprint`` has no unresolved incident, as far as this manager knows
+        (at most ``unresolved_ttl`` seconds old for changes made by another process)."""
+        with self._lock:
+            now = time.monotonic()
+            if self._unresolved is None or now - self._unresolved_at > self.unresolved_ttl:
+                self._unresolved = {row.fingerprint for row in self.repository.unresolved()}
+                self._unresolved_at = now
+            return fingerprint in self._unresolved
+
+    def _known(self, fingerprint: str, unresolved: bool) -> None:
+        with self._lock:
+            if self._unresolved is not None:
+                (self._unresolved.add if unresolved else self._unresolved.discard)(fingerprint)
 
     def recent(self, limit: int = 20) -> list[Incident]:
         return [Incident.from_row(r) for r in self.repository.recent(limit)]
@@ -295,6 +324,7 @@ class IncidentManager:
                 notify=notify,
                 now=moment,
             )
+            self._known(fingerprint, True)
         if action is None:
             return Incident.from_row(row), False
         log.info("incident #%s %s: %s", row.id, action, title)
@@ -355,6 +385,7 @@ class IncidentManager:
                 )
             except NoSuchIncident:
                 raise IncidentError(f"There is no incident #{incident_id}.") from None
+            self._known(row.fingerprint, row.state != "resolved")
         return Incident.from_row(row)
 
     def resolve_fingerprint(
@@ -367,8 +398,11 @@ class IncidentManager:
         notify: bool = True,
     ) -> Incident | None:
         with self._lock:
+            if not self.may_be_open(fingerprint):
+                return None
             current = self.find_open(fingerprint)
             if current is None:
+                self._known(fingerprint, False)
                 return None
             try:
                 return self.resolve(current.id, actor=actor, reason=reason, now=now, notify=notify)

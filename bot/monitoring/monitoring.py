@@ -107,7 +107,10 @@ class Monitoring:
             )
             return None
         result = await monitor.tick(now or self.clock())
-        await self.flush(now)
+        if not result.success or result.resolved is not None:
+            # Only a failing probe (open, or re-open) or a resolution queues a delivery; a
+            # healthy probe has nothing to send, and pending retries are the alerts job's.
+            await self.flush(now)
         return result
 
     async def tick_alerts(self, now: datetime | None = None) -> list[Incident]:

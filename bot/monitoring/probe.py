@@ -80,7 +80,8 @@ class Prober:
                 )
                 response = await self.client.send(request, stream=True)
                 try:
-                    expires = _certificate_expiry(response)
+                    # Plain http has no certificate; asking the stream costs a getpeername per probe.
+                    expires = _certificate_expiry(response) if request.url.scheme == "https" else None
                     chunks: list[bytes] = []
                     size = 0
                     async for chunk in response.aiter_bytes():

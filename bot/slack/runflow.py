@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 
 from bot.app.runtime import ActiveRun, Runtime
 from bot.config import ConfigError
-from bot.isolated import run_isolated
 from bot.services import NotAllowed, RunInProgress
 from bot.signoff import broken_text
 from bot.slack.blocks.limits import Message, section
@@ -181,27 +180,13 @@ async def _run(
     editor = ThrottledEditor(edit, runtime.edit_interval)
     editor.start()
 
-    loop = asyncio.get_running_loop()
-
-    def landed_here(result: CheckResult) -> None:
+    def landed(result: CheckResult) -> None:
         results.append(result)
         editor.poke()
 
-    def landed(result: CheckResult) -> None:  # called on the run's own loop when isolated
-        loop.call_soon_threadsafe(landed_here, result)
-
-    def start() -> Awaitable[RunReport]:
-        return runtime.services.run(
-            name,
-            list(request.only) or None,
-            trigger="slack",
-            who=request.user,
-            on_result=landed if runtime.isolate_runs else landed_here,
-        )
-
     try:
-        report = await (
-            run_isolated(start, name=f"run {name}") if runtime.isolate_runs else start()
+        report = await runtime.execute(
+            name, request.only, trigger="slack", who=request.user, on_result=landed
         )
     except (RunInProgress, NotAllowed) as exc:
         await editor.close()

@@ -6,7 +6,6 @@ digest goes out twice a day; when it closes all of that reverts and the channel 
 from __future__ import annotations
 
 import asyncio
-
 from datetime import UTC, datetime, timedelta
 from typing import Any
 

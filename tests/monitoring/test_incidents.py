@@ -121,3 +121,20 @@ def test_format_duration():
     assert format_duration(timedelta(minutes=3, seconds=5)) == "3m 5s"
     assert format_duration(timedelta(hours=2, minutes=1)) == "2h 1m"
     assert format_duration(timedelta(days=3, hours=4)) == "3d 4h"
+
+
+async def test_resolving_by_fingerprint_knows_what_another_manager_opened_after_its_ttl(engine, notifier, clock):
+    # Two managers on one database stand for two processes (replicas) sharing the incidents.
+    here = IncidentManager(Incidents(engine), notifier=notifier, channel="C0LAUNCH", clock=clock, unresolved_ttl=3600)
+    fresh = IncidentManager(Incidents(engine), notifier=notifier, channel="C0LAUNCH", clock=clock, unresolved_ttl=0)
+    assert here.resolve_fingerprint("alert:latency", actor="test") is None  # loads "nothing open"
+    elsewhere = IncidentManager(Incidents(engine), notifier=notifier, channel="C0LAUNCH", clock=clock)
+    incident, _ = open_one(elsewhere)
+    assert not here.may_be_open("alert:latency")  # within its TTL it has not looked again
+    resolved = fresh.resolve_fingerprint("alert:latency", actor="test")
+    assert resolved is not None and resolved.id == incident.id and resolved.state == "resolved"
+    # Its own opens and resolves keep a manager's view exact, whatever the TTL.
+    open_one(here)
+    assert here.may_be_open("alert:latency")
+    assert here.resolve_fingerprint("alert:latency", actor="test").state == "resolved"
+    assert not here.may_be_open("alert:latency")

@@ -12,6 +12,7 @@ from sqlalchemy import inspect, text
 
 from bot.app.scheduler import (
     JOBSTORE_TABLE,
+    MONITOR_STORE,
     ServiceJobs,
     desired_jobs,
     start_scheduler,
@@ -61,7 +62,8 @@ async def test_restart_reconciles_jobs_without_duplicates(tmp_path, database_url
     await monitoring.aclose()
     with services.store.engine.connect() as conn:
         stored = {row[0] for row in conn.execute(text(f"SELECT id FROM {JOBSTORE_TABLE}"))}
-    assert "lr:monitor:web" in stored and "lr:digest" in stored
+    assert "lr:digest" in stored
+    assert not any(i.startswith("lr:monitor:") for i in stored)  # monitors are rebuilt on start, in memory
     services.close()
 
     second = config(tmp_path, monitors=("api",), database=database_url)  # web was removed from app.yaml
@@ -110,6 +112,26 @@ async def test_a_refused_digest_is_retried_later_the_same_day(tmp_path, database
         notifier.failing = False
         await jobs.digest()
         assert len(notifier.posts()) == 1
+    finally:
+        stop_scheduler(scheduler)
+        await monitoring.aclose()
+        services.close()
+
+
+async def test_monitor_jobs_stored_by_an_earlier_version_move_to_memory(tmp_path):
+    cfg = config(tmp_path, monitors=("api",))
+    services = Services.open(cfg)
+    runtime = FakeRuntime(cfg, services)
+    monitoring = Monitoring(cfg, services.store)
+    old = start_scheduler(runtime, monitoring)
+    job = old.get_job("lr:monitor:api")
+    old.add_job(job.func, job.trigger, args=list(job.args), id=job.id, jobstore="default")  # as before
+    stop_scheduler(old)
+    scheduler = start_scheduler(runtime, monitoring)
+    try:
+        assert scheduler.get_job("lr:monitor:api", jobstore="default") is None
+        assert scheduler.get_job("lr:monitor:api", jobstore=MONITOR_STORE).args == ("api",)
+        assert [j.id for j in scheduler.get_jobs()].count("lr:monitor:api") == 1
     finally:
         stop_scheduler(scheduler)
         await monitoring.aclose()
