@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import func
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from bot.store.base import StoreCore
@@ -35,9 +35,6 @@ __all__ = ["RunStore", "STALE_RUN", "bases_of"]
 # A run still "running" after this long is dead whoever owns it (checks have timeouts).
 STALE_RUN = timedelta(hours=1)
 
-# Runs started by a Store that is still open in this process: another Store opened in the
-# same process must not mark them interrupted. Process state, so a module-level set.
-_LIVE_RUNS: set[str] = set()
 
 
 class RunStore(StoreCore):
@@ -72,7 +69,6 @@ class RunStore(StoreCore):
             except IntegrityError:
                 raise StoreError(f"run {run_id} already exists in {describe_url(self.url)}") from None
         self._own_runs.add(run_id)
-        _LIVE_RUNS.add(run_id)
         return run_id
 
     def save_result(self, run_id: str, result: CheckResult) -> None:
@@ -217,7 +213,6 @@ class RunStore(StoreCore):
 
     def _forget(self, run_id: str) -> None:
         self._own_runs.discard(run_id)
-        _LIVE_RUNS.discard(run_id)
 
     def _apply_results(
         self, session: Session, target: str, run_id: str, results: Iterable[CheckResult], now: datetime
@@ -253,7 +248,7 @@ class RunStore(StoreCore):
         count = 0
         with self.session() as session:
             for row in session.exec(select(RunRow).where(RunRow.state == "running")):
-                if row.id in _LIVE_RUNS or (now - row.started_at < STALE_RUN and _owner_alive(row, host)):
+                if now - row.started_at < STALE_RUN and _owner_alive(row, host):
                     continue
                 row.state = "interrupted"
                 row.reason = "the process running it stopped before it finished (found when the store was reopened)"
@@ -262,8 +257,19 @@ class RunStore(StoreCore):
         return count
 
     def _abandon_runs(self) -> None:
-        """On close: runs this store started and never finished are abandoned."""
-        _LIVE_RUNS.difference_update(self._own_runs)
+        """On close: runs this store started and never finished are abandoned. Their owner is
+        cleared in the database, so the next open marks them interrupted even in this process
+        (whose pid otherwise says "a Store here still owns it")."""
+        if self._own_runs:
+            try:
+                with self.session() as session:
+                    rows = session.exec(select(RunRow).where(col(RunRow.id).in_(self._own_runs)))
+                    for row in rows:
+                        if row.state == "running":
+                            row.pid = None
+                    session.commit()
+            except SQLAlchemyError:
+                pass  # the database is gone: the runs' age (STALE_RUN) marks them later
         self._own_runs.clear()
 
 
@@ -295,13 +301,13 @@ def bases_of(session: Session, pairs: Iterable[tuple[str, str]]) -> dict[tuple[s
 
 
 def _owner_alive(row: RunRow, host: str) -> bool:
-    """Is the process that started ``row`` still alive (and not this process)?"""
+    """Is the process that started ``row`` still alive (this one included)?"""
     if row.host is None or row.pid is None:
         return False
     if row.host != host:
         return True  # another machine: cannot tell, trust it until STALE_RUN
     if row.pid == os.getpid():
-        return False  # this process, but no open Store owns it: abandoned
+        return True  # a Store open in this process owns it (a closed one cleared the pid)
     try:
         os.kill(row.pid, 0)
     except ProcessLookupError:

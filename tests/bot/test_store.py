@@ -214,6 +214,23 @@ def test_a_run_of_a_store_still_open_is_not_marked(db_url: str) -> None:
             assert other.running_run("staging").run_id == run_id
 
 
+def test_a_run_abandoned_by_a_closed_store_is_marked_while_another_store_stays_open(db_url: str) -> None:
+    # No process-wide registry: the database itself says who still owns a run.
+    with Store.open(db_url) as bystander:
+        crashed = Store.open(db_url)
+        abandoned = crashed.start_run(target="staging", trigger="cli")
+        with Store.open(db_url) as live:
+            running = live.start_run(target="prod", trigger="slack")
+            crashed.close()
+            with Store.open(db_url) as later:
+                assert later.interrupted_on_open == 1
+                assert later.get_run(abandoned).state == "interrupted"
+                assert later.get_run(running).state == "running"
+        with Store.open(db_url) as last:  # live closed with its run unfinished
+            assert last.get_run(running).state == "interrupted"
+        assert bystander.interrupted_on_open == 0
+
+
 def test_two_stores_write_the_same_file_at_once(db_url: str) -> None:
     stores = [Store.open(db_url), Store.open(db_url)]
     run_ids = [s.start_run(target=f"t{i}", trigger="cli") for i, s in enumerate(stores)]
