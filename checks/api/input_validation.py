@@ -411,7 +411,7 @@ async def _probe(
             out["fail"].append(
                 Finding(
                     subject.resource,
-                    f"{payload.name.capitalize()}: the connection broke instead of a 4xx: {response}",
+                    f"{_sentence(payload.name)}: the connection broke instead of a 4xx: {response}",
                 )
             )
             continue
@@ -422,7 +422,7 @@ async def _probe(
             "sent": f"{subject.resource} with {payload.name} ({len(payload.content)} bytes)"
         }
         out[verdict].append(
-            Finding(subject.resource, f"{payload.name.capitalize()}: {message}", evidence)
+            Finding(subject.resource, f"{_sentence(payload.name)}: {message}", evidence)
         )
     if subject.obj is not None and not subject.obj.spec.may_destroy:
         unrestored = await restore(subject.obj, before, subject.route.method, ctx)
@@ -632,3 +632,8 @@ async def _read_created(public: PublicWrite, sent: Any, ctx: CheckContext) -> tu
     if not 200 <= reply.status < 300:
         return None, ""
     return _json(reply), f" at {public.read} as the account it created"
+
+
+def _sentence(text: str) -> str:
+    """``text`` with a capital first letter and the rest as written ("A 1 MiB string", not "mib")."""
+    return text[:1].upper() + text[1:]

@@ -74,7 +74,7 @@ async def test_fail_on_500_trace_and_mass_assignment(serve):
     )
     assert result.status is Status.FAIL
     messages = " ".join(f.message for f in result.findings)
-    assert "Invalid json: answered 500 showing Python stack trace." in messages
+    assert "Invalid JSON: answered 500 showing Python stack trace." in messages
     assert (
         "role, tenant, is_admin, admin, owner took the values we sent (mass assignment)" in messages
     )
@@ -281,7 +281,7 @@ async def test_creates_get_fresh_unique_fields_so_no_probe_is_a_duplicate(serve)
         CHECK, make_target(await serve(signup_app()), users=KITCHEN, private_routes=[route])
     )
     assert result.status is Status.WARN, [f.message for f in result.findings]
-    assert [f.message for f in result.findings] == ["A 1 mib string: answered 201; expected a 4xx."]
+    assert [f.message for f in result.findings] == ["A 1 MiB string: answered 201; expected a 4xx."]
 
 
 async def test_a_weakness_on_one_route_is_reported_even_if_another_cannot_be_judged(serve):
@@ -401,7 +401,7 @@ async def test_with_the_schema_accepted_type_and_length_violations_fail(serve):
         in broken["Wrong types"]
     )
     assert (
-        "the schema sets maxLength 50 on title, yet 1 MiB was accepted" in broken["A 1 mib string"]
+        "the schema sets maxLength 50 on title, yet 1 MiB was accepted" in broken["A 1 MiB string"]
     )
     assert (
         "the schema requires title, yet an empty body was accepted"
@@ -409,7 +409,7 @@ async def test_with_the_schema_accepted_type_and_length_violations_fail(serve):
     )
     assert (
         "the schema declares an object, yet an array was accepted"
-        in broken["A json array instead of an object"]
+        in broken["A JSON array instead of an object"]
     )
 
 
