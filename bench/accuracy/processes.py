@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -14,13 +13,9 @@ from pathlib import Path
 
 import httpx
 
-__all__ = ["free_port", "node_modules", "postgres", "run_logged", "serve", "venv"]
+from bench.common import free_port
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+__all__ = ["node_modules", "postgres", "run_logged", "serve", "venv"]
 
 
 def run_logged(
@@ -106,8 +101,9 @@ def serve(
 
 
 @contextmanager
-def postgres(work: Path, *, log: Path) -> Iterator[tuple[int, str]]:
-    """A throwaway Postgres cluster on a free loopback port (trust auth, superuser ``admin``).
+def postgres(work: Path, *, log: Path, database: str) -> Iterator[tuple[int, str]]:
+    """A throwaway Postgres cluster on a free loopback port (trust auth, superuser ``admin``)
+    with an empty ``database``.
 
     Postgres refuses to run as root; as root the cluster runs as LR_ACCURACY_PG_USER
     (default ``nobody``), which must be able to write ``work``."""
@@ -140,6 +136,9 @@ def postgres(work: Path, *, log: Path) -> Iterator[tuple[int, str]]:
         log=log,
     )
     try:
+        run_logged(
+            ["createdb", "-h", "127.0.0.1", "-p", str(port), "-U", "admin", database], log=log
+        )
         yield port, "admin"
     finally:
         subprocess.run(
