@@ -115,7 +115,7 @@ def running(source: Path, work: Path) -> Iterator[str]:
     log = work / "setup.log"
     backend = source / "backend"
     python = venv(work / "venv", [str(backend)], log=log)
-    with postgres(work, log=log, database="app") as (pg_port, pg_user):
+    with postgres(log=log, database="app") as (pg_port, pg_user):
         env = {
             "ENVIRONMENT": "local",
             "PROJECT_NAME": "accuracy",

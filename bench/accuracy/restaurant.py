@@ -155,7 +155,7 @@ def running(source: Path, work: Path) -> Iterator[str]:
     log = work / "setup.log"
     python = venv(work / "venv", REQUIREMENTS, log=log)
     app_dir = source / "app"
-    with postgres(work, log=log, database="restaurant") as (pg_port, pg_user):
+    with postgres(log=log, database="restaurant") as (pg_port, pg_user):
         env = {
             "POSTGRES_SERVER": "127.0.0.1",
             "POSTGRES_PORT": str(pg_port),
