@@ -22,7 +22,6 @@ import base64
 import json
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -38,9 +37,11 @@ from aiohttp import web
 
 from bench.common import (
     REPO,
+    free_port,
     machine_description,
     median_spread,
     repeats,
+    serve_app,
     wait_healthy,
     write_section,
 )
@@ -54,12 +55,6 @@ SECRET = "whsec_" + base64.b64encode(b"bench-ingest-secret-0123456789ab").decode
 INTERVAL_S, THRESHOLD = 1, 2
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class Switch:
     status = 200
 
@@ -70,12 +65,7 @@ async def _target(switch: Switch) -> tuple[web.AppRunner, str]:
 
     app = web.Application()
     app.router.add_get("/health", health)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    return runner, f"http://127.0.0.1:{port}"
+    return await serve_app(app)
 
 
 def _alert_calls(fake: FakeSlack) -> list:
@@ -149,7 +139,7 @@ async def measure() -> dict:
         "ingest": {"secret": SECRET},
     }
     (work / "app.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
            "SLACK_API_URL": fake.api_url, "PYTHONPATH": str(REPO)}
     env.pop("SLACK_APP_TOKEN", None)

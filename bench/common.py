@@ -12,6 +12,7 @@ import asyncio
 import json
 import os
 import platform
+import socket
 import statistics
 import subprocess
 import time
@@ -20,9 +21,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+from aiohttp import web
 
 __all__ = [
     "wait_healthy",
+    "free_port",
+    "serve_app",
     "OUT",
     "REPO",
     "machine_description",
@@ -116,3 +120,20 @@ async def wait_healthy(
             pass
         await asyncio.sleep(0.1)
     raise SystemExit(f"launchready serve did not answer /healthz within {within_s:g} s")
+
+
+def free_port() -> int:
+    """A loopback port free right now, for a subprocess that must be told its port."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+async def serve_app(app: web.Application) -> tuple[web.AppRunner, str]:
+    """Serve ``app`` on a loopback port chosen by the OS; the runner (to clean up) and base URL."""
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    return runner, f"http://127.0.0.1:{port}"

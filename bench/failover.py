@@ -24,7 +24,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -37,7 +36,15 @@ import yaml
 from aiohttp import web
 from sqlalchemy import create_engine, text
 
-from bench.common import REPO, machine_description, median_spread, repeats, write_section
+from bench.common import (
+    REPO,
+    free_port,
+    machine_description,
+    median_spread,
+    repeats,
+    serve_app,
+    write_section,
+)
 from tests.postgres import PostgresServer, find_bindir
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.slack_requests import BOT_TOKEN, SIGNING_SECRET
@@ -46,12 +53,6 @@ MONITORS = int(os.environ.get("BENCH_FAILOVER_MONITORS", "6"))
 INTERVAL_S = 1
 BEFORE_KILL_S, AFTER_KILL_S, SETTLE_S = 8.0, 10.0, 12.0
 FLAP_S = 4.0
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Target:
@@ -79,18 +80,13 @@ class Target:
 
         app = web.Application()
         app.router.add_get("/m/{name}", route)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        return runner, f"http://127.0.0.1:{port}"
+        return await serve_app(app)
 
 
 class Replica:
     def __init__(self, name: str, config: Path, env: dict[str, str]) -> None:
         self.name, self.config, self.env = name, config, env
-        self.port = _free_port()
+        self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
 

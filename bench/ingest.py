@@ -25,7 +25,6 @@ import base64
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -42,6 +41,7 @@ from sqlalchemy import create_engine, text
 
 from bench.common import (
     REPO,
+    free_port,
     machine_description,
     median_spread,
     repeats,
@@ -57,12 +57,6 @@ EVENTS = int(os.environ.get("BENCH_INGEST_EVENTS", "4000"))
 SENDERS = int(os.environ.get("BENCH_INGEST_SENDERS", "64"))
 CLIENTS = int(os.environ.get("BENCH_INGEST_CLIENTS", "2"))  # load-generating processes
 SECRET = "whsec_" + base64.b64encode(b"bench-ingest-secret-0123456789ab").decode()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -179,7 +173,7 @@ async def _measure_backend(
         "ingest": {"secret": SECRET},
     }
     (work / "app.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "SLACK_BOT_TOKEN": BOT_TOKEN,

@@ -14,7 +14,7 @@ import asyncio
 
 from aiohttp import web
 
-from bench.common import machine_description, median_spread, repeats, write_section
+from bench.common import machine_description, median_spread, repeats, serve_app, write_section
 from checks.perf.latency_p95 import CHECK
 from checks.runner import run_checks
 from checks.target import Target
@@ -33,13 +33,9 @@ async def measure(delay_ms: int) -> list[dict[str, float]]:
     app = web.Application()
     app.router.add_get("/slow", slow)
     app.router.add_get("/fast", fast)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    runner, base = await serve_app(app)
     latency = {"routes": ["GET /slow", "GET /fast"], "p95_ms": 10_000, "samples": 40, "warmup": 3, "concurrency": 8, "load": "1s"}
-    target = Target.model_validate({"base_url": f"http://127.0.0.1:{port}", "latency": latency})
+    target = Target.model_validate({"base_url": base, "latency": latency})
     rows = []
     try:
         for _ in range(repeats(5)):

@@ -33,7 +33,6 @@ import math
 import os
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -49,6 +48,7 @@ from aiohttp import web
 
 from bench.common import (
     REPO,
+    free_port,
     machine_description,
     median_spread,
     percentile,
@@ -97,12 +97,6 @@ async def _servers(arrivals: Arrivals) -> tuple[web.AppRunner, list[int]]:
     return runner, ports
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 # -- the service under measure -------------------------------------------------------------------
 
 
@@ -140,7 +134,7 @@ class Service:
 
     def __init__(self, config: Path, fake: FakeSlack) -> None:
         self.config = config
-        self.port = _free_port()
+        self.port = free_port()
         self.log_path = config.parent / "serve.log"
         env = {**os.environ, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
                "SLACK_API_URL": fake.api_url, "PYTHONPATH": str(REPO)}

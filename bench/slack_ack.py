@@ -22,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -37,10 +36,12 @@ from aiohttp import web
 
 from bench.common import (
     REPO,
+    free_port,
     machine_description,
     median_spread,
     percentile,
     repeats,
+    serve_app,
     wait_healthy,
     write_section,
 )
@@ -57,12 +58,6 @@ MODE_NAMES = {"workers": "worker processes (default)", "thread": "thread in the 
 REPLIED = ("status staging", "assign obs.health <@U0BENCH|bench>", "run staging")  # answered after the ack
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 async def _slow_target() -> tuple[web.AppRunner, str]:
     async def slow(request: web.Request) -> web.Response:
         await asyncio.sleep(DELAY_S)
@@ -70,12 +65,7 @@ async def _slow_target() -> tuple[web.AppRunner, str]:
 
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", slow)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    return runner, f"http://127.0.0.1:{port}"
+    return await serve_app(app)
 
 
 def _memory_kib(pid: int) -> dict[str, int]:
@@ -140,7 +130,7 @@ async def measure(mode: str = "workers") -> dict:
         "targets": {"staging": {"base_url": target_url, "health_routes": ["GET /health"]}},
     }
     (work / "app.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
            "SLACK_API_URL": fake.api_url, "PYTHONPATH": str(REPO), "LAUNCHREADY_ISOLATE_RUNS": mode}
     env.pop("SLACK_APP_TOKEN", None)

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 
-from bench.accuracy.processes import free_port, postgres, serve, venv
+from bench.accuracy.processes import postgres, run_logged, serve, venv
+from bench.common import free_port
 
 __all__ = ["TITLE", "running"]
 
@@ -115,12 +115,7 @@ def running(source: Path, work: Path) -> Iterator[str]:
     log = work / "setup.log"
     backend = source / "backend"
     python = venv(work / "venv", [str(backend)], log=log)
-    with postgres(work, log=log) as (pg_port, pg_user):
-        subprocess.run(
-            ["createdb", "-h", "127.0.0.1", "-p", str(pg_port), "-U", pg_user, "app"],
-            check=True,
-            capture_output=True,
-        )
+    with postgres(log=log, database="app") as (pg_port, pg_user):
         env = {
             "ENVIRONMENT": "local",
             "PROJECT_NAME": "accuracy",
@@ -139,15 +134,7 @@ def running(source: Path, work: Path) -> Iterator[str]:
             "SENTRY_DSN": "",
         }
         for step in (["-m", "alembic", "upgrade", "head"], ["app/initial_data.py"]):
-            done = subprocess.run(
-                [str(python), *step],
-                cwd=backend,
-                env={**os.environ, **env},
-                capture_output=True,
-                text=True,
-            )
-            if done.returncode != 0:
-                raise SystemExit(f"accuracy: {' '.join(step)} failed: {done.stderr[-1500:]}")
+            run_logged([str(python), *step], cwd=backend, env={**os.environ, **env}, log=log)
         port = free_port()
         argv = [
             str(python),

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -14,13 +12,9 @@ from pathlib import Path
 
 import httpx
 
-__all__ = ["free_port", "node_modules", "postgres", "run_logged", "serve", "venv"]
+from tests.postgres import PostgresServer, find_bindir
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+__all__ = ["node_modules", "postgres", "run_logged", "serve", "venv"]
 
 
 def run_logged(
@@ -106,44 +100,18 @@ def serve(
 
 
 @contextmanager
-def postgres(work: Path, *, log: Path) -> Iterator[tuple[int, str]]:
-    """A throwaway Postgres cluster on a free loopback port (trust auth, superuser ``admin``).
-
-    Postgres refuses to run as root; as root the cluster runs as LR_ACCURACY_PG_USER
-    (default ``nobody``), which must be able to write ``work``."""
-    initdb, pg_ctl = shutil.which("initdb"), shutil.which("pg_ctl")
-    if not initdb or not pg_ctl:
+def postgres(*, log: Path, database: str) -> Iterator[tuple[int, str]]:
+    """A throwaway Postgres cluster on a free loopback port with an empty ``database``: the
+    tests' :class:`~tests.postgres.PostgresServer` (trust auth, superuser ``postgres``)."""
+    bindir = find_bindir()
+    if bindir is None:
         raise SystemExit("accuracy: initdb/pg_ctl not found; install Debian's postgresql package")
-    data, port = work / "pgdata", free_port()
-    as_user: list[str] = []
-    if os.geteuid() == 0:
-        user = os.environ.get("LR_ACCURACY_PG_USER", "nobody")
-        shutil.chown(work, user)
-        as_user = ["runuser", "-u", user, "--"]
-    if data.exists():
-        shutil.rmtree(data)
-    run_logged([*as_user, initdb, "-D", str(data), "-U", "admin", "--auth=trust"], log=log)
-    options = f"-p {port} -k {work} -c listen_addresses=127.0.0.1 -c fsync=off"
-    run_logged(
-        [
-            *as_user,
-            pg_ctl,
-            "-D",
-            str(data),
-            "-o",
-            options,
-            "-l",
-            str(work / "postgres.log"),
-            "-w",
-            "start",
-        ],
-        log=log,
-    )
+    server = PostgresServer.start(bindir)
     try:
-        yield port, "admin"
-    finally:
-        subprocess.run(
-            [*as_user, pg_ctl, "-D", str(data), "-m", "fast", "stop"],
-            capture_output=True,
-            check=False,
+        run_logged(
+            ["createdb", "-h", "127.0.0.1", "-p", str(server.port), "-U", "postgres", database],
+            log=log,
         )
+        yield server.port, "postgres"
+    finally:
+        server.stop()

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 
-from bench.accuracy.processes import free_port, postgres, serve, venv
+from bench.accuracy.processes import postgres, run_logged, serve, venv
+from bench.common import free_port
 
 __all__ = ["TITLE", "running"]
 
@@ -155,12 +155,7 @@ def running(source: Path, work: Path) -> Iterator[str]:
     log = work / "setup.log"
     python = venv(work / "venv", REQUIREMENTS, log=log)
     app_dir = source / "app"
-    with postgres(work, log=log) as (pg_port, pg_user):
-        subprocess.run(
-            ["createdb", "-h", "127.0.0.1", "-p", str(pg_port), "-U", pg_user, "restaurant"],
-            check=True,
-            capture_output=True,
-        )
+    with postgres(log=log, database="restaurant") as (pg_port, pg_user):
         env = {
             "POSTGRES_SERVER": "127.0.0.1",
             "POSTGRES_PORT": str(pg_port),
@@ -170,15 +165,12 @@ def running(source: Path, work: Path) -> Iterator[str]:
             "JWT_SECRET_KEY": "accuracy-suite-only",
             "ENV": "development",
         }
-        migrated = subprocess.run(
+        run_logged(
             [str(python), "-m", "alembic", "upgrade", "head"],
             cwd=app_dir,
             env={**os.environ, **env},
-            capture_output=True,
-            text=True,
+            log=log,
         )
-        if migrated.returncode != 0:
-            raise SystemExit(f"accuracy: alembic upgrade failed: {migrated.stderr[-1500:]}")
         port = free_port()
         argv = [
             str(python),

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import httpx
 
-from bench.accuracy.processes import free_port, serve, venv
+from bench.accuracy.processes import serve, venv
+from bench.common import free_port
 
 __all__ = ["TITLE", "running"]
 

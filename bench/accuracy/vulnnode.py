@@ -22,7 +22,8 @@ from pathlib import Path
 
 import httpx
 
-from bench.accuracy.processes import free_port, run_logged, serve
+from bench.accuracy.processes import run_logged, serve
+from bench.common import free_port
 
 __all__ = ["TITLE", "running"]
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import unquote, urljoin, urlsplit
 
-from checks.context import CheckContext, ProbeError
+from checks.context import CheckContext, HttpResponse, ProbeError
 from checks.secrets.chunks import chunk_urls, manifest_urls
 from checks.target import Target
 
@@ -142,6 +142,16 @@ def _add_chunks(scripts: list[str], found: list[str], target: Target) -> None:
     scripts += [url for url in found if url not in scripts and _same_site(url, target)]
 
 
+async def _get_asset(ctx: CheckContext, url: str, bundle: Bundle) -> HttpResponse | None:
+    """GET a same-site manifest, script or source map: capped, not redirected; a probe error
+    becomes a note and ``None``."""
+    try:
+        return await ctx.http.request("GET", url, body_cap=SCRIPT_CAP, follow_redirects=False)
+    except ProbeError as exc:
+        bundle.notes.append(str(exc))
+        return None
+
+
 async def collect(target: Target, ctx: CheckContext) -> Bundle:
     """Fetch the pages and what they load; a page that cannot be fetched is recorded."""
     bundle = Bundle()
@@ -178,12 +188,8 @@ async def collect(target: Target, ctx: CheckContext) -> Bundle:
         manifests += [m for m in manifest_urls(page.url, page_scripts, page.text) if m not in manifests and _same_site(m, target)]
     entry_scripts = len(scripts)
     for url in manifests[:MAX_MANIFESTS]:
-        try:
-            response = await ctx.http.request("GET", url, body_cap=SCRIPT_CAP, follow_redirects=False)
-        except ProbeError as exc:
-            bundle.notes.append(str(exc))
-            continue
-        if 200 <= response.status < 300:
+        response = await _get_asset(ctx, url, bundle)
+        if response is not None and 200 <= response.status < 300:
             bundle.manifests.append(url)
             bundle.documents.append(Document(url, "manifest", response.text))
             _add_chunks(scripts, chunk_urls(url, response.text), target)
@@ -192,10 +198,8 @@ async def collect(target: Target, ctx: CheckContext) -> Bundle:
     while fetched < min(len(scripts), MAX_SCRIPTS):  # the list grows as scripts name their chunks
         url = scripts[fetched]
         fetched += 1
-        try:
-            script = await ctx.http.request("GET", url, body_cap=SCRIPT_CAP, follow_redirects=False)
-        except ProbeError as exc:
-            bundle.notes.append(str(exc))
+        script = await _get_asset(ctx, url, bundle)
+        if script is None:
             continue
         if not 200 <= script.status < 300:
             bundle.notes.append(f"GET {url} answered {script.status}.")
@@ -217,12 +221,8 @@ async def collect(target: Target, ctx: CheckContext) -> Bundle:
     if len(scripts) > MAX_SCRIPTS:
         bundle.notes.append(f"Only {MAX_SCRIPTS} of {len(scripts)} same-site scripts were fetched (entry scripts first, then chunks in the order they were found).")
     for url in maps[:MAX_MAPS]:
-        try:
-            response = await ctx.http.request("GET", url, body_cap=SCRIPT_CAP, follow_redirects=False)
-        except ProbeError as exc:
-            bundle.notes.append(str(exc))
-            continue
-        if 200 <= response.status < 300:
+        response = await _get_asset(ctx, url, bundle)
+        if response is not None and 200 <= response.status < 300:
             bundle.source_maps.append(url)
             _map_documents(url, response.text, bundle)
     return bundle

@@ -204,6 +204,20 @@ def locate(raw: bytes, start: int, end: int, newlines: Newlines | None = None) -
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _Fragment:
+    """One piece of input scanned on its own (a file, or one hunk of a commit) and what every
+    rule run on it shares; ``claimed`` collects values a specific rule judged fine."""
+
+    raw: bytes
+    first_line: int
+    path: str
+    path_b: bytes
+    commit: str | None
+    meta: dict[str, str | None]
+    claimed: set[tuple[int, bytes]]
+
+
 @dataclass(frozen=True)
 class _Hit:
     rule: Rule
@@ -299,31 +313,28 @@ class Scanner:
                 here = self.prefilter.rules_for({k for k in words if k.encode() in piece})
                 plan.append(((begin, finish, first), sorted(chosen & here)))
         for (begin, finish, first), indexes in plan:
-            raw = data if len(bounds) == 1 else data[begin:finish]
+            fragment = _Fragment(
+                data if len(bounds) == 1 else data[begin:finish],
+                first,
+                path,
+                path_b,
+                commit,
+                meta,
+                claimed,
+            )
             for index in indexes:
                 rule = self._rules[index]
                 if rule.skip_report:
                     continue
-                found = self._rule_hits(rule, raw, first, path, path_b, commit, meta, claimed)
+                found = self._rule_hits(rule, fragment)
                 if rule.required and found:
-                    found = self._with_required(
-                        rule, found, raw, first, path, path_b, commit, meta, claimed
-                    )
+                    found = self._with_required(rule, found, fragment)
                 hits.extend(found)
         return _filter(hits, claimed)
 
-    def _rule_hits(
-        self,
-        rule: Rule,
-        raw: bytes,
-        first: int,
-        path: str,
-        path_b: bytes,
-        commit: str | None,
-        meta: dict[str, str | None],
-        claimed: set[tuple[int, bytes]],
-    ) -> list[_Hit]:
-        if any(a.allows_fragment(path_b, commit) for a in rule.allowlists):
+    def _rule_hits(self, rule: Rule, fragment: _Fragment) -> list[_Hit]:
+        path, path_b = fragment.path, fragment.path_b
+        if any(a.allows_fragment(path_b, fragment.commit) for a in rule.allowlists):
             return []
         if rule.path is not None and not rule.path.search(path_b):
             return []
@@ -335,29 +346,16 @@ class Scanner:
                 0,
                 match=f"file detected: {path}",
                 tags=rule.tags,
-                **meta,
+                **fragment.meta,
             )
             return [_Hit(rule, finding, b"")]
-        return self._detect(rule, raw, first, path, path_b, commit, meta, claimed)
+        return self._detect(rule, fragment)
 
-    def _with_required(
-        self,
-        rule: Rule,
-        primary: list[_Hit],
-        raw: bytes,
-        first: int,
-        path: str,
-        path_b: bytes,
-        commit: str | None,
-        meta: dict[str, str | None],
-        claimed: set[tuple[int, bytes]],
-    ) -> list[_Hit]:
+    def _with_required(self, rule: Rule, primary: list[_Hit], fragment: _Fragment) -> list[_Hit]:
         """gitleaks' multi-part rules: keep a finding when every required rule has a finding
         in the same fragment, near enough (required rules run whatever their keywords)."""
         parts = {
-            part.rule_id: self._rule_hits(
-                self.rules.by_id[part.rule_id], raw, first, path, path_b, commit, meta, claimed
-            )
+            part.rule_id: self._rule_hits(self.rules.by_id[part.rule_id], fragment)
             for part in rule.required
             if part.rule_id in self.rules.by_id
         }
@@ -380,17 +378,9 @@ class Scanner:
             )
         ]
 
-    def _detect(
-        self,
-        rule: Rule,
-        raw: bytes,
-        first_line: int,
-        path: str,
-        path_b: bytes,
-        commit: str | None,
-        meta: dict[str, str | None],
-        claimed: set[tuple[int, bytes]],
-    ) -> list[_Hit]:
+    def _detect(self, rule: Rule, fragment: _Fragment) -> list[_Hit]:
+        raw, first_line, claimed = fragment.raw, fragment.first_line, fragment.claimed
+        path, path_b, commit, meta = fragment.path, fragment.path_b, fragment.commit, fragment.meta
         regex = rule.regex
         hits: list[_Hit] = []
         match_at = regex._regexp.Match  # RE2 itself: spans, without the wrapper's match objects
