@@ -26,6 +26,9 @@ if TYPE_CHECKING:
 
 __all__ = ["Assignment", "ChecklistService", "ChecklistStatus"]
 
+# What an answer is judged against: the target's present and its contradicted check ids.
+_Present = tuple[freshness.Current, dict[str, str]]
+
 
 @dataclass(frozen=True)
 class Assignment:
@@ -73,34 +76,50 @@ class ChecklistService:
     def items(self, target: str) -> list[ChecklistItem]:
         """Every item, worst first, each marked stale when its evidence no longer holds and
         contradicted while an open incident shows its promise broken."""
-        self.sync(target)
-        return by_urgency(self._marked(target, self.store.items(target)), self.store.now())
+        return self._items(target, self._present(target))
 
     def item(self, target: str, check_id: str) -> ChecklistItem:
         self.sync(target)
-        return self._marked(target, [self.store.item(target, check_id)])[0]
+        return self._marked([self.store.item(target, check_id)], self._present(target))[0]
 
     def contradicted(self, target: str) -> dict[str, str]:
         """check id -> "contradicted by incident #N (...)" for the target's open incidents."""
         incidents = [Incident.from_row(row) for row in self.store.incidents.unresolved()]
         return promises.contradictions(self.config, target, incidents)
 
-    def _marked(self, target: str, items: list[ChecklistItem]) -> list[ChecklistItem]:
-        items = freshness.mark_items(items, freshness.current_of(self.config, target, self.store))
-        return promises.mark_items(items, self.contradicted(target))
+    def judged(self, target: str, report: RunReport) -> RunReport:
+        """``report`` as it reads now: a pass whose evidence moved is stale, one an open
+        incident contradicts is contradicted, and its verdict counts both."""
+        return self._judged(report, self._present(target))
+
+    def _present(self, target: str) -> _Present:
+        # HEAD (a git call), the newest build and the open incidents: read once per answer.
+        return freshness.current_of(self.config, target, self.store), self.contradicted(target)
+
+    def _items(self, target: str, present: _Present) -> list[ChecklistItem]:
+        self.sync(target)
+        return by_urgency(self._marked(self.store.items(target), present), self.store.now())
+
+    @staticmethod
+    def _marked(items: list[ChecklistItem], present: _Present) -> list[ChecklistItem]:
+        current, contradicted = present
+        return promises.mark_items(freshness.mark_items(items, current), contradicted)
+
+    @staticmethod
+    def _judged(report: RunReport, present: _Present) -> RunReport:
+        current, contradicted = present
+        return promises.mark_report(freshness.mark_report(report, current), contradicted)
 
     def stale(self, target: str) -> list[str]:
         """The ids of the items whose last pass (or warning) no longer holds."""
         return sorted(i.check_id for i in self.items(target) if i.stale)
 
     def status(self, target: str, *, with_report: bool = True) -> ChecklistStatus:
-        items = self.items(target)
+        present = self._present(target)
+        items = self._items(target, present)
         latest = self.store.latest_report(target) if with_report else None
         if latest is not None:  # its verdict then counts stale or contradicted critical passes
-            latest = freshness.mark_report(
-                latest, freshness.current_of(self.config, target, self.store)
-            )
-            latest = promises.mark_report(latest, self.contradicted(target))
+            latest = self._judged(latest, present)
         return ChecklistStatus(target=target, items=items, now=self.store.now(), latest=latest)
 
     def assign(
