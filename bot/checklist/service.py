@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from bot import freshness, promises
 from bot.checklist.order import by_urgency
 from bot.checklist.policy import Actor, ChecklistPolicy, NotPermitted
+from bot.checklist.present import Present
 from bot.monitoring.incidents import Incident
 from bot.store import ChecklistItem, Store
 from checks.model import RunReport
@@ -25,9 +25,6 @@ if TYPE_CHECKING:
     from checks.registry import Registry
 
 __all__ = ["Assignment", "ChecklistService", "ChecklistStatus"]
-
-# What an answer is judged against: the target's present and its contradicted check ids.
-_Present = tuple[freshness.Current, dict[str, str]]
 
 
 @dataclass(frozen=True)
@@ -80,35 +77,20 @@ class ChecklistService:
 
     def item(self, target: str, check_id: str) -> ChecklistItem:
         self.sync(target)
-        return self._marked([self.store.item(target, check_id)], self._present(target))[0]
-
-    def contradicted(self, target: str) -> dict[str, str]:
-        """check id -> "contradicted by incident #N (...)" for the target's open incidents."""
-        incidents = [Incident.from_row(row) for row in self.store.incidents.unresolved()]
-        return promises.contradictions(self.config, target, incidents)
+        return self._present(target).items([self.store.item(target, check_id)])[0]
 
     def judged(self, target: str, report: RunReport) -> RunReport:
         """``report`` as it reads now: a pass whose evidence moved is stale, one an open
         incident contradicts is contradicted, and its verdict counts both."""
-        return self._judged(report, self._present(target))
+        return self._present(target).report(report)
 
-    def _present(self, target: str) -> _Present:
-        # HEAD (a git call), the newest build and the open incidents: read once per answer.
-        return freshness.current_of(self.config, target, self.store), self.contradicted(target)
+    def _present(self, target: str) -> Present:
+        incidents = [Incident.from_row(row) for row in self.store.incidents.unresolved()]
+        return Present.of(self.config, target, self.store, incidents)
 
-    def _items(self, target: str, present: _Present) -> list[ChecklistItem]:
+    def _items(self, target: str, present: Present) -> list[ChecklistItem]:
         self.sync(target)
-        return by_urgency(self._marked(self.store.items(target), present), self.store.now())
-
-    @staticmethod
-    def _marked(items: list[ChecklistItem], present: _Present) -> list[ChecklistItem]:
-        current, contradicted = present
-        return promises.mark_items(freshness.mark_items(items, current), contradicted)
-
-    @staticmethod
-    def _judged(report: RunReport, present: _Present) -> RunReport:
-        current, contradicted = present
-        return promises.mark_report(freshness.mark_report(report, current), contradicted)
+        return by_urgency(present.items(self.store.items(target)), self.store.now())
 
     def stale(self, target: str) -> list[str]:
         """The ids of the items whose last pass (or warning) no longer holds."""
@@ -119,7 +101,7 @@ class ChecklistService:
         items = self._items(target, present)
         latest = self.store.latest_report(target) if with_report else None
         if latest is not None:  # its verdict then counts stale or contradicted critical passes
-            latest = self._judged(latest, present)
+            latest = present.report(latest)
         return ChecklistStatus(target=target, items=items, now=self.store.now(), latest=latest)
 
     def assign(
