@@ -17,7 +17,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from bot import freshness, promises
 from bot.config import AppConfig, MonitorConfig
 from bot.hypercare import hypercare_for
 from bot.monitoring.incidents import Incident
@@ -109,10 +108,7 @@ def build_input(
     rows = {item.check_id: item for item in services.store.items(name)}
     current = _with_checklist(report, services.store.overrides(name, now))
     # A pass whose evidence moved, or that an open incident contradicts, is in doubt now.
-    current = promises.mark_report(
-        freshness.mark_report(current, freshness.current_of(config, name, services.store)),
-        services.checklist.contradicted(name),
-    )
+    current = services.checklist.judged(name, current)
     states = {check_id: _state(item, now) for check_id, item in rows.items()}
     return HandoverInput(
         project=config.project,

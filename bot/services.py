@@ -151,6 +151,20 @@ class Services:
         _, target = self.config.target(target_name)
         return not target.production or who is None or self.config.is_admin(who)
 
+    def admit(self, name: str, only: Iterable[str] | str | None, who: str | None) -> list[Check]:
+        """The checks a run of ``only`` against ``name`` would execute, or the exception that
+        stops it first (UnknownCheckError, ConfigError, NotAllowed). A queued run asks here
+        before it is deferred: a failed job carries no message back."""
+        checks = self.select(only)
+        problems = self.target_problems(name)
+        if problems:
+            raise ConfigError(problems)
+        if not self.may_run(name, who):
+            raise NotAllowed(
+                f"Target {name} is production: only admins ({', '.join(self.config.slack.admins) or 'none configured'}) may run checks against it."
+            )
+        return checks
+
     async def run(
         self,
         target_name: str | None = None,
@@ -166,16 +180,9 @@ class Services:
         run_id: str | None = None,
     ) -> RunReport:
         name, target = self.config.target(target_name)
-        checks = self.select(only)
-        problems = self.target_problems(name)
-        if problems:
-            raise ConfigError(problems)
+        checks = self.admit(name, only, who)
         if facts is None and self.facts_provider is not None:
             facts = self.facts_provider(name)
-        if not self.may_run(name, who):
-            raise NotAllowed(
-                f"Target {name} is production: only admins ({', '.join(self.config.slack.admins) or 'none configured'}) may run checks against it."
-            )
         lock = self._locks.setdefault(name, asyncio.Lock())
         if lock.locked():
             running = await in_thread(self.store.running_run, name)

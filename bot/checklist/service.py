@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from bot import freshness, promises
 from bot.checklist.order import by_urgency
 from bot.checklist.policy import Actor, ChecklistPolicy, NotPermitted
+from bot.checklist.present import Present
 from bot.monitoring.incidents import Incident
 from bot.store import ChecklistItem, Store
 from checks.model import RunReport
@@ -73,34 +73,35 @@ class ChecklistService:
     def items(self, target: str) -> list[ChecklistItem]:
         """Every item, worst first, each marked stale when its evidence no longer holds and
         contradicted while an open incident shows its promise broken."""
-        self.sync(target)
-        return by_urgency(self._marked(target, self.store.items(target)), self.store.now())
+        return self._items(target, self._present(target))
 
     def item(self, target: str, check_id: str) -> ChecklistItem:
         self.sync(target)
-        return self._marked(target, [self.store.item(target, check_id)])[0]
+        return self._present(target).items([self.store.item(target, check_id)])[0]
 
-    def contradicted(self, target: str) -> dict[str, str]:
-        """check id -> "contradicted by incident #N (...)" for the target's open incidents."""
+    def judged(self, target: str, report: RunReport) -> RunReport:
+        """``report`` as it reads now: a pass whose evidence moved is stale, one an open
+        incident contradicts is contradicted, and its verdict counts both."""
+        return self._present(target).report(report)
+
+    def _present(self, target: str) -> Present:
         incidents = [Incident.from_row(row) for row in self.store.incidents.unresolved()]
-        return promises.contradictions(self.config, target, incidents)
+        return Present.of(self.config, target, self.store, incidents)
 
-    def _marked(self, target: str, items: list[ChecklistItem]) -> list[ChecklistItem]:
-        items = freshness.mark_items(items, freshness.current_of(self.config, target, self.store))
-        return promises.mark_items(items, self.contradicted(target))
+    def _items(self, target: str, present: Present) -> list[ChecklistItem]:
+        self.sync(target)
+        return by_urgency(present.items(self.store.items(target)), self.store.now())
 
     def stale(self, target: str) -> list[str]:
         """The ids of the items whose last pass (or warning) no longer holds."""
         return sorted(i.check_id for i in self.items(target) if i.stale)
 
     def status(self, target: str, *, with_report: bool = True) -> ChecklistStatus:
-        items = self.items(target)
+        present = self._present(target)
+        items = self._items(target, present)
         latest = self.store.latest_report(target) if with_report else None
         if latest is not None:  # its verdict then counts stale or contradicted critical passes
-            latest = freshness.mark_report(
-                latest, freshness.current_of(self.config, target, self.store)
-            )
-            latest = promises.mark_report(latest, self.contradicted(target))
+            latest = present.report(latest)
         return ChecklistStatus(target=target, items=items, now=self.store.now(), latest=latest)
 
     def assign(

@@ -12,10 +12,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot import promises
+from bot.checklist.present import Present
 from bot.config import AppConfig
 from bot.digest.model import Digest, DigestItem, TargetDigest
-from bot.freshness import current_of, mark_items, mark_report
 from bot.hypercare import hypercare_for
 from bot.monitoring.incidents import Incident
 from bot.store import Store
@@ -65,12 +64,11 @@ def build_digest(
     open_leaks: list[DigestItem] = []
     many = len(config.targets) > 1
     for name in config.targets:
-        present = current_of(config, name, store)
-        broken = promises.contradictions(config, name, open_incidents)
+        present = Present.of(config, name, store, open_incidents)
         report: RunReport | None = store.latest_report(name)
         if report is not None:  # a stale or contradicted critical pass keeps the verdict from GO
-            report = promises.mark_report(mark_report(report, present), broken)
-        items = promises.mark_items(mark_items(store.items(name), present), broken)
+            report = present.report(report)
+        items = present.items(store.items(name))
         titles = {i.check_id: i for i in items}
         before = previous.get(name, {}) if isinstance(previous.get(name), dict) else {}
         before_statuses: Mapping[str, str] = before.get("statuses", {})

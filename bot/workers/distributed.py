@@ -26,8 +26,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from bot.config import ConfigError
-from bot.services import NotAllowed, RunInProgress, Services
+from bot.services import RunInProgress, Services
 from bot.store import Store, in_thread
 from bot.workers.protocol import RunFailed, RunJob, WorkerDied
 from checks.model import CheckResult, RunReport, new_run_id
@@ -135,16 +134,9 @@ class QueueWorkers:
         on_result: Callable[[CheckResult], None] | None = None,
         on_started: Callable[[str], None] | None = None,
     ) -> RunReport:
-        # What would stop the run in the worker is answered here, with its own exception:
-        # a failed job carries no message back.
-        self.services.select(list(job.only) or None)
-        if not self.services.may_run(job.target, job.who):
-            raise NotAllowed(
-                f"Target {job.target} is production: only admins may run checks against it."
-            )
-        problems = self.services.target_problems(job.target)
-        if problems:
-            raise ConfigError(problems)
+        # What would stop the run in the worker is answered here (Services.admit), with its
+        # own exception: a failed job carries no message back.
+        self.services.admit(job.target, list(job.only) or None, job.who)
         running = await in_thread(self.store.running_run, job.target)
         if running is not None:
             raise RunInProgress(job.target, running.run_id, running.who)
