@@ -46,6 +46,7 @@ __all__ = [
     "Webhook",
     "body_kwargs",
     "body_leaves",
+    "fill_body",
     "parse_duration",
 ]
 
@@ -223,6 +224,20 @@ class User(_Model):
             if isinstance(leaves.get(key), str):
                 return leaves[key]
         return None
+
+
+def fill_body(body: Any, values: dict[str, str]) -> Any:
+    """The body with every ``{name}`` of ``values`` replaced in its strings, nested ones
+    included (``{prompt}`` in a chat body, ``{owner}`` and ``{user}`` in a body-addressed write)."""
+    if isinstance(body, str):
+        for name, value in values.items():
+            body = body.replace("{" + name + "}", value)
+        return body
+    if isinstance(body, dict):
+        return {k: fill_body(v, values) for k, v in body.items()}
+    if isinstance(body, list):
+        return [fill_body(v, values) for v in body]
+    return body
 
 
 def body_leaves(body: Any) -> list[tuple[str, Any]]:

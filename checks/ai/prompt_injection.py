@@ -13,7 +13,7 @@ from checks.context import CheckContext, ProbeError
 from checks.model import Finding, Outcome, Severity
 from checks.redact import redact
 from checks.rejection import rejected_body
-from checks.target import Chat, Target, body_kwargs
+from checks.target import Chat, Target, body_kwargs, fill_body
 
 __all__ = ["CHECK", "fill_prompt", "planned_requests", "reply_at"]
 
@@ -23,13 +23,7 @@ EXCERPT = 240
 
 def fill_prompt(template: Any, prompt: str) -> Any:
     """The chat body with every ``{prompt}`` in its strings replaced (JSON-safe)."""
-    if isinstance(template, str):
-        return template.replace("{prompt}", prompt)
-    if isinstance(template, dict):
-        return {k: fill_prompt(v, prompt) for k, v in template.items()}
-    if isinstance(template, list):
-        return [fill_prompt(v, prompt) for v in template]
-    return template
+    return fill_body(template, {"prompt": prompt})
 
 
 def reply_at(data: Any, path: str) -> str:
