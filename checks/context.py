@@ -85,6 +85,14 @@ class HttpResponse:
                 f"({kind}): {self.excerpt(80)!r}"
             ) from exc
 
+    def json_or_none(self) -> Any:
+        """The body as JSON, or None when it is empty or not JSON (for callers to whom a
+        non-JSON answer is simply no data, not an error to report)."""
+        try:
+            return _json.loads(self.body)
+        except (ValueError, UnicodeDecodeError):
+            return None
+
     def excerpt(self, limit: int = 200) -> str:
         text = self.text
         return text if len(text) <= limit else text[:limit] + "…"

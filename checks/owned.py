@@ -9,7 +9,6 @@ resolved once per run and shared by the checks that probe it (one creation, not 
 from __future__ import annotations
 
 import asyncio
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -20,22 +19,10 @@ from checks.target import OwnedObject, Route, body_kwargs
 if TYPE_CHECKING:
     from checks.context import CheckHttp
 
-__all__ = ["ObjectResolver", "ResolvedObject", "fill_placeholder", "first_id", "placeholder"]
+__all__ = ["ObjectResolver", "ResolvedObject", "first_id"]
 
-_PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 _ID_KEYS = ("id", "uuid", "_id", "slug", "key", "pk")
 _LIST_KEYS = ("data", "items", "results", "records", "objects", "rows", "content")
-
-
-def placeholder(path: str) -> str | None:
-    """The first ``{name}`` in a path, or ``None``."""
-    match = _PLACEHOLDER.search(path)
-    return match.group(1) if match else None
-
-
-def fill_placeholder(path: str, value: str) -> str:
-    """The path with its first placeholder (whatever its name: id, item_id, slug) filled."""
-    return _PLACEHOLDER.sub(lambda _: value, path, count=1)
 
 
 def _id_of(item: Any) -> str | None:
@@ -86,18 +73,15 @@ class ResolvedObject:
 
     @property
     def path(self) -> str:
-        return (
-            fill_placeholder(self.spec.route.path, self.id)
-            if self.id is not None
-            else self.spec.route.path
-        )
+        return self.path_for(self.spec.route)
 
     @property
     def label(self) -> str:
         return self.id if self.id is not None else f"{self.spec.owner}'s {self.spec.route.path}"
 
     def path_for(self, route: Route) -> str:
-        return fill_placeholder(route.path, self.id) if self.id is not None else route.path
+        """``route``'s path with this object's id in its placeholders."""
+        return route.fill(self.id) if self.id is not None else route.path
 
 
 class ObjectResolver:

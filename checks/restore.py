@@ -3,7 +3,6 @@ it first and, if the probes changed it, write the original back and prove it hel
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from checks.context import CheckContext
@@ -18,10 +17,7 @@ async def snapshot(obj: ResolvedObject, ctx: CheckContext) -> Any:
     response = await ctx.http.request("GET", obj.path, as_user=obj.spec.owner)
     if not 200 <= response.status < 300:
         return None
-    try:
-        return json.loads(response.body)
-    except (ValueError, UnicodeDecodeError):
-        return None
+    return response.json_or_none()
 
 
 async def restore(

@@ -245,11 +245,7 @@ class Sessions:
                 f"it answered {response.status} ({response.excerpt(120)!r}); check the user's password variable and the login body."
             )
         cookies = _set_cookies(response)
-        token = None
-        try:
-            data = json.loads(response.body) if response.body else None
-        except (ValueError, UnicodeDecodeError):
-            data = None
+        data = response.json_or_none()
         token = find_token(data, login.token) if data is not None else None
         if login.token and token is None:
             raise ValueError(f"the answer ({response.status}) has no token at {login.token}.")
@@ -276,10 +272,7 @@ class Sessions:
             return now + login.expires_in
         if token and (exp := jwt_expiry(token)) is not None:
             return exp
-        try:
-            data = json.loads(response.body) if response.body else None
-        except (ValueError, UnicodeDecodeError):
-            data = None
+        data = response.json_or_none()
         seconds = data.get("expires_in") if isinstance(data, dict) else None
         if (
             isinstance(seconds, int | float)

@@ -11,7 +11,6 @@ import difflib
 import re
 from datetime import timedelta
 from pathlib import Path
-from string import Formatter
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode, urlsplit
 
@@ -47,10 +46,12 @@ __all__ = [
     "Webhook",
     "body_kwargs",
     "body_leaves",
+    "fill_body",
     "parse_duration",
 ]
 
 _NAME_KEYS = frozenset({"username", "email", "login", "user", "name", "grant_type", "scope", "client_id"})
+_PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -109,24 +110,15 @@ class Route(BaseModel):
             raise ValueError(f'"{text}" is not a route (write it as METHOD /path, e.g. GET /health)')
         return cls(method=parts[0].upper(), path=parts[1])
 
-    def format(self, **params: str) -> str:
-        """The path with its placeholders filled in; ``id`` fills a lone placeholder of any
-        name (``{item_id}``, ``{slug}``), as objects[].id does."""
-        if not params:
-            return self.path
-        names = re.findall(r"\{([^{}]+)\}", self.path)
-        if len(names) == 1 and names[0] not in params and "id" in params:
-            params = {names[0]: params["id"]}
-        return self.path.format(**params)
-
     @property
     def placeholders(self) -> list[str]:
-        """The names in ``{braces}``, in order: ``/users/{user_id}`` has ``user_id``."""
-        return [name for _, name, _, _ in Formatter().parse(self.path) if name]
+        """The names in ``{braces}``, in order: ``/users/{user_id}`` has ``user_id`` (and
+        ``/items/{item_id:int}``, Starlette's converter syntax, has ``item_id``)."""
+        return [name.split(":", 1)[0] for name in _PLACEHOLDER.findall(self.path)]
 
     def fill(self, value: str) -> str:
         """The path with every placeholder, whatever its name, set to ``value``."""
-        return self.path.format(**dict.fromkeys(self.placeholders, value))
+        return _PLACEHOLDER.sub(lambda _: value, self.path)
 
     @property
     def has_body(self) -> bool:
@@ -232,6 +224,20 @@ class User(_Model):
             if isinstance(leaves.get(key), str):
                 return leaves[key]
         return None
+
+
+def fill_body(body: Any, values: dict[str, str]) -> Any:
+    """The body with every ``{name}`` of ``values`` replaced in its strings, nested ones
+    included (``{prompt}`` in a chat body, ``{owner}`` and ``{user}`` in a body-addressed write)."""
+    if isinstance(body, str):
+        for name, value in values.items():
+            body = body.replace("{" + name + "}", value)
+        return body
+    if isinstance(body, dict):
+        return {k: fill_body(v, values) for k, v in body.items()}
+    if isinstance(body, list):
+        return [fill_body(v, values) for v in body]
+    return body
 
 
 def body_leaves(body: Any) -> list[tuple[str, Any]]:

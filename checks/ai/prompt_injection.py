@@ -12,8 +12,8 @@ from checks.check import check
 from checks.context import CheckContext, ProbeError
 from checks.model import Finding, Outcome, Severity
 from checks.redact import redact
-from checks.rejection import validation_reason
-from checks.target import Chat, Target, body_kwargs
+from checks.rejection import rejected_body
+from checks.target import Chat, Target, body_kwargs, fill_body
 
 __all__ = ["CHECK", "fill_prompt", "planned_requests", "reply_at"]
 
@@ -23,13 +23,7 @@ EXCERPT = 240
 
 def fill_prompt(template: Any, prompt: str) -> Any:
     """The chat body with every ``{prompt}`` in its strings replaced (JSON-safe)."""
-    if isinstance(template, str):
-        return template.replace("{prompt}", prompt)
-    if isinstance(template, dict):
-        return {k: fill_prompt(v, prompt) for k, v in template.items()}
-    if isinstance(template, list):
-        return [fill_prompt(v, prompt) for v in template]
-    return template
+    return fill_body(template, {"prompt": prompt})
 
 
 def reply_at(data: Any, path: str) -> str:
@@ -60,7 +54,7 @@ class _Result:
     answers: list[str] = field(default_factory=list)
     leaks: list[Leak] = field(default_factory=list)
     error: str | None = None
-    rejected: str | None = None  # the validation error the app answered the body with
+    rejected: str | None = None  # the sentence for a body the app refused as invalid
 
 
 @check(
@@ -103,7 +97,7 @@ async def CHECK(target: Target, ctx: CheckContext) -> Outcome:
     if not answered:
         if all(r.rejected for r in failed):
             return Outcome.errored(
-                f"No attack could be judged: the app rejects this body: {failed[0].rejected}; fix `chat.body` "
+                f"No attack could be judged: {failed[0].rejected} "
                 "(or chat.content_type: form, if the route reads a form).",
                 [_error_finding(r) for r in failed[:3]],
             )
@@ -139,7 +133,7 @@ async def _run(attack: Attack, chat: Chat, ctx: CheckContext, canary: str, grams
             response = await ctx.http.request(chat.route.method, chat.route.path, as_user=chat.as_user, **body)
             if not 200 <= response.status < 300:
                 result.error = f"{chat.route} answered {response.status}: {response.excerpt(80)!r}"
-                result.rejected = validation_reason(response)
+                result.rejected = rejected_body([response], "chat.body")
                 return result
             try:
                 answer = reply_at(response.json(), chat.reply)

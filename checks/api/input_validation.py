@@ -376,7 +376,7 @@ async def _probe(
             )
         )
         return
-    privileged = privileged_fields(target, subject.user, [sample, _json(control)])
+    privileged = privileged_fields(target, subject.user, [sample, control.json_or_none()])
     results: list[tuple[Payload, HttpResponse | str]] = []
     sent: dict[str, Any] = {}  # payload name -> the sample it was built from (fresh per probe)
     for index in range(len(payloads(sample, privileged, form=subject.form))):
@@ -455,7 +455,7 @@ async def _judge(
     if payload.mass_assignment and subject.public is not None:
         after, created = await _read_created(subject.public, fresh, ctx)
     if payload.mass_assignment:
-        applied = _applied(_json(response), privileged) or _applied(after, privileged)
+        applied = _applied(response.json_or_none(), privileged) or _applied(after, privileged)
         if applied:
             return (
                 "fail",
@@ -485,13 +485,6 @@ def _fresh(sample: Any, subject: Subject, n: int) -> Any:
             local, at, domain = value.partition("@")
             fresh[key] = f"{local}.lr{n}@{domain}" if at else f"{value}-lr{n}"
     return fresh
-
-
-def _json(response: HttpResponse) -> Any:
-    try:
-        return json.loads(response.body)
-    except (ValueError, UnicodeDecodeError):
-        return None
 
 
 def _applied(reply: Any, privileged: dict[str, Any]) -> list[str]:
@@ -621,7 +614,7 @@ async def _read_created(public: PublicWrite, sent: Any, ctx: CheckContext) -> tu
         login.route.method, login.route.path, **body_kwargs(body, login.content_type)
     )
     try:
-        token = find_token(_json(answer), login.token)
+        token = find_token(answer.json_or_none(), login.token)
     except ValueError:
         token = None
     if not token:
@@ -631,7 +624,7 @@ async def _read_created(public: PublicWrite, sent: Any, ctx: CheckContext) -> tu
     reply = await ctx.http.request(public.read.method, path, headers=headers)
     if not 200 <= reply.status < 300:
         return None, ""
-    return _json(reply), f" at {public.read} as the account it created"
+    return reply.json_or_none(), f" at {public.read} as the account it created"
 
 
 def _sentence(text: str) -> str:

@@ -178,9 +178,12 @@ async def _path(private: PrivateRoute, target: Target, ctx: CheckContext) -> tup
     index = target.object_index(route)
     spec = None if index is None else target.objects[index]
     if spec is not None and spec.create is not None:
-        # A fresh object of this check's own: the one other checks share stays untouched.
+        # A fresh object of this check's own: the one other checks share stays untouched. The
+        # run has already put the shared object's id into spec.id (RunResources.resolve_objects),
+        # so clear it, or the resolver would hand back that shared object as "configured".
+        own = spec.model_copy(update={"id": None})
         try:
-            obj = await ObjectResolver().resolve(0, spec, ctx.http, safe=target.is_safe)
+            obj = await ObjectResolver().resolve(0, own, ctx.http, safe=target.is_safe)
         except ProbeError as exc:
             return None, f"Not probed: {exc}"
         return obj.path_for(route), "own"

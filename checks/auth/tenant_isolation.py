@@ -21,7 +21,7 @@ from checks.check import check
 from checks.context import CheckContext, HttpResponse, ProbeError
 from checks.model import Finding, Outcome, Severity
 from checks.owned import ResolvedObject
-from checks.target import OwnedObject, Route, Target, body_kwargs
+from checks.target import OwnedObject, Route, Target, body_kwargs, fill_body
 
 __all__ = ["CHECK", "planned_requests", "same_view"]
 
@@ -205,7 +205,7 @@ async def _probe_body_addressed(resolved: ResolvedObject, target: Target, ctx: C
     failures: list[Finding] = []
     notes: list[Finding] = []
     for user in _intruders(obj, target):
-        body = _named(obj.body, owner=identity, user=user or "anonymous")
+        body = fill_body(obj.body, {"owner": identity, "user": user or "anonymous"})
         answer = await ctx.http.request(obj.route.method, obj.route.path, as_user=user, **body_kwargs(body, obj.content_type))
         after = await ctx.http.request(read.method, read.path, as_user=obj.owner)
         changed = _changed(before, after)
@@ -218,17 +218,6 @@ async def _probe_body_addressed(resolved: ResolvedObject, target: Target, ctx: C
             notes.append(Finding(str(obj.route), f"{_who(user, target)} was refused with {answer.status}.", evidence))
         before = after
     return failures, notes
-
-
-def _named(value: Any, *, owner: str, user: str) -> Any:
-    """The body with ``{owner}`` and ``{user}`` filled in every string."""
-    if isinstance(value, str):
-        return value.replace("{owner}", owner).replace("{user}", user)
-    if isinstance(value, dict):
-        return {k: _named(v, owner=owner, user=user) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_named(v, owner=owner, user=user) for v in value]
-    return value
 
 
 def _changed(before: HttpResponse, after: HttpResponse) -> bool:

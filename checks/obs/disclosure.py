@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from checks.context import HttpResponse
+from checks.context import REMEMBERED_HEADERS, HttpResponse
 
 __all__ = ["Disclosure", "find_disclosures", "version_banner"]
 
@@ -25,7 +25,9 @@ _BODY_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("SQL error", re.compile(r"SQLSTATE\[|syntax error at or near|You have an error in your SQL syntax|sqlite3\.\w+Error|psycopg2?\.\w+|ORA-\d{5}|unterminated quoted string|SQLException", re.I)),
     ("internal file path", re.compile(r"(?:/home/\w[\w.-]*/|/usr/(?:local/)?lib/python3|/site-packages/|/var/www/|/srv/\w+/|(?:/opt|/app|/work|/code|/src)/\S+\.(?:py|rb|js|ts|php|go|java)\b|node_modules/|[A-Z]:\\\\?(?:Users|inetpub)\\)")),
 )
-_BANNER_HEADERS = ("server", "x-powered-by", "x-aspnet-version", "x-aspnetmvc-version", "x-runtime", "x-runtime-version", "x-generator")
+# The headers the run remembers from every response (ScopedHttp) are exactly the banner headers:
+# one list, so a banner this module judges is never one the run forgot.
+_BANNER_HEADERS = REMEMBERED_HEADERS
 _VERSION = re.compile(r"\d+\.\d+")
 # X-Runtime is also Rails' request duration ("0.012345"): only a product with a version counts.
 _PRODUCT_VERSION = re.compile(r"[A-Za-z][\w.-]*[/ ]v?\d+(?:\.\d+)+")

@@ -346,3 +346,12 @@ def test_an_unknown_body_encoding_is_a_config_error():
 
     with pytest.raises(ValidationError, match="is not a body encoding"):
         PrivateRoute.model_validate({"route": "POST /x", "content_type": "xml"})
+
+
+def test_a_route_fills_every_placeholder_whatever_its_name_or_converter():
+    from checks.target import Route
+
+    route = Route.parse("GET /orgs/{org}/items/{item_id:int}")
+    assert route.placeholders == ["org", "item_id"]
+    assert route.fill("7") == "/orgs/7/items/7"
+    assert Route.parse("GET /health").fill("7") == "/health"

@@ -434,8 +434,10 @@ async def test_with_create_the_check_deletes_only_its_own_object(serve):
         CHECK, make_target(await serve(app), users=USERS, private_routes=WRITES[:1], objects=[own])
     )
     assert result.status is Status.FAIL, result.summary
-    assert touched == ["DELETE 101"]  # its own object; the shared dish 7 is never sent anything
-    assert "7" in items and "101" not in items
+    # 101 is the run's shared object (made before the checks run), 102 the check's own: only
+    # its own is deleted; the shared dish 7 and the shared 101 are never sent anything.
+    assert touched == ["DELETE 102"]
+    assert "7" in items and "101" in items and "102" not in items
 
 
 def error_200_app(*, leak: bool = False) -> web.Application:
